@@ -1,0 +1,203 @@
+"""Fold classified events into findings, counts and evidence, one event at a time.
+
+Memory holds one accumulator per signature (counts, first and last seen, one example), never the events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .library import Library
+from .model import CLASSES, Classified, Counts, Evidence, Finding, Record, severity_rank
+
+_MAX_INSTANCES = 20
+_EXAMPLE_CHARS = 4000
+
+
+@dataclass
+class _Acc:
+    klass: str
+    rule: str
+    signature: str
+    key: str | None
+    example: str
+    template: str
+    count: int = 0
+    records: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    instances: set[str] = field(default_factory=set)
+    severity: str = "DEFAULT"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything decide and render need, folded from the classified stream."""
+
+    findings: tuple[Finding, ...]
+    """One finding per signature, in first-seen order."""
+    counts: Counts
+    """Input and class counts."""
+    evidence: Evidence
+    """Start, crash and serving evidence."""
+    window_start: datetime | None
+    """Earliest timestamp seen."""
+    window_end: datetime | None
+    """Latest timestamp seen."""
+    service: str | None
+    """Most common service name."""
+    revision: str | None
+    """Most common revision name."""
+    timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    """Events per class per minute (UTC, ISO minute labels), sorted by minute."""
+
+
+class Aggregator:
+    """Streaming fold of classified events; call add() per event, then summary()."""
+
+    def __init__(self, library: Library) -> None:
+        self._signals = {rule.id: rule.signals for rule in library.rules}
+        self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
+        self._accs: dict[str, _Acc] = {}
+        self._streams: Counter[str] = Counter()
+        self._classes: Counter[str] = Counter()
+        self._services: Counter[str] = Counter()
+        self._revisions: Counter[str] = Counter()
+        self._timeline: dict[str, Counter[str]] = {}
+        self._evidence: Counter[str] = Counter()
+        self.records = 0
+        self.events = 0
+        self.truncated_lines = 0
+        self._start: datetime | None = None
+        self._end: datetime | None = None
+
+    def add_record(self, record: Record) -> None:
+        """Count one input record (called by the pipeline as records stream past)."""
+        self.records += 1
+        self._streams[record.stream] += 1
+        if record.truncated:
+            self.truncated_lines += 1
+        if record.service:
+            self._services[record.service] += 1
+        if record.revision:
+            self._revisions[record.revision] += 1
+        ts = record.timestamp
+        if ts is not None:
+            if self._start is None or ts < self._start:
+                self._start = ts
+            if self._end is None or ts > self._end:
+                self._end = ts
+        req = record.http_request
+        if req is not None and record.stream in ("requests", "other"):
+            self._evidence["requests"] += 1
+            if req.status is not None and 0 < req.status < 500:
+                self._evidence["requests_ok"] += 1
+            else:
+                self._evidence["requests_5xx"] += 1
+
+    def add(self, item: Classified) -> None:
+        """Fold one classified event."""
+        self.events += 1
+        self._classes[item.klass] += 1
+        for signal in self._signals.get(item.rule, ()):
+            self._evidence[signal.replace("-", "_")] += 1
+        event = item.event
+        if not event.clean.strip() and event.first.http_request is not None:
+            return  # a request log with no text: counted as evidence, not a finding
+        acc = self._accs.get(item.signature)
+        if acc is None:
+            acc = _Acc(
+                klass=item.klass,
+                rule=item.rule,
+                signature=item.signature,
+                key=item.key,
+                example=event.clean[:_EXAMPLE_CHARS],
+                template=item.template,
+            )
+            self._accs[item.signature] = acc
+        acc.count += 1
+        acc.records += len(event.records)
+        for record in event.records:
+            if severity_rank(record.severity) > severity_rank(acc.severity):
+                acc.severity = record.severity
+            if record.instance and len(acc.instances) < _MAX_INSTANCES:
+                acc.instances.add(record.instance)
+        ts = event.first.timestamp
+        if ts is not None:
+            acc.first = ts if acc.first is None or ts < acc.first else acc.first
+            acc.last = ts if acc.last is None or ts > acc.last else acc.last
+            minute = ts.strftime("%Y-%m-%dT%H:%MZ")
+            self._timeline.setdefault(minute, Counter())[item.klass] += 1
+
+    def summary(self, skipped: int) -> Summary:
+        """The folded result; skipped is the sources' count of unreadable entries."""
+        findings = tuple(
+            Finding(
+                klass=a.klass,
+                rule=a.rule,
+                signature=a.signature,
+                key=a.key,
+                count=a.count,
+                records=a.records,
+                first_seen=a.first,
+                last_seen=a.last,
+                instances=tuple(sorted(a.instances)),
+                example=a.example,
+                template=a.template,
+                hint=self._hints.get(a.rule, ("", ""))[0],
+                description=self._hints.get(a.rule, ("", ""))[1],
+                severity=a.severity,
+            )
+            for a in self._accs.values()
+        )
+        counts = Counts(
+            records=self.records,
+            events=self.events,
+            skipped=skipped,
+            truncated_lines=self.truncated_lines,
+            by_stream=tuple(sorted(self._streams.items())),
+            by_class=tuple((c, self._classes.get(c, 0)) for c in CLASSES),
+        )
+        ev = self._evidence
+        evidence = Evidence(
+            started=ev["started"],
+            start_failed=ev["start_failed"],
+            crashed=ev["crashed"],
+            requests=ev["requests"],
+            requests_ok=ev["requests_ok"],
+            requests_5xx=ev["requests_5xx"],
+            served_lines=ev["served"],
+        )
+        timeline = tuple(
+            (minute, tuple((c, counter.get(c, 0)) for c in CLASSES))
+            for minute, counter in sorted(self._timeline.items())
+        )
+        return Summary(
+            findings=findings,
+            counts=counts,
+            evidence=evidence,
+            window_start=self._start,
+            window_end=self._end,
+            service=_most_common(self._services),
+            revision=_most_common(self._revisions),
+            timeline=timeline,
+        )
+
+
+def aggregate(classified: Iterable[Classified], library: Library, skipped: int = 0) -> Summary:
+    """Fold a finished stream of classified events (records counted from the events themselves)."""
+    acc = Aggregator(library)
+    for item in classified:
+        for record in item.event.records:
+            acc.add_record(record)
+        acc.add(item)
+    return acc.summary(skipped)
+
+
+def _most_common(counter: Counter[str]) -> str | None:
+    if not counter:
+        return None
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

@@ -1,0 +1,32 @@
+"""The explicit configuration a run receives; nothing is read from globals or the working directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+MAX_LINE_CHARS = 65_536
+"""Longer record texts are cut to this many characters before matching (and counted)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one triage run."""
+
+    env: str = "staging"
+    """Environment name: decides whether expected-config is tolerated."""
+    patterns_dir: Path | None = None
+    """Pattern library folder; None means the shipped one."""
+    join: bool = True
+    """Join split records into events."""
+    redact: bool = True
+    """Redact secrets before rendering."""
+    max_line_chars: int = MAX_LINE_CHARS
+    """Bound on a record's text length."""
+    now: datetime | None = None
+    """Injected clock for reproducible reports; None means the real time."""
+    version: str | None = None
+    """Injected version for reproducible reports; None means the installed one."""
+    extra: dict[str, str] = field(default_factory=dict)
+    """Free-form provenance additions (filter, Logs Explorer link)."""

@@ -1,0 +1,42 @@
+"""Errors the library raises; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from typing import Final
+
+EXIT_OK: Final = 0
+"""PASS, EXPECTED_CONFIG or WARN."""
+EXIT_FAIL: Final = 1
+"""The verdict is FAIL."""
+EXIT_USAGE: Final = 2
+"""logscan could not run: bad input, bad arguments, unreachable API."""
+EXIT_INCONCLUSIVE: Final = 3
+"""The verdict is INCONCLUSIVE."""
+
+
+class LogscanError(Exception):
+    """Base of every error logscan raises on purpose. Its text is one line a user can act on."""
+
+
+class InputError(LogscanError):
+    """An input file is missing, unreadable or not a log export."""
+
+
+class PatternError(LogscanError):
+    """A rule in the pattern library is broken."""
+
+
+class PolicyError(LogscanError):
+    """The policy file is invalid."""
+
+
+class FetchError(LogscanError):
+    """Reading from Cloud Logging failed."""
+
+
+class ReportError(LogscanError):
+    """A report could not be rendered or written safely."""
+
+
+class PublishError(LogscanError):
+    """Posting the report to GitHub failed."""

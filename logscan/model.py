@@ -1,0 +1,303 @@
+"""The data model every pipeline stage speaks: frozen dataclasses, no dicts past normalize."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+EXPECTED_CONFIG: Final = "expected-config"
+DEPRECATION: Final = "deprecation-warning"
+REGRESSION: Final = "regression"
+PLATFORM: Final = "platform"
+NOISE: Final = "noise"
+
+CLASSES: Final = (EXPECTED_CONFIG, DEPRECATION, REGRESSION, PLATFORM, NOISE)
+"""The five classes, in the order reports show them (most actionable first is decided elsewhere)."""
+
+SEVERITIES: Final = (
+    "DEFAULT",
+    "DEBUG",
+    "INFO",
+    "NOTICE",
+    "WARNING",
+    "ERROR",
+    "CRITICAL",
+    "ALERT",
+    "EMERGENCY",
+)
+"""Cloud Logging's LogSeverity names, lowest first."""
+
+
+def severity_rank(name: str) -> int:
+    """Position of a severity name in SEVERITIES; unknown names rank as DEFAULT."""
+    try:
+        return SEVERITIES.index(name)
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """The parts of a LogEntry's httpRequest that triage uses."""
+
+    status: int | None
+    """HTTP status code the revision answered with (None when the request got no answer)."""
+    method: str | None
+    """Request method, such as GET."""
+    url: str | None
+    """Request URL as logged."""
+    latency: str | None
+    """Latency as Cloud Logging writes it, such as "0.0123s"."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input entry, normalized: a LogEntry, a structured object or one line of text."""
+
+    index: int
+    """Position in the input, counting from 0 across all sources."""
+    text: str
+    """The entry's text as found (ANSI codes and all); empty for request logs with no text."""
+    clean: str
+    """The text with ANSI colour codes removed: what rules match against."""
+    severity: str
+    """LogSeverity name; DEFAULT when the entry had none."""
+    stream: str
+    """stdout, stderr, varlog/system, requests, audit, text, or other."""
+    timestamp: datetime | None
+    """When the entry was written (timezone-aware UTC), if known."""
+    source: str
+    """The file (or "cloud-logging") the record came from."""
+    service: str | None = None
+    """Cloud Run service name."""
+    revision: str | None = None
+    """Cloud Run revision name."""
+    instance: str | None = None
+    """Container instance id (labels.instanceId)."""
+    insert_id: str | None = None
+    """The entry's insertId; None for plain text input."""
+    http_request: HttpRequest | None = None
+    """The request log's httpRequest, when present."""
+    trace: str | None = None
+    """Trace resource name, when present."""
+    truncated: bool = False
+    """True when the text was cut to the line-length bound."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One or more consecutive records that belong together (a traceback, a split message)."""
+
+    records: tuple[Record, ...]
+    """The records joined into this event, in input order; never empty."""
+    text: str
+    """The records' original texts joined by newlines."""
+    clean: str
+    """The records' cleaned texts joined by newlines: what rules match against."""
+
+    @property
+    def first(self) -> Record:
+        """The event's first record, whose metadata stands for the event."""
+        return self.records[0]
+
+    @property
+    def index(self) -> int:
+        """Input index of the first record."""
+        return self.records[0].index
+
+
+@dataclass(frozen=True)
+class Classified:
+    """An event with the class and rule that claimed it."""
+
+    event: Event
+    """The event that was classified."""
+    klass: str
+    """One of CLASSES."""
+    rule: str
+    """Id of the rule that won; fallback ids say no rule claimed it."""
+    key: str | None
+    """What the rule extracted (an env var's name, a deprecated package), if anything."""
+    signature: str
+    """Stable identity of the failure: equal across revisions and runs."""
+    template: str
+    """The message with variable parts masked."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """All events of one signature, aggregated."""
+
+    klass: str
+    """One of CLASSES."""
+    rule: str
+    """Rule id that claimed the events."""
+    signature: str
+    """Signature shared by the events."""
+    key: str | None
+    """Extracted key (env var, package), if any."""
+    count: int
+    """How many events had this signature."""
+    records: int
+    """How many input records those events joined."""
+    first_seen: datetime | None
+    """Timestamp of the earliest event."""
+    last_seen: datetime | None
+    """Timestamp of the latest event."""
+    instances: tuple[str, ...]
+    """Distinct instance ids that logged it (sorted)."""
+    example: str
+    """Text of one event, ANSI codes removed."""
+    template: str
+    """Masked template of the example."""
+    hint: str
+    """The rule's remediation hint."""
+    description: str
+    """The rule's description."""
+    severity: str
+    """Highest severity seen among the events."""
+    status: str | None = None
+    """new, persisting or gone against a baseline; None without one."""
+    baseline_count: int | None = None
+    """Count in the baseline, when compared."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of the verdict's explanation."""
+
+    text: str
+    """What decided, in words."""
+    signatures: tuple[str, ...] = ()
+    """Findings that drove it."""
+
+
+@dataclass(frozen=True)
+class Served:
+    """Whether the revision started and answered requests, from the evidence."""
+
+    started: bool | None
+    """True when a probe succeeded or the app said it started; False on startup failure; None if unknown."""
+    served: bool | None
+    """True when requests got non-5xx answers; False when none did; None when no requests were seen."""
+    evidence: tuple[str, ...]
+    """Short statements of what the answer rests on."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision and why."""
+
+    level: str
+    """PASS, EXPECTED_CONFIG, WARN, FAIL or INCONCLUSIVE."""
+    reasons: tuple[Reason, ...]
+    """What drove the level, most important first."""
+    served: Served
+    """Did the revision start and serve."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A mined template of messages no rule claimed."""
+
+    template: str
+    """The template, variable parts as <*> or named masks."""
+    count: int
+    """How many events fell into it."""
+    example: str
+    """One event text."""
+    rule_stub: str
+    """YAML for a rule that would claim it, to paste into patterns/."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How much input there was and where it went."""
+
+    records: int
+    """Input records read."""
+    events: int
+    """Events after joining."""
+    skipped: int
+    """Input records that could not be read (damaged), never silently dropped."""
+    truncated_lines: int
+    """Records whose text was cut to the length bound."""
+    by_stream: tuple[tuple[str, int], ...]
+    """Records per stream, sorted by stream name."""
+    by_class: tuple[tuple[str, int], ...]
+    """Events per class, in CLASSES order."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the report came from, so a reader can reproduce it."""
+
+    version: str
+    """logscan version."""
+    patterns_hash: str
+    """Hash of the pattern library that classified."""
+    generated_at: datetime
+    """When the report was made (injected clock)."""
+    sources: tuple[str, ...]
+    """Input files or the Cloud Logging project."""
+    window_start: datetime | None
+    """Earliest entry or requested window start."""
+    window_end: datetime | None
+    """Latest entry or requested window end."""
+    filter: str | None = None
+    """Cloud Logging filter that produced the input, when fetched."""
+    logs_explorer_url: str | None = None
+    """Link that opens the same query in the Logs Explorer."""
+    env: str = "staging"
+    """Environment whose policy applied."""
+    truncated: bool = False
+    """True when the read stopped early (a cap or a failure)."""
+    redacted: bool = True
+    """False when --no-redact was given."""
+    skipped_detail: tuple[str, ...] = ()
+    """One line per source that had skipped records."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer shows, already decided, sorted and cut to size."""
+
+    service: str | None
+    """Service name (most common in the input)."""
+    revision: str | None
+    """Revision name (most common in the input)."""
+    verdict: Verdict
+    """The decision."""
+    findings: tuple[Finding, ...]
+    """Findings sorted by importance."""
+    counts: Counts
+    """Input and class counts."""
+    provenance: Provenance
+    """Where it came from."""
+    templates: tuple[Template, ...] = ()
+    """Top templates of unclaimed noise-class messages."""
+    next_steps: tuple[str, ...] = ()
+    """What to do next, derived from the findings."""
+    timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = field(default=())
+    """Per minute (ISO label), events per class."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the entries say about the revision's life, counted."""
+
+    started: int = 0
+    """Matches of rules that signal a successful start (probe succeeded, startup complete)."""
+    start_failed: int = 0
+    """Matches of rules that signal a failed start (probe failed, startup failed)."""
+    crashed: int = 0
+    """Matches of rules that signal a crash (non-zero exit, signal, OOM kill)."""
+    requests: int = 0
+    """Request-log entries seen."""
+    requests_ok: int = 0
+    """Requests answered with a status below 500."""
+    requests_5xx: int = 0
+    """Requests answered 5xx or not at all."""
+    served_lines: int = 0
+    """App access-log lines that show a request answered below 500."""

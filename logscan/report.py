@@ -1,0 +1,99 @@
+"""Assemble the Report: findings sorted by importance, next steps, unclaimed templates with rule stubs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import yaml
+
+from .aggregate import Summary
+from .classify import UNCLAIMED
+from .model import (
+    DEPRECATION,
+    EXPECTED_CONFIG,
+    NOISE,
+    PLATFORM,
+    REGRESSION,
+    Finding,
+    Provenance,
+    Report,
+    Template,
+    Verdict,
+)
+
+IMPORTANCE = (REGRESSION, PLATFORM, EXPECTED_CONFIG, DEPRECATION, NOISE)
+"""Order of classes in reports and in cutting to size: most important first."""
+_TOP_TEMPLATES = 10
+
+
+def assemble(summary: Summary, verdict: Verdict, provenance: Provenance) -> Report:
+    """The Report a renderer displays, with everything decided and sorted."""
+    findings = tuple(sorted(summary.findings, key=importance_key))
+    return Report(
+        service=summary.service,
+        revision=summary.revision,
+        verdict=verdict,
+        findings=findings,
+        counts=summary.counts,
+        provenance=provenance,
+        templates=_templates(findings),
+        next_steps=_next_steps(findings, verdict),
+        timeline=summary.timeline,
+    )
+
+
+def importance_key(finding: Finding) -> tuple[int, int, str]:
+    """Sort key: class importance, then most frequent, then signature for a stable order."""
+    return (IMPORTANCE.index(finding.klass), -finding.count, finding.signature)
+
+
+def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
+    unclaimed = [f for f in findings if f.rule == UNCLAIMED]
+    unclaimed.sort(key=lambda f: (-f.count, f.template))
+    return tuple(
+        Template(template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example))
+        for f in unclaimed[:_TOP_TEMPLATES]
+    )
+
+
+def rule_stub(template: str, example: str) -> str:
+    """YAML for a rule that would claim a template; the user names it, classes it and tightens the regex."""
+    import regex
+
+    parts = regex.split(r"<[A-Z]+>|<\*>", template)
+    pattern = r".+?".join(regex.escape(p.strip(), literal_spaces=True) for p in parts if p.strip())
+    stub = {
+        "rules": [
+            {
+                "id": "name-this-rule",
+                "class": NOISE,
+                "description": "What this message means.",
+                "hint": "What to do when it appears.",
+                "regex": pattern or regex.escape(example[:80], literal_spaces=True),
+                "examples": {"match": [example.split("\n", 1)[0][:300]], "no_match": []},
+            }
+        ]
+    }
+    return yaml.safe_dump(stub, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _next_steps(findings: tuple[Finding, ...], verdict: Verdict) -> tuple[str, ...]:
+    steps: list[str] = []
+    seen: set[str] = set()
+    for f in findings:
+        if f.klass == NOISE or not f.hint or f.hint in seen:
+            continue
+        seen.add(f.hint)
+        subject = f"{f.rule}" + (f" ({f.key})" if f.key else "")
+        steps.append(f"{subject}: {f.hint}")
+        if len(steps) >= 10:
+            break
+    if verdict.level == "INCONCLUSIVE":
+        steps.insert(
+            0,
+            "Check the revision name and the time window; list revisions with: "
+            "gcloud run revisions list --service SERVICE --region REGION",
+        )
+    if not steps:
+        steps.append("Nothing to do: attach this report to the deploy issue.")
+    return tuple(steps)
