@@ -24,3 +24,12 @@ def real_corpus() -> Path:
     if not (path / "labels.jsonl").exists():
         pytest.skip("../shared/corpus/real is not present in this checkout")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/*.md from the current output instead of comparing.",
+    )

@@ -1,0 +1,100 @@
+"""The command line: exit codes, exact error text, and every command documented in the README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from logscan.cli import cli
+
+from .conftest import FIXTURES, REPO
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_missing_file_is_one_line_exit_2() -> None:
+    code, out, err = _run("triage", "no/such/export.json")
+    assert code == 2
+    assert err == (
+        "logscan: error: no/such/export.json: no such file. Check the path, or pass - to read standard input.\n"
+    )
+    assert "Traceback" not in out + err
+
+
+def test_directory_is_refused_with_the_fix(tmp_path: Path) -> None:
+    code, _, err = _run("triage", str(tmp_path))
+    assert code == 2
+    assert err.strip() == (
+        f"logscan: error: {tmp_path}: is a directory. Pass the export file itself, e.g. {tmp_path}/logs.json."
+    )
+
+
+def test_no_source_names_the_fix() -> None:
+    code, _, err = _run("triage")
+    assert code == 2
+    assert err.startswith("logscan: error: no SOURCE given.")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_output_extension_names_the_fix(tmp_path: Path) -> None:
+    code, _, err = _run("triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(tmp_path / "r.docx"))
+    assert code == 2
+    assert "cannot tell the report format from '.docx'" in err
+
+
+def test_format_comes_from_output_extension(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code, _, _ = _run("triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(out))
+    assert code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["verdict"]["level"] == "PASS"
+    assert {"verdict", "findings", "counts", "provenance"} <= set(doc)
+
+
+def test_stdin_is_read_with_dash() -> None:
+    data = (FIXTURES / "scenarios" / "crash-loop-module-not-found.json").read_bytes()
+    result = CliRunner().invoke(cli, ["triage", "-", "--format", "json"], input=data)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["verdict"]["level"] == "FAIL"
+
+
+def test_production_fails_on_missing_config() -> None:
+    path = str(FIXTURES / "scenarios" / "missing-config-only.json")
+    assert _run("triage", path, "--env", "staging")[0] == 0
+    assert _run("triage", path, "--env", "production")[0] == 1
+
+
+def test_classify_no_join_is_one_object_per_record() -> None:
+    path = FIXTURES / "scenarios" / "healthy.json"
+    code, out, _ = _run("classify", str(path), "--format", "jsonl", "--no-join")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == len(json.loads(path.read_text(encoding="utf-8")))
+    assert [r["index"] for r in rows] == list(range(len(rows)))
+    for row in rows:
+        assert {"index", "insert_id", "class", "rule", "text", "signature", "template", "records"} <= set(row)
+        assert row["insert_id"]
+
+
+def _command_paths(group: click.Group, prefix: str = "logscan") -> list[str]:
+    paths = []
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}"
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, path))
+        else:
+            paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("command", _command_paths(cli))
+def test_every_command_is_documented_in_readme(command: str) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"`{command}" in readme, f"README.md does not document `{command}`"
