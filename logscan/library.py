@@ -97,10 +97,14 @@ def load_library(root: Path | None = None) -> Library:
     """Load and validate every rule file under root (default: the shipped patterns/)."""
     folder = root if root is not None else data_dir("patterns")
     if not folder.is_dir():
-        raise PatternError(f"{folder}: pattern folder not found. Pass --patterns DIR pointing at a patterns/ folder.")
+        raise PatternError(
+            f"{folder}: pattern folder not found. Pass --patterns DIR pointing at a patterns/ folder."
+        )
     files = sorted(p for p in folder.glob("*.yaml") if p.name != "masks.yaml")
     if not files:
-        raise PatternError(f"{folder}: holds no *.yaml rule files. Point --patterns at logscan's patterns/ folder.")
+        raise PatternError(
+            f"{folder}: holds no *.yaml rule files. Point --patterns at logscan's patterns/ folder."
+        )
     digest = hashlib.sha256()
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -127,7 +131,9 @@ def _load_file(path: Path, data: bytes) -> list[Rule]:
     try:
         doc = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise PatternError(f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax.") from None
+        raise PatternError(
+            f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."
+        ) from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("rules"), list):
         raise PatternError(f"{path.name}: must be a mapping with a 'rules:' list. See patterns/README.md.")
     return [_load_rule(path.name, i, item) for i, item in enumerate(doc["rules"])]
@@ -149,7 +155,9 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
             f"{where}: unknown field(s) {', '.join(sorted(unknown))}. Allowed: {', '.join(sorted(_ALLOWED_KEYS))}."
         )
     if not isinstance(rid, str) or not _ID.match(rid):
-        raise PatternError(f"{where}: field 'id' must be lowercase words joined by '-', e.g. env-var-missing.")
+        raise PatternError(
+            f"{where}: field 'id' must be lowercase words joined by '-', e.g. env-var-missing."
+        )
     klass = item["class"]
     if klass not in CLASSES:
         raise PatternError(f"{where}: field 'class' is {klass!r}; use one of {', '.join(CLASSES)}.")
@@ -159,17 +167,23 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
     compiled = compile_rule_regex(pattern, where)
     examples = item["examples"]
     if not isinstance(examples, Mapping) or not examples.get("match"):
-        raise PatternError(f"{where}: field 'examples' needs a non-empty 'match' list (and ideally 'no_match').")
+        raise PatternError(
+            f"{where}: field 'examples' needs a non-empty 'match' list (and ideally 'no_match')."
+        )
     signals = tuple(item.get("signals") or ())
     for signal in signals:
         if signal not in SIGNALS:
             raise PatternError(f"{where}: field 'signals' has {signal!r}; use one of {', '.join(SIGNALS)}.")
     floor = item.get("severity_at_least")
     if floor is not None and floor not in SEVERITIES:
-        raise PatternError(f"{where}: field 'severity_at_least' is {floor!r}; use a LogSeverity name such as ERROR.")
+        raise PatternError(
+            f"{where}: field 'severity_at_least' is {floor!r}; use a LogSeverity name such as ERROR."
+        )
     key_group = item.get("key_group")
     if key_group is not None and key_group not in compiled.groupindex:
-        raise PatternError(f"{where}: field 'key_group' names {key_group!r}, which the regex does not define.")
+        raise PatternError(
+            f"{where}: field 'key_group' names {key_group!r}, which the regex does not define."
+        )
     return Rule(
         id=rid,
         klass=klass,
@@ -210,7 +224,9 @@ def _examples(where: str, field: str, value: Any) -> tuple[Example, ...]:
                 raise PatternError(f"{where}: examples.{field} severity {sev!r} is not a LogSeverity name.")
             out.append(Example(item["text"], sev))
         else:
-            raise PatternError(f"{where}: examples.{field} items must be strings or {{text, severity}} mappings.")
+            raise PatternError(
+                f"{where}: examples.{field} items must be strings or {{text, severity}} mappings."
+            )
     return tuple(out)
 
 
@@ -218,7 +234,9 @@ def _load_masks(path: Path, data: bytes) -> tuple[tuple[str, str], ...]:
     try:
         doc = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise PatternError(f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax.") from None
+        raise PatternError(
+            f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."
+        ) from None
     items = doc.get("masks") if isinstance(doc, Mapping) else None
     if not isinstance(items, list):
         raise PatternError(f"{path.name}: must be a mapping with a 'masks:' list.")

@@ -49,7 +49,11 @@ def check_examples(library: Library) -> Iterator[ExampleCheck]:
     """Every example of every rule, with the rule that wins it."""
     matcher = Matcher(library)
     for rule in library.rules:
-        for kind, examples in (("match", rule.match), ("no_match", rule.no_match), ("known_miss", rule.known_miss)):
+        for kind, examples in (
+            ("match", rule.match),
+            ("no_match", rule.no_match),
+            ("known_miss", rule.known_miss),
+        ):
             for example in examples:
                 found = matcher.first(example.text, example.severity)
                 yield ExampleCheck(rule.id, kind, example, found[0].id if found else None)

@@ -44,7 +44,9 @@ def test_no_source_names_the_fix() -> None:
 
 
 def test_unknown_output_extension_names_the_fix(tmp_path: Path) -> None:
-    code, _, err = _run("triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(tmp_path / "r.docx"))
+    code, _, err = _run(
+        "triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(tmp_path / "r.docx")
+    )
     assert code == 2
     assert "cannot tell the report format from '.docx'" in err
 

@@ -53,10 +53,15 @@ def test_golden_report(name: str, request: pytest.FixtureRequest) -> None:
         (GOLDEN / f"{name}.actual.md").write_text(actual, encoding="utf-8")
         diff = "".join(
             difflib.unified_diff(
-                expected.splitlines(True), actual.splitlines(True), f"golden/{name}.md", f"golden/{name}.actual.md"
+                expected.splitlines(True),
+                actual.splitlines(True),
+                f"golden/{name}.md",
+                f"golden/{name}.actual.md",
             )
         )
-        pytest.fail(f"report for {name} differs from its golden file (pytest --update-golden rewrites it):\n{diff}")
+        pytest.fail(
+            f"report for {name} differs from its golden file (pytest --update-golden rewrites it):\n{diff}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

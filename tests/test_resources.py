@@ -40,7 +40,18 @@ def test_missing_install_data_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
     )
@@ -70,12 +81,19 @@ def test_installed_wheel_runs_the_example_from_any_folder(wheel: Path, tmp_path:
     env = {**os.environ, "PYTHONPATH": str(site)}
     probe = subprocess.run(
         [sys.executable, "-c", "import logscan.resources as r; print(r.data_dir('patterns'))"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert probe.stdout.strip().startswith(str(site)), "the wheel's own data must be used, not the checkout's"
     run = subprocess.run(
         [sys.executable, "-m", "logscan", "triage", "--example", "--format", "json"],
-        cwd=elsewhere, env=env, capture_output=True, text=True,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     assert '"level": "EXPECTED_CONFIG"' in run.stdout
