@@ -1,11 +1,20 @@
-"""The verdict: every decision about PASS, EXPECTED_CONFIG, WARN, FAIL or INCONCLUSIVE lives here."""
+"""The verdict: every decision about PASS, EXPECTED_CONFIG, WARN, FAIL or INCONCLUSIVE lives here.
+
+decide() sorts each finding into one role under the environment's policy (critical, failing, tolerated,
+warning, persisting, suppressed ...), then the roles give the level. Each reason names the findings'
+signatures and the policy lines that put them there.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from .aggregate import Summary
-from .model import DEPRECATION, EXPECTED_CONFIG, PLATFORM, REGRESSION, Finding, Reason, Served, Verdict
+from .model import EXPECTED_CONFIG, NOISE, PLATFORM, REGRESSION, Comparison, Finding, Reason, Served, Verdict
+from .policy import Policy, policy_for
+
+__all__ = ["LEVELS", "Policy", "decide", "has_log_data", "policy_for"]
 
 PASS = "PASS"
 EXPECTED_CONFIG_LEVEL = "EXPECTED_CONFIG"
@@ -15,37 +24,45 @@ INCONCLUSIVE = "INCONCLUSIVE"
 LEVELS = (PASS, EXPECTED_CONFIG_LEVEL, WARN, FAIL, INCONCLUSIVE)
 
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
-_REASONS_PER_CLASS = 5
+_REASONS_PER_LINE = 5
+_NOUNS = {
+    REGRESSION: "code regression",
+    PLATFORM: "platform failure",
+    EXPECTED_CONFIG: "configuration gap",
+    "deprecation-warning": "deprecation warning",
+}
 
 
-@dataclass(frozen=True)
-class Policy:
-    """What an environment tolerates. The policy file (logscan.toml) builds these."""
-
-    env: str = "staging"
-    """Environment name."""
-    config_fails: bool = False
-    """Expected-config findings fail the verdict (production)."""
-
-
-def policy_for(env: str) -> Policy:
-    """The built-in policy: production fails on missing configuration, every other environment tolerates it."""
-    return Policy(env=env, config_fails=env in ("production", "prod"))
-
-
-def decide(summary: Summary, policy: Policy, truncated: bool = False) -> Verdict:
-    """Level, reasons and served-state from the folded findings and evidence."""
-    served = _served(summary)
-    by_class: dict[str, list[Finding]] = {}
-    for f in summary.findings:
-        by_class.setdefault(f.klass, []).append(f)
-    regressions = by_class.get(REGRESSION, [])
-    platform = by_class.get(PLATFORM, [])
-    config = by_class.get(EXPECTED_CONFIG, [])
-    deprecations = by_class.get(DEPRECATION, [])
-
+def has_log_data(summary: Summary) -> bool:
+    """The input holds something to judge: application or system log entries, or request logs."""
     usable = sum(n for stream, n in summary.counts.by_stream if stream in _LOG_STREAMS)
-    if summary.counts.records == 0 or (usable == 0 and summary.evidence.requests == 0):
+    return summary.counts.records > 0 and (usable > 0 or summary.evidence.requests > 0)
+
+
+@dataclass
+class _Roles:
+    """Findings sorted by what they do to the verdict."""
+
+    critical: list[Finding] = field(default_factory=list)
+    required: list[Finding] = field(default_factory=list)
+    failing: dict[str, list[Finding]] = field(default_factory=dict)
+    tolerated: list[Finding] = field(default_factory=list)
+    explained: list[Finding] = field(default_factory=list)
+    grew: list[Finding] = field(default_factory=list)
+    warning: dict[str, list[Finding]] = field(default_factory=dict)
+    undecided: list[Finding] = field(default_factory=list)
+    persisting: list[Finding] = field(default_factory=list)
+    optional: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    unjudged: list[Finding] = field(default_factory=list)
+
+
+def decide(
+    summary: Summary, policy: Policy, truncated: bool = False, comparison: Comparison | None = None
+) -> Verdict:
+    """Level, reasons and served-state from the folded findings, the evidence, the policy and the comparison."""
+    served = _served(summary)
+    if not has_log_data(summary):
         what = "No log entries" if summary.counts.records == 0 else "No application or system log entries"
         skipped = f" ({summary.counts.skipped} unreadable entries skipped)" if summary.counts.skipped else ""
         return Verdict(
@@ -53,42 +70,148 @@ def decide(summary: Summary, policy: Policy, truncated: bool = False) -> Verdict
             (Reason(f"{what} to judge{skipped}: a revision without logs is never a PASS."),),
             served,
         )
+    inconclusive = comparison is not None and comparison.status == INCONCLUSIVE
+    roles = _sort(summary.findings, policy, inconclusive)
+    context = _context(roles, policy, comparison)
 
-    reasons: list[Reason] = []
-    if regressions:
-        reasons.append(_class_reason("code regression", regressions))
-    if platform and (not config or regressions or policy.config_fails):
-        reasons.append(_class_reason("platform failure", platform))
-    if config and policy.config_fails:
-        reasons.append(_class_reason(f"configuration gap, fatal in {policy.env}", config))
-    if reasons:
-        return Verdict(FAIL, tuple(reasons), served)
+    failing: list[Reason] = []
+    if roles.critical:
+        note = "critical rules fail even when persisting or suppressed"
+        failing.append(_reason("critical finding", roles.critical, (policy.ref("critical_rules"),), note))
+    if roles.required:
+        failing.append(
+            _reason(f"missing required setting, fatal in {policy.env}", roles.required, (policy.ref("required"),))
+        )
+    for klass, found in roles.failing.items():
+        noun = _NOUNS.get(klass, klass)
+        if klass == EXPECTED_CONFIG:
+            noun = f"configuration gap, fatal in {policy.env}"
+        elif comparison is not None:
+            noun = f"new {noun}"
+        failing.append(_reason(noun, found, (policy.ref("fail_on"),)))
+    if failing:
+        return Verdict(FAIL, tuple(failing + context), served)
 
     if truncated:
+        text = "The read stopped early (a cap or a failed read), and nothing read so far proves a failure."
+        return Verdict(INCONCLUSIVE, (Reason(text), *context), served)
+    if roles.undecided:
+        assert comparison is not None
+        text = f"comparison INCONCLUSIVE ({comparison.reason}); cannot tell whether they are new"
         return Verdict(
-            INCONCLUSIVE,
-            (Reason("The read stopped early (a cap or a failed read), and nothing read so far proves a failure."),),
-            served,
+            INCONCLUSIVE, (_reason("undecided failure", roles.undecided, (policy.ref("fail_on"),), text), *context), served
         )
-    if config:
-        reasons.append(_class_reason(f"configuration gap, tolerated in {policy.env}", config))
-        if platform:
-            reasons.append(_class_reason("platform failure explained by the missing configuration", platform))
-        if deprecations:
-            reasons.append(_class_reason("deprecation warning", deprecations))
-        return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons), served)
-    if deprecations:
-        return Verdict(WARN, (_class_reason("deprecation warning", deprecations),), served)
-    return Verdict(PASS, (Reason("No regression, platform failure, configuration gap or deprecation found."),), served)
+
+    warnings: list[Reason] = []
+    if roles.grew:
+        t = policy.thresholds
+        text = f"rate grew at least {t.rate_growth:g}x over the baseline with {t.min_count}+ events"
+        warnings.append(
+            _reason("persisting failure", roles.grew, (policy.ref("thresholds.rate_growth"),), text)
+        )
+    for klass, found in roles.warning.items():
+        warnings.append(_reason(_NOUNS.get(klass, klass), found, (policy.ref("warn_on"),)))
+    if roles.tolerated:
+        reasons = [_reason(f"configuration gap, tolerated in {policy.env}", roles.tolerated, (policy.ref("fail_on"),))]
+        if roles.explained:
+            reasons.append(
+                _reason("platform failure explained by the missing configuration", roles.explained, ())
+            )
+        return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons + warnings + context), served)
+    if warnings:
+        return Verdict(WARN, tuple(warnings + context), served)
+    text = "No regression, platform failure, configuration gap or deprecation found."
+    if context:
+        text = "Nothing new or unaccepted fails or warns."
+    return Verdict(PASS, (Reason(text), *context), served)
 
 
-def _class_reason(what: str, findings: list[Finding]) -> Reason:
+def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _Roles:
+    roles = _Roles()
+    t = policy.thresholds
+    for f in findings:
+        if f.klass == NOISE:
+            continue
+        if f.rule in policy.critical_rules:
+            roles.critical.append(f)
+        elif f.suppressed:
+            roles.suppressed.append(f)
+        elif f.klass == EXPECTED_CONFIG:
+            if policy.is_optional(f.key):
+                roles.optional.append(f)
+            elif policy.is_required(f.key):
+                roles.required.append(f)
+            elif policy.config_fails:
+                roles.failing.setdefault(f.klass, []).append(f)
+            else:
+                roles.tolerated.append(f)
+        elif f.klass in policy.fail_on:
+            if inconclusive:
+                roles.undecided.append(f)
+            elif f.status == "persisting":
+                grew = (f.rate_growth or 0.0) >= t.rate_growth and f.count >= t.min_count
+                (roles.grew if grew else roles.persisting).append(f)
+            else:
+                roles.failing.setdefault(f.klass, []).append(f)
+        elif f.klass in policy.warn_on:
+            roles.warning.setdefault(f.klass, []).append(f)
+        else:
+            roles.unjudged.append(f)
+    platform = roles.failing.get(PLATFORM, [])
+    if platform and roles.tolerated and REGRESSION not in roles.failing:
+        roles.explained = roles.failing.pop(PLATFORM)
+    return roles
+
+
+def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> list[Reason]:
+    """Reasons that did not set the level but say why findings did not count."""
+    out = []
+    if roles.persisting:
+        out.append(
+            _reason(
+                "persisting failure",
+                roles.persisting,
+                (policy.ref("thresholds.rate_growth"),),
+                "also in the baseline at a similar rate: not this deploy's regression",
+            )
+        )
+    if roles.optional:
+        out.append(_reason("missing optional setting", roles.optional, (policy.ref("optional"),), "ignored"))
+    if roles.suppressed:
+        wheres = tuple(dict.fromkeys(f.suppression.where for f in roles.suppressed if f.suppression))
+        out.append(_reason("suppressed finding", roles.suppressed, wheres, "accepted in the policy file, not counted"))
+    if roles.unjudged:
+        refs = (policy.ref("fail_on"), policy.ref("warn_on"))
+        out.append(_reason("finding", roles.unjudged, refs, f"of a class that {policy.env} neither fails nor warns on"))
+    if comparison is not None and comparison.status == INCONCLUSIVE and not roles.undecided:
+        out.append(Reason(f"Comparison INCONCLUSIVE: {comparison.reason} No finding depended on it."))
+    return out
+
+
+def _reason(what: str, findings: list[Finding], policy: tuple[str, ...], note: str = "") -> Reason:
     ranked = sorted(findings, key=lambda f: (-f.count, f.signature))
-    names = [f"{f.rule}" + (f" ({f.key})" if f.key else "") + f" x{f.count}" for f in ranked[:_REASONS_PER_CLASS]]
-    more = f" and {len(ranked) - _REASONS_PER_CLASS} more" if len(ranked) > _REASONS_PER_CLASS else ""
+    names = [_describe(f) for f in ranked[:_REASONS_PER_LINE]]
+    more = f" and {len(ranked) - _REASONS_PER_LINE} more" if len(ranked) > _REASONS_PER_LINE else ""
     plural = "s" if len(ranked) != 1 else ""
-    text = f"{len(ranked)} {what}{plural}: {', '.join(names)}{more}"
-    return Reason(text, tuple(f.signature for f in ranked))
+    expired = tuple(f.suppression.where for f in ranked if f.suppression and f.suppression.expired)
+    refs = tuple(dict.fromkeys((*policy, *expired)))
+    text = f"{len(ranked)} {what}{plural}" + (f" ({note})" if note else "") + f": {', '.join(names)}{more}"
+    if refs:
+        text += f" [policy: {'; '.join(refs)}]"
+    return Reason(text, tuple(f.signature for f in ranked), refs)
+
+
+def _describe(f: Finding) -> str:
+    text = f"{f.signature} x{f.count}"
+    if f.status == "persisting" and f.baseline_count is not None:
+        growth = f", rate x{f.rate_growth:g}" if f.rate_growth is not None else ""
+        text += f" (baseline x{f.baseline_count}{growth})"
+    s = f.suppression
+    if s is not None and s.expired:
+        text += f" (suppression expired {s.expires.isoformat()}, resurfaced)"
+    elif s is not None and f.suppressed:
+        text += f" (suppressed until {s.expires.isoformat()}, {s.owner}, {s.issue})"
+    return text
 
 
 def _served(summary: Summary) -> Served:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 EXPECTED_CONFIG: Final = "expected-config"
@@ -161,6 +161,34 @@ class Finding:
     """new, persisting or gone against a baseline; None without one."""
     baseline_count: int | None = None
     """Count in the baseline, when compared."""
+    rate_growth: float | None = None
+    """For a persisting finding: its rate in the target divided by its rate in the baseline."""
+    suppression: Suppression | None = None
+    """The policy file's suppression that matched this finding (active or expired), if any."""
+    suppressed: bool = False
+    """True when a suppression matched and has not expired: shown folded, not counted by the verdict."""
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An accepted finding, from the policy file: keyed by rule id or by signature, until it expires."""
+
+    rule: str | None
+    """Rule id it matches (every signature of that rule), or None when keyed by signature."""
+    signature: str | None
+    """Exact signature it matches, or None when keyed by rule id."""
+    reason: str
+    """Why the finding is accepted."""
+    owner: str
+    """Who answers for it."""
+    issue: str
+    """Link to the issue that tracks the fix."""
+    expires: date
+    """Last day the suppression applies; from the next day on the finding counts again."""
+    where: str
+    """Where it is written, as file:line."""
+    expired: bool = False
+    """True when the run's date is past expires."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +199,8 @@ class Reason:
     """What decided, in words."""
     signatures: tuple[str, ...] = ()
     """Findings that drove it."""
+    policy: tuple[str, ...] = ()
+    """Policy lines that decided it, as file:line key (or "built-in policy: key")."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +287,8 @@ class Provenance:
     """False when --no-redact was given."""
     skipped_detail: tuple[str, ...] = ()
     """One line per source that had skipped records."""
+    policy: str | None = None
+    """The policy file that applied and how it was found; None for the built-in policy."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +313,44 @@ class Report:
     """What to do next, derived from the findings."""
     timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = field(default=())
     """Per minute (ISO label), events per class."""
+    comparison: Comparison | None = None
+    """The comparison with a baseline revision, when one was given."""
+    stale_suppressions: tuple[Suppression, ...] = ()
+    """Suppressions of the policy that matched nothing in this run."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The target's findings compared with a baseline's, signature by signature."""
+
+    status: str
+    """COMPARED, or INCONCLUSIVE when the baseline had no data to compare with."""
+    reason: str
+    """One line on what was compared with what, or why no comparison was possible."""
+    sources: tuple[str, ...]
+    """Where the baseline entries came from (files, or the revision fetched)."""
+    service: str | None
+    """The baseline's service (most common in its entries)."""
+    revision: str | None
+    """The baseline's revision (most common in its entries)."""
+    window_start: datetime | None
+    """Earliest baseline entry."""
+    window_end: datetime | None
+    """Latest baseline entry."""
+    records: int
+    """Baseline records read."""
+    events: int
+    """Baseline events after joining."""
+    new: int = 0
+    """Target signatures (not noise) absent from the baseline."""
+    persisting: int = 0
+    """Target signatures (not noise) also in the baseline."""
+    gone: int = 0
+    """Baseline signatures (not noise) absent from the target."""
+    gone_findings: tuple[Finding, ...] = ()
+    """The gone findings (not noise), status gone, count 0 and their baseline_count."""
+    notes: tuple[str, ...] = ()
+    """Things a reader should know about the comparison (a different service, the same revision)."""
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from . import __version__
-from .aggregate import Aggregator
+from .aggregate import Aggregator, Summary
+from .baseline import compare
 from .classify import classify
 from .config import Config
-from .decide import decide, policy_for
+from .decide import decide
 from .join import join, single
 from .library import Library, load_library
-from .model import Classified, Provenance, Record, Report
+from .model import Classified, Comparison, Provenance, Record, Report, Suppression
 from .normalize import normalize
+from .policy import Policy, apply_suppressions, builtin_policy
 from .report import assemble
 from .sources import EntrySource
 
@@ -54,16 +56,9 @@ def classify_stream(
     yield from classify(events, lib)
 
 
-def triage(
-    sources: Sequence[EntrySource],
-    config: Config,
-    library: Library | None = None,
-    info: SourceInfo | None = None,
-) -> Report:
-    """The whole job: read every source and return the decided, assembled Report."""
-    lib = library if library is not None else load_library(config.patterns_dir)
-    info = info or SourceInfo()
-    acc = Aggregator(lib)
+def summarize(sources: Sequence[EntrySource], config: Config, library: Library) -> Summary:
+    """Read, join, classify and fold the sources into one Summary."""
+    acc = Aggregator(library)
 
     def counted() -> Iterator[Record]:
         for record in records(sources, config):
@@ -71,11 +66,46 @@ def triage(
             yield record
 
     events = join(counted()) if config.join else single(counted())
-    for item in classify(events, lib):
+    for item in classify(events, library):
         acc.add(item)
-    skipped = sum(s.skipped for s in sources)
-    summary = acc.summary(skipped)
-    verdict = decide(summary, policy_for(config.env), truncated=info.truncated)
+    return acc.summary(sum(s.skipped for s in sources))
+
+
+def triage(
+    sources: Sequence[EntrySource],
+    config: Config,
+    library: Library | None = None,
+    info: SourceInfo | None = None,
+    *,
+    baseline: Sequence[EntrySource] | None = None,
+    baseline_info: SourceInfo | None = None,
+    policy: Policy | None = None,
+    policy_note: str | None = None,
+) -> Report:
+    """The whole job: read every source and return the decided, assembled Report.
+
+    baseline: the sources of the revision to compare with (None: no comparison). policy: the environment's
+    policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
+    report's provenance.
+    """
+    lib = library if library is not None else load_library(config.patterns_dir)
+    info = info or SourceInfo()
+    policy = policy if policy is not None else builtin_policy(config.env)
+    summary = summarize(sources, config, lib)
+    comparison: Comparison | None = None
+    if baseline is not None:
+        base = summarize(baseline, config, lib)
+        summary, comparison = compare(summary, base, tuple(s.name for s in baseline))
+        if baseline_info is not None and baseline_info.truncated:
+            comparison = replace(
+                comparison, notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound.")
+            )
+    stale: tuple[Suppression, ...] = ()
+    if policy.suppressions:
+        today = (config.now or datetime.now(UTC)).date()
+        findings, stale = apply_suppressions(summary.findings, policy, today)
+        summary = replace(summary, findings=findings)
+    verdict = decide(summary, policy, truncated=info.truncated, comparison=comparison)
     provenance = Provenance(
         version=config.version or __version__,
         patterns_hash=lib.digest,
@@ -85,11 +115,12 @@ def triage(
         window_end=info.window_end or summary.window_end,
         filter=info.filter,
         logs_explorer_url=info.logs_explorer_url,
-        env=config.env,
+        env=policy.env,
         truncated=info.truncated,
         redacted=config.redact,
         skipped_detail=tuple(
             f"{s.name}: {', '.join(s.skip_reasons)}" for s in sources if s.skipped
         ),
+        policy=policy_note or policy.source,
     )
-    return assemble(summary, verdict, provenance)
+    return assemble(summary, verdict, provenance, comparison=comparison, stale_suppressions=stale)

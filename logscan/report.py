@@ -14,9 +14,11 @@ from .model import (
     NOISE,
     PLATFORM,
     REGRESSION,
+    Comparison,
     Finding,
     Provenance,
     Report,
+    Suppression,
     Template,
     Verdict,
 )
@@ -26,8 +28,18 @@ IMPORTANCE = (REGRESSION, PLATFORM, EXPECTED_CONFIG, DEPRECATION, NOISE)
 _TOP_TEMPLATES = 10
 
 
-def assemble(summary: Summary, verdict: Verdict, provenance: Provenance) -> Report:
-    """The Report a renderer displays, with everything decided and sorted."""
+def assemble(
+    summary: Summary,
+    verdict: Verdict,
+    provenance: Provenance,
+    *,
+    comparison: Comparison | None = None,
+    stale_suppressions: tuple[Suppression, ...] = (),
+) -> Report:
+    """The Report a renderer displays, with everything decided and sorted.
+
+    Suppressed findings sort after the others of their class: a renderer shows them folded.
+    """
     findings = tuple(sorted(summary.findings, key=importance_key))
     return Report(
         service=summary.service,
@@ -37,14 +49,17 @@ def assemble(summary: Summary, verdict: Verdict, provenance: Provenance) -> Repo
         counts=summary.counts,
         provenance=provenance,
         templates=_templates(findings),
-        next_steps=_next_steps(findings, verdict),
+        next_steps=_next_steps(findings, verdict, stale_suppressions),
         timeline=summary.timeline,
+        comparison=comparison,
+        stale_suppressions=stale_suppressions,
     )
 
 
-def importance_key(finding: Finding) -> tuple[int, int, str]:
-    """Sort key: class importance, then most frequent, then signature for a stable order."""
-    return (IMPORTANCE.index(finding.klass), -finding.count, finding.signature)
+def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
+    """Sort key: class importance, unsuppressed first, new before persisting, most frequent, then signature."""
+    persisting = finding.status == "persisting"
+    return (IMPORTANCE.index(finding.klass), finding.suppressed, persisting, -finding.count, finding.signature)
 
 
 def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
@@ -77,11 +92,22 @@ def rule_stub(template: str, example: str) -> str:
     return yaml.safe_dump(stub, sort_keys=False, allow_unicode=True, width=1000)
 
 
-def _next_steps(findings: tuple[Finding, ...], verdict: Verdict) -> tuple[str, ...]:
+def _next_steps(
+    findings: tuple[Finding, ...], verdict: Verdict, stale: tuple[Suppression, ...] = ()
+) -> tuple[str, ...]:
     steps: list[str] = []
     seen: set[str] = set()
     for f in findings:
-        if f.klass == NOISE or not f.hint or f.hint in seen:
+        if f.suppression is not None and f.suppression.expired:
+            s = f.suppression
+            steps.append(
+                f"{f.signature}: its suppression ({s.where}, {s.owner}, {s.issue}) expired on "
+                f"{s.expires.isoformat()}; fix it, or renew the suppression with a new date."
+            )
+    for s in stale:
+        steps.append(f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it.")
+    for f in findings:
+        if f.klass == NOISE or f.suppressed or not f.hint or f.hint in seen:
             continue
         seen.add(f.hint)
         subject = f"{f.rule}" + (f" ({f.key})" if f.key else "")
