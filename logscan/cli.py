@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -15,9 +15,14 @@ from . import __version__
 from .config import Config
 from .errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
 from .library import load_library
+from .policy import resolve_policy
 from .render import FORMATS, render
 from .resources import data_dir
+from .sources import EntrySource
 from .sources.files import FileSource, open_source
+
+if TYPE_CHECKING:
+    from .pipeline import SourceInfo
 
 VERDICT_EXIT = {"PASS": EXIT_OK, "EXPECTED_CONFIG": EXIT_OK, "WARN": EXIT_OK, "FAIL": EXIT_FAIL, "INCONCLUSIVE": EXIT_INCONCLUSIVE}
 EXAMPLE_EXPORT = "staging-missing-config.json"
@@ -54,6 +59,27 @@ def _sources(paths: Sequence[str]) -> list[FileSource]:
     return [open_source(p) for p in paths]
 
 
+def _baseline(files: Sequence[str], revision: str | None) -> tuple[list[EntrySource] | None, SourceInfo | None]:
+    """Baseline sources: export files, or a revision fetched live (--baseline-revision R, --baseline previous)."""
+    if revision is not None and files:
+        raise InputError("--baseline and --baseline-revision both given. Pass one of them.")
+    if revision is None and "previous" not in files:
+        return (list(_sources(files)) if files else None), None
+    if revision is None and len(files) > 1:
+        raise InputError("--baseline previous cannot be mixed with export files. Pass one or the other.")
+    try:
+        from .fetch import fetch_baseline  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        option = "--baseline previous" if revision is None else f"--baseline-revision {revision}"
+        raise InputError(
+            f"{option} reads Cloud Logging, which this logscan cannot do yet. "
+            "Export the baseline with gcloud logging read and pass --baseline FILE."
+        ) from None
+    params = click.get_current_context().params
+    source, info = fetch_baseline(params, revision)
+    return [source], info
+
+
 def _format_for(output: str | None, fmt: str | None) -> str:
     if fmt:
         return fmt
@@ -81,6 +107,16 @@ def cli() -> None:
 @click.option("--example", is_flag=True, help="Run on the bundled example export of a staging revision.")
 @click.option("--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Use this pattern library folder.")
 @click.option("--no-join", is_flag=True, help="Do not join split tracebacks and messages into events.")
+@click.option(
+    "--baseline",
+    "baseline",
+    multiple=True,
+    metavar="SOURCE",
+    help="Compare with this export of the revision before (repeatable); 'previous' fetches the revision that served before.",
+)
+@click.option("--baseline-revision", metavar="R", help="Compare with revision R, fetched from Cloud Logging.")
+@click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: ./logscan.toml when it exists).")
+@click.option("--no-policy", is_flag=True, help="Ignore ./logscan.toml and apply the built-in policy.")
 @_guarded
 def triage(
     sources: tuple[str, ...],
@@ -90,6 +126,10 @@ def triage(
     example: bool,
     patterns_dir: Path | None,
     no_join: bool,
+    baseline: tuple[str, ...],
+    baseline_revision: str | None,
+    policy_file: str | None,
+    no_policy: bool,
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin) and print or write a report."""
     from .pipeline import triage as run_triage
@@ -101,7 +141,11 @@ def triage(
         raise InputError("no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example.")
     report_format = _format_for(output, fmt)
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join)
-    report = run_triage(_sources(paths), config)
+    policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
+    base_sources, base_info = _baseline(baseline, baseline_revision)
+    report = run_triage(
+        _sources(paths), config, baseline=base_sources, baseline_info=base_info, policy=policy, policy_note=policy_note
+    )
     text = render(report, report_format)
     if output:
         Path(output).write_text(text, encoding="utf-8")

@@ -80,15 +80,15 @@ def decide(
         failing.append(_reason("critical finding", roles.critical, (policy.ref("critical_rules"),), note))
     if roles.required:
         failing.append(
-            _reason(f"missing required setting, fatal in {policy.env}", roles.required, (policy.ref("required"),))
+            _reason("missing setting", roles.required, (policy.ref("required"),), f"required in {policy.env}")
         )
     for klass, found in roles.failing.items():
         noun = _NOUNS.get(klass, klass)
         if klass == EXPECTED_CONFIG:
-            noun = f"configuration gap, fatal in {policy.env}"
-        elif comparison is not None:
-            noun = f"new {noun}"
-        failing.append(_reason(noun, found, (policy.ref("fail_on"),)))
+            failing.append(_reason(noun, found, (policy.ref("fail_on"),), f"fatal in {policy.env}"))
+        else:
+            new = "new " if comparison is not None else ""
+            failing.append(_reason(f"{new}{noun}", found, (policy.ref("fail_on"),)))
     if failing:
         return Verdict(FAIL, tuple(failing + context), served)
 
@@ -97,10 +97,9 @@ def decide(
         return Verdict(INCONCLUSIVE, (Reason(text), *context), served)
     if roles.undecided:
         assert comparison is not None
-        text = f"comparison INCONCLUSIVE ({comparison.reason}); cannot tell whether they are new"
-        return Verdict(
-            INCONCLUSIVE, (_reason("undecided failure", roles.undecided, (policy.ref("fail_on"),), text), *context), served
-        )
+        note = "the comparison is INCONCLUSIVE: cannot tell new from persisting"
+        undecided = _reason("failure", roles.undecided, (policy.ref("fail_on"),), note)
+        return Verdict(INCONCLUSIVE, (undecided, Reason(comparison.reason), *context), served)
 
     warnings: list[Reason] = []
     if roles.grew:
@@ -112,11 +111,11 @@ def decide(
     for klass, found in roles.warning.items():
         warnings.append(_reason(_NOUNS.get(klass, klass), found, (policy.ref("warn_on"),)))
     if roles.tolerated:
-        reasons = [_reason(f"configuration gap, tolerated in {policy.env}", roles.tolerated, (policy.ref("fail_on"),))]
+        note = f"tolerated in {policy.env}"
+        reasons = [_reason("configuration gap", roles.tolerated, (policy.ref("fail_on"),), note)]
         if roles.explained:
-            reasons.append(
-                _reason("platform failure explained by the missing configuration", roles.explained, ())
-            )
+            note = "explained by the missing configuration"
+            reasons.append(_reason("platform failure", roles.explained, (), note))
         return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons + warnings + context), served)
     if warnings:
         return Verdict(WARN, tuple(warnings + context), served)
@@ -182,9 +181,10 @@ def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> li
         out.append(_reason("suppressed finding", roles.suppressed, wheres, "accepted in the policy file, not counted"))
     if roles.unjudged:
         refs = (policy.ref("fail_on"), policy.ref("warn_on"))
-        out.append(_reason("finding", roles.unjudged, refs, f"of a class that {policy.env} neither fails nor warns on"))
+        note = f"of a class {policy.env} neither fails nor warns on"
+        out.append(_reason("finding", roles.unjudged, refs, note))
     if comparison is not None and comparison.status == INCONCLUSIVE and not roles.undecided:
-        out.append(Reason(f"Comparison INCONCLUSIVE: {comparison.reason} No finding depended on it."))
+        out.append(Reason(f"The comparison is INCONCLUSIVE, but no finding depended on it: {comparison.reason}"))
     return out
 
 

@@ -128,6 +128,26 @@ def policy_for(env: str) -> Policy:
     return builtin_policy(env)
 
 
+DEFAULT_FILE = "logscan.toml"
+"""The policy file read from the working directory when no --policy is given (and the report says so)."""
+
+
+def resolve_policy(path: str | None, env: str, search: Path | None) -> tuple[Policy, str | None]:
+    """The policy for a run, and a note on where its file came from (None for the built-in policy).
+
+    An explicit path is read. Otherwise logscan.toml in the search folder (the CLI passes the working
+    directory; None searches nowhere) is read when it exists, and the note says where it was found.
+    Otherwise the built-in policy of env applies.
+    """
+    if path is not None:
+        return load_policy(path).for_env(env), path
+    if search is not None:
+        found = search / DEFAULT_FILE
+        if found.is_file():
+            return load_policy(found).for_env(env), f"{found} (found in the working directory)"
+    return builtin_policy(env), None
+
+
 def load_policy(path: str | Path) -> PolicyFile:
     """Read and validate a policy file; every problem is a one-line PolicyError naming the file, key and fix."""
     name = str(path)
