@@ -1,10 +1,73 @@
-"""Join consecutive records that belong together into events."""
+"""Join consecutive records that belong together into events.
+
+Cloud Run writes one entry per line a container prints, so a Python traceback arrives as many entries.
+Records of the same source, instance and stream, no more than ``MAX_GAP`` apart (text input has no
+timestamps: adjacency decides), form one event when the later one continues the earlier:
+
+- traceback frames and source lines through the final exception line, and chained tracebacks with
+  their separators ("During handling of the above exception, ..." / "The above exception was the
+  direct cause ...") and blank lines;
+- a ``file.py:12: DeprecationWarning: ...`` line and the source line Python prints under it;
+- indented lines under a line that ends with ``:`` or under other indented lines;
+- a message split mid-line (an open quote, bracket or markup tag closed at the start of the next record).
+
+One group is open per (source, instance, stream), so interleaved instances never mix. A group closes
+when a record does not continue it, when it is ``MAX_GAP`` old, or when it reaches ``MAX_RECORDS``
+records or ``MAX_CHARS`` characters; events come out in the order their first records came in.
+
+Newest-first exports (gcloud's default order): records are cut into runs wherever two neighbours are
+more than ``MAX_GAP`` apart (no event can span such a cut) or after ``REORDER_MAX`` records; a run whose
+timestamps mostly descend is reversed, and each run is sorted by timestamp (stable). Memory holds one
+run, never the export. A run cut by the ``REORDER_MAX`` bound can split one event in two.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import regex
 
 from .model import Event, Record
+
+MAX_GAP = timedelta(seconds=2)
+"""Records further apart than this never join."""
+MAX_RECORDS = 1000
+"""Records in one event at most; a longer group is closed and the rest starts a new one."""
+MAX_CHARS = 512 * 1024
+"""Characters in one event at most."""
+REORDER_MAX = 5000
+"""Records held to put a run of a newest-first export in time order."""
+MAX_OPEN = 256
+"""Groups waiting to be emitted at most; past it the oldest is closed."""
+_NEVER_JOINED = frozenset({"requests", "audit"})
+
+_HEADER = "Traceback (most recent call last)"
+_SEPARATORS = (
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+_EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
+_WARNING_LINE = regex.compile(r"^\S.*:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*Warning: ")
+_INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")
+_TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+# States of an open group: what its last line allows to follow.
+_LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE = range(9)
+
+
+@dataclass
+class _Group:
+    records: list[Record]
+    state: int
+    chars: int
+    last: datetime | None
+    closed: bool = False
+    key: tuple[str, str | None, str] = field(default=("", None, ""))
 
 
 def single(records: Iterable[Record]) -> Iterator[Event]:
@@ -14,5 +77,184 @@ def single(records: Iterable[Record]) -> Iterator[Event]:
 
 
 def join(records: Iterable[Record]) -> Iterator[Event]:
-    """Events from records; split tracebacks and messages are joined (see issue: join)."""
-    yield from single(records)
+    """Events from records: split tracebacks, warnings and messages joined; streams in bounded memory."""
+    queue: deque[_Group] = deque()
+    open_groups: dict[tuple[str, str | None, str], _Group] = {}
+    for record in in_time_order(records):
+        key = (record.source, record.instance, record.stream)
+        group = open_groups.get(key)
+        state = _continue(group, record) if group is not None else None
+        if group is not None and state is not None:
+            group.records.append(record)
+            group.state = state
+            group.chars += len(record.clean)
+            group.last = record.timestamp or group.last
+            if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
+                _close(open_groups, group)
+        else:
+            if group is not None:
+                _close(open_groups, group)
+            group = _Group([record], _state_of(record), len(record.clean), record.timestamp, key=key)
+            queue.append(group)
+            if record.stream in _NEVER_JOINED or group.state == _DONE:
+                group.closed = True
+            else:
+                open_groups[key] = group
+        _expire(open_groups, record.timestamp)
+        if len(queue) > MAX_OPEN:
+            _close(open_groups, queue[0])
+        while queue and queue[0].closed:
+            yield _event(queue.popleft())
+    while queue:
+        yield _event(queue.popleft())
+
+
+def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
+    """Records in time order within each run (see the module docstring); untimed records pass as they come."""
+    run: list[Record] = []
+    for record in records:
+        if record.timestamp is None:
+            yield from _ordered(run)
+            run = []
+            yield record
+            continue
+        if run and (
+            len(run) >= REORDER_MAX
+            or record.source != run[-1].source
+            or _apart(run[-1].timestamp, record.timestamp)
+        ):
+            yield from _ordered(run)
+            run = []
+        run.append(record)
+    yield from _ordered(run)
+
+
+def _ordered(run: list[Record]) -> list[Record]:
+    if len(run) < 2:
+        return run
+    down = sum(
+        1 for a, b in itertools.pairwise(run) if a.timestamp and b.timestamp and b.timestamp < a.timestamp
+    )
+    up = sum(
+        1 for a, b in itertools.pairwise(run) if a.timestamp and b.timestamp and b.timestamp > a.timestamp
+    )
+    if down > up:
+        run = run[::-1]
+    return sorted(run, key=lambda r: r.timestamp or datetime.min)
+
+
+def _apart(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and abs(b - a) > MAX_GAP
+
+
+def _close(open_groups: dict[tuple[str, str | None, str], _Group], group: _Group) -> None:
+    group.closed = True
+    if open_groups.get(group.key) is group:
+        del open_groups[group.key]
+
+
+def _expire(open_groups: dict[tuple[str, str | None, str], _Group], now: datetime | None) -> None:
+    if now is None or not open_groups:
+        return
+    stale = [g for g in open_groups.values() if _apart(g.last, now)]
+    for group in stale:
+        _close(open_groups, group)
+
+
+def _event(group: _Group) -> Event:
+    records = tuple(group.records)
+    if len(records) == 1:
+        return Event(records=records, text=records[0].text, clean=records[0].clean)
+    return Event(
+        records=records,
+        text="\n".join(r.text for r in records),
+        clean="\n".join(r.clean for r in records),
+    )
+
+
+def _continue(group: _Group, record: Record) -> int | None:
+    """The group's new state when the record continues it, else None."""
+    if record.stream in _NEVER_JOINED or _apart(group.last, record.timestamp):
+        return None
+    lines = record.clean.split("\n")
+    if _split_message(group.records[-1].clean, record.clean):
+        state: int | None = group.state if group.state != _DONE else _LINE
+    else:
+        state = _step(group.state, lines[0])
+    if state is None:
+        return None
+    return _through(state, lines[1:])
+
+
+def _state_of(record: Record) -> int:
+    """State after a record that starts a group."""
+    lines = record.clean.split("\n")
+    return _through(_opening(lines[0]), lines[1:])
+
+
+def _through(state: int, lines: list[str]) -> int:
+    """State after the further lines of one multi-line record."""
+    for line in lines:
+        after = _step(state, line)
+        state = after if after is not None else _opening(line)
+    return state
+
+
+def _opening(line: str) -> int:
+    """State after a line that starts a group."""
+    stripped = line.strip()
+    if _HEADER in line:
+        return _TRACE if stripped.endswith((":", ")")) else _DONE  # else: flattened onto one line
+    if stripped in _SEPARATORS:
+        return _SEP
+    if _WARNING_LINE.match(line):
+        return _WARN
+    if stripped.endswith(":"):
+        return _COLON
+    if line[:1].isspace() and stripped:
+        return _BLOCK
+    if _INTRO.search(line):
+        return _INTRO_S
+    return _LINE
+
+
+def _step(state: int, line: str) -> int | None:
+    """State after the line when it continues a group in ``state``; None when it starts something new."""
+    stripped = line.strip()
+    indented = bool(stripped) and line[:1].isspace()
+    header = _HEADER in line and stripped.endswith((":", ")"))
+    if state == _TRACE:
+        if indented:
+            return _TRACE
+        if stripped and _EXC_LINE.match(line):
+            return _EXC
+        return None
+    if state in (_EXC, _SEP):
+        if stripped in _SEPARATORS or not stripped:
+            return _SEP
+        if header and state == _SEP:
+            return _TRACE
+        return _EXC if indented and state == _EXC else None
+    if header:
+        return _TRACE if state in (_INTRO_S, _COLON) else None
+    if state == _WARN:
+        return _BLOCK if indented else None
+    if state in (_COLON, _BLOCK):
+        return _BLOCK if indented else None
+    return None
+
+
+def _split_message(previous: str, text: str) -> bool:
+    """True when the text closes a quote, bracket or markup tag the previous record left open."""
+    if not text or not previous:
+        return False
+    first = text[0]
+    if first in "\"'":
+        return previous.count(first) % 2 == 1
+    if first in _PAIRS:
+        return previous.count(_PAIRS[first]) > previous.count(first)
+    tag = _TAG_CLOSE.match(text)
+    if tag is not None:
+        name = tag.group(1)
+        return previous.count(f"<{name}>") > previous.count(f"</{name}>")
+    return False

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import yaml
-
 from .aggregate import Summary
 from .classify import UNCLAIMED
+from .cluster import rule_stub
 from .model import (
     DEPRECATION,
     EXPECTED_CONFIG,
@@ -69,27 +68,6 @@ def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
         Template(template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example))
         for f in unclaimed[:_TOP_TEMPLATES]
     )
-
-
-def rule_stub(template: str, example: str) -> str:
-    """YAML for a rule that would claim a template; the user names it, classes it and tightens the regex."""
-    import regex
-
-    parts = regex.split(r"<[A-Z]+>|<\*>", template)
-    pattern = r".+?".join(regex.escape(p.strip(), literal_spaces=True) for p in parts if p.strip())
-    stub = {
-        "rules": [
-            {
-                "id": "name-this-rule",
-                "class": NOISE,
-                "description": "What this message means.",
-                "hint": "What to do when it appears.",
-                "regex": pattern or regex.escape(example[:80], literal_spaces=True),
-                "examples": {"match": [example.split("\n", 1)[0][:300]], "no_match": []},
-            }
-        ]
-    }
-    return yaml.safe_dump(stub, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def _next_steps(

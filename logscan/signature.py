@@ -1,67 +1,159 @@
-"""Stable identities for events: templates (masked text) and signatures (what compares equal across runs)."""
+"""Stable identities for events: what compares equal when the same failure happens in another revision or run.
+
+- A rule match with an extracted key: ``rule:key`` (``env-var-missing:DATABASE_URL``).
+- A Python traceback (multi-line, flattened onto one line, or with literal ``\\n``): the rule, the final
+  exception type, and a hash of the exception types of the chain plus the innermost frames of the
+  application's own code (files outside site-packages, dist-packages and the standard library), by
+  file and function. Line numbers, addresses, ids and temporary paths never enter it.
+- Anything else: the rule and a hash of the event's mined template.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import regex
 
-from .library import Library
+from .cluster import Masker
 from .model import Event
 
-_EXC_LINE = regex.compile(
-    r"^(?:[\w.]+\.)?(?P<type>[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault))(?::|$)", regex.M
-)
+APP_FRAMES = 3
+"""Innermost frames of the application's own code that identify a failure."""
+
 _FRAME = regex.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[\w<>.]+)')
-_THIRD_PARTY = regex.compile(r"(?:site-packages|dist-packages|/lib/python\d|\\lib\\python|<frozen )", regex.I)
-_DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])\d+(?![A-Za-z_])"),)
-_TEMPLATE_CHARS = 300
-_APP_FRAMES = 3
+_THIRD_PARTY = regex.compile(
+    r"(?:site-packages|dist-packages|[/\\]lib[/\\]python\d[\d.]*[/\\]|[/\\]Lib[/\\]|^<frozen |^<string>)",
+    regex.I,
+)
+_EXC_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*"
+_EXC_LINE = regex.compile(rf"^(?P<type>{_EXC_NAME})(?::\s|:?$)", regex.M)
+_EXC_SUFFIX = regex.compile(
+    r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Server|Timeout|Denied)$"
+)
+_EXC_INLINE = regex.compile(rf"(?:^|\s)(?P<type>{_EXC_NAME}):(?:\s|$)")
+_TRACEBACK = "Traceback (most recent call last)"
+_HEADLINE_CHARS = 2000
 
 
-def _short(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:10]  # noqa: S324 - an id, not security
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a Python traceback."""
+
+    file: str
+    """Path as printed."""
+    line: int
+    """Line number (kept for display, never for signatures)."""
+    function: str
+    """Function name."""
+
+    @property
+    def own(self) -> bool:
+        """True for the application's own code (not site-packages, dist-packages or the standard library)."""
+        return _THIRD_PARTY.search(self.file) is None
+
+
+@dataclass(frozen=True)
+class TracebackInfo:
+    """What a traceback says, however it was printed."""
+
+    exception: str | None
+    """Final exception type (the one that propagated), without its module path; None when cut off."""
+    chain: tuple[str, ...]
+    """Every exception type of a chained traceback, in printed order."""
+    frames: tuple[Frame, ...]
+    """All frames, outermost first, across the chain."""
+
+    def app_frames(self, limit: int = APP_FRAMES) -> tuple[Frame, ...]:
+        """The innermost frames of the application's own code (all frames when none are its own)."""
+        own = [f for f in self.frames if f.own] or list(self.frames)
+        return tuple(own[-limit:])
+
+
+def parse_traceback(text: str) -> TracebackInfo | None:
+    """Exception types and frames of a Python traceback in the text; None when it holds none."""
+    body = text.replace("\\n", "\n") if "\\n" in text else text
+    frames = tuple(
+        Frame(file=m.group("file"), line=int(m.group("line")), function=m.group("func"))
+        for m in _FRAME.finditer(body)
+    )
+    chain = _exception_chain(body)
+    if not frames and (_TRACEBACK not in body or not chain):
+        return None
+    return TracebackInfo(exception=_short_type(chain[-1]) if chain else None, chain=chain, frames=frames)
+
+
+def _exception_chain(body: str) -> tuple[str, ...]:
+    names: list[str] = []
+    lines = body.split("\n")
+    if len(lines) > 1:
+        for i, line in enumerate(lines):
+            found = _EXC_LINE.match(line)
+            if found is None or line.startswith((" ", "\t")) or (i == 0 and _TRACEBACK in line):
+                continue
+            if _is_exception_name(found.group("type"), previous=lines[i - 1] if i else ""):
+                names.append(found.group("type"))
+        return tuple(names)
+    # Flattened onto one line: the exception follows the last frame's source line.
+    frames = list(_FRAME.finditer(body))
+    tail = body[frames[-1].end() :] if frames else body
+    for found in _EXC_INLINE.finditer(tail):
+        if _EXC_SUFFIX.search(found.group("type")) or "." in found.group("type"):
+            names.append(found.group("type"))
+    return tuple(names[-1:])
+
+
+def _is_exception_name(name: str, previous: str) -> bool:
+    """A line ``Name: message`` ends a traceback when the name looks like an exception or follows a frame."""
+    return _EXC_SUFFIX.search(name) is not None or previous.startswith((" ", "\t"))
+
+
+def _short_type(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def headline(event: Event) -> str:
+    """The line that names an event: its final exception line when it holds a traceback, else its first line."""
+    text = event.clean
+    if _TRACEBACK in text or "\n" in text:
+        body = text.replace("\\n", "\n") if "\\n" in text else text
+        lines = body.split("\n")
+        for i in range(len(lines) - 1, 0, -1):
+            line = lines[i]
+            found = _EXC_LINE.match(line)
+            if (
+                found is not None
+                and not line.startswith((" ", "\t"))
+                and _is_exception_name(found.group("type"), lines[i - 1])
+            ):
+                return line[:_HEADLINE_CHARS]
+    return text.split("\n", 1)[0][:_HEADLINE_CHARS]
 
 
 class Signer:
-    """Masks text into templates and derives signatures, with the library's masks."""
+    """Derives signatures; masks (patterns/masks.yaml) scrub ids and paths out of frame files."""
 
-    def __init__(self, library: Library) -> None:
-        masks = library.masks or _DEFAULT_MASKS
-        self._masks = [(name, regex.compile(pattern)) for name, pattern in masks]
-
-    def mask(self, text: str) -> str:
-        """Text with every variable part replaced by <NAME>."""
-        for name, pattern in self._masks:
-            text = pattern.sub(f"<{name}>", text)
-        return text
-
-    def template(self, event: Event) -> str:
-        """The masked headline of an event: its exception line when it has one, else its first line."""
-        exc = _last_exception_line(event.clean)
-        headline = exc if exc is not None else event.clean.split("\n", 1)[0]
-        return self.mask(headline.strip()[:_TEMPLATE_CHARS])
+    def __init__(self, masker: Masker) -> None:
+        self._masker = masker
 
     def sign(self, event: Event, rule: str, key: str | None, template: str) -> str:
-        """rule:key for keyed rule matches; exception type and app frames for tracebacks; else the template."""
+        """rule:key for keyed rule matches; rule:Type:hash for tracebacks; else rule:hash(template)."""
         if key:
             return f"{rule}:{key}"
-        exc = _EXC_LINE.search(event.clean)
-        frames = _FRAME.findall(event.clean)
-        if exc is not None and frames:
-            own = [f for f in frames if not _THIRD_PARTY.search(f[0])] or frames
-            top = "|".join(f"{self.mask(_basename(f[0]))}:{f[2]}" for f in own[-_APP_FRAMES:])
-            return f"{rule}:{exc.group('type')}:{_short(top + exc.group('type'))}"
+        info = (
+            parse_traceback(event.clean) if ('File "' in event.clean or _TRACEBACK in event.clean) else None
+        )
+        if info is not None:
+            frames = "|".join(f"{self._file(f.file)}:{f.function}" for f in info.app_frames())
+            kind = info.exception or "Traceback"
+            return f"{rule}:{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
         return f"{rule}:{_short(template)}"
 
+    def _file(self, path: str) -> str:
+        """The last two parts of a frame's path, masked: ``app/db.py``, never a tmp dir or a version."""
+        parts = path.replace("\\", "/").rsplit("/", 2)[-2:]
+        return self._masker.mask("/".join(parts))
 
-def _basename(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
-
-def _last_exception_line(text: str) -> str | None:
-    last = None
-    for found in _EXC_LINE.finditer(text):
-        line_end = text.find("\n", found.start())
-        last = text[found.start() : line_end if line_end >= 0 else len(text)]
-    return last
+def _short(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:10]
