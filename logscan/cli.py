@@ -93,6 +93,91 @@ def _format_for(output: str | None, fmt: str | None) -> str:
     return "md"
 
 
+def _fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that read a revision from Cloud Logging (logscan fetch, and logscan triage without files)."""
+    from .fetch import DEFAULT_QUOTA_RPM, ENDPOINT_ENV, SEVERITIES
+
+    options = [
+        click.option("--project", metavar="P", help="Google Cloud project to read the logs from."),
+        click.option("--revision", metavar="R", help="Cloud Run revision, e.g. orders-api-00007-qaz."),
+        click.option("--service", metavar="S", help="Cloud Run service (default: taken from the revision name)."),
+        click.option("--since", metavar="TIME", help="Window start: RFC 3339 or relative (90m, 2h, 1d). Default: 1h before --until."),
+        click.option("--until", metavar="TIME", help="Window end: RFC 3339 or relative. Default: now."),
+        click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="Only entries at or above this severity."),
+        click.option("--quota-rpm", type=click.IntRange(min=1), default=DEFAULT_QUOTA_RPM, show_default=True, help="entries.list requests per minute to stay within."),
+        click.option("--max-entries", type=click.IntRange(min=1), help="Stop after this many entries; the read is marked truncated."),
+        click.option("--settle", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS", help="Re-read the window's tail every SECONDS until no new entries arrive."),
+        click.option("--refresh", is_flag=True, help="Ignore the local cache and read Cloud Logging again."),
+        click.option("--endpoint", envvar=ENDPOINT_ENV, metavar="URL", help=f"Logging API endpoint (env {ENDPOINT_ENV}); http:// uses anonymous credentials."),
+        click.option("-v", "--verbose", is_flag=True, help="Print the exact filter and how the read went on stderr."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
+    """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
+    from datetime import UTC, datetime
+
+    from .cache import Cache, cache_dir
+    from .fetch import FetchOptions, fetch_to_file, revision_query
+    from .quota import console_progress
+    from .window import parse_window
+
+    if not live.get("project") or not live.get("revision"):
+        missing = "--project" if not live.get("project") else "--revision"
+        raise InputError(f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz.")
+    now = datetime.now(UTC)
+    window = parse_window(live["since"], live["until"], now)
+    query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
+    if live["verbose"]:
+        click.echo(f"logscan: filter: {query.filter}", err=True)
+    options = FetchOptions(
+        endpoint=live["endpoint"] or None,
+        quota_rpm=live["quota_rpm"],
+        max_entries=live["max_entries"],
+        settle=live["settle"],
+    )
+    progress = console_progress(f"Reading {query.revision}")
+    fetched = fetch_to_file(
+        query, options, dest, now=now, cache=Cache(cache_dir()), refresh=live["refresh"], progress=progress
+    )
+    if live["verbose"]:
+        how = "from the local cache (--refresh reads again)" if fetched.from_cache else (
+            f"in {fetched.pages} pages, {fetched.requests} requests, {fetched.retries} retries"
+        )
+        click.echo(f"logscan: read {fetched.count} entries {how}", err=True)
+    if fetched.truncated:
+        why = fetched.failure or f"--max-entries {live['max_entries']} reached"
+        click.echo(f"logscan: warning: the read of {query.revision} stopped early ({why}).", err=True)
+    return fetched, query
+
+
+def _live_inputs(paths: Sequence[str], live: dict[str, Any]) -> tuple[list[Any], Any]:
+    """For triage --project/--revision: the fetched entries as a source, and the SourceInfo for the report."""
+    import tempfile
+
+    from .cache import SavedSource
+    from .pipeline import SourceInfo
+
+    if not live.get("project") and not live.get("revision"):
+        return [], None
+    if paths:
+        raise InputError("pass export files or --project/--revision, not both.")
+    scratch = tempfile.TemporaryDirectory(prefix="logscan-")
+    click.get_current_context().call_on_close(scratch.cleanup)
+    fetched, query = _live_fetch(live, Path(scratch.name) / "entries.json")
+    info = SourceInfo(
+        filter=query.filter,
+        logs_explorer_url=query.logs_explorer_url,
+        window_start=query.window.start,
+        window_end=query.window.end,
+        truncated=fetched.truncated,
+    )
+    return [SavedSource(fetched.path, query.source_name)], info
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="logscan")
 def cli() -> None:
@@ -117,6 +202,7 @@ def cli() -> None:
 @click.option("--baseline-revision", metavar="R", help="Compare with revision R, fetched from Cloud Logging.")
 @click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: ./logscan.toml when it exists).")
 @click.option("--no-policy", is_flag=True, help="Ignore ./logscan.toml and apply the built-in policy.")
+@_fetch_options
 @_guarded
 def triage(
     sources: tuple[str, ...],
@@ -130,21 +216,24 @@ def triage(
     baseline_revision: str | None,
     policy_file: str | None,
     no_policy: bool,
+    **live: Any,
 ) -> None:
-    """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin) and print or write a report."""
+    """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
+    Logging (--project, --revision), and print or write a report."""
     from .pipeline import triage as run_triage
 
     paths = list(sources)
     if example:
         paths.append(str(data_dir("examples") / EXAMPLE_EXPORT))
-    if not paths:
-        raise InputError("no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example.")
+    live_sources, info = _live_inputs(paths, live)
+    if not paths and not live_sources:
+        raise InputError("no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision.")
     report_format = _format_for(output, fmt)
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join)
     policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
     base_sources, base_info = _baseline(baseline, baseline_revision)
     report = run_triage(
-        _sources(paths), config, baseline=base_sources, baseline_info=base_info, policy=policy, policy_note=policy_note
+        live_sources or _sources(paths), config, info=info, baseline=base_sources, baseline_info=base_info, policy=policy, policy_note=policy_note
     )
     text = render(report, report_format)
     if output:
@@ -212,6 +301,59 @@ def patterns_test(patterns_dir: Path | None) -> None:
         f"{len(failures)} failed (library {library.digest})"
     )
     raise SystemExit(EXIT_FAIL if failures else EXIT_OK)
+
+
+@cli.command()
+@_fetch_options
+@click.option("-o", "--output", metavar="FILE", help="Write the entries here (default: standard output).")
+@_guarded
+def fetch(output: str | None, **live: Any) -> None:
+    """Read a revision's entries from Cloud Logging and save them as gcloud logging read --format=json does."""
+    import shutil
+    import tempfile
+
+    from .fetch import ReadFailedError
+
+    with tempfile.TemporaryDirectory(prefix="logscan-") as scratch:
+        fetched, query = _live_fetch(live, Path(scratch) / "entries.json")
+        if fetched.failure is not None:
+            raise ReadFailedError(
+                f"Reading the logs of revision {query.revision} failed: {fetched.failure}; {fetched.count} entries "
+                f"were read before it and nothing was written. Tip: rerun in a minute, or lower --quota-rpm."
+            )
+        if output:
+            try:
+                shutil.move(str(fetched.path), output)
+            except OSError as exc:
+                raise InputError(f"{output}: cannot be written ({exc.strerror}). Check the folder exists and is writable.") from None
+        else:
+            with fetched.path.open("rb") as saved:
+                shutil.copyfileobj(saved, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    where = f"written to {output}" if output else "written to standard output"
+    cached = " (from the local cache)" if fetched.from_cache else ""
+    click.echo(f"logscan: {fetched.count} entries of {query.revision} {where}{cached}.", err=True)
+
+
+@cli.command()
+@click.argument("report_file", metavar="REPORT", type=click.Path(path_type=Path))
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="Repository of the issue, e.g. acme/billing-api.")
+@click.option("--issue", required=True, type=int, metavar="N", help="Issue (or pull request) number to comment on.")
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_default=True,
+    help="GitHub REST API root; for GitHub Enterprise https://HOST/api/v3 (env GITHUB_API_URL).",
+)
+@_guarded
+def publish(report_file: Path, repo: str, issue: int, api_url: str) -> None:
+    """Post a Markdown report as an issue comment (token from GH_TOKEN or GITHUB_TOKEN); a re-run for the same
+    service and revision updates that comment instead of adding another."""
+    from .publish import publish_file
+
+    result = publish_file(report_file, repo, issue, api_url=api_url)
+    click.echo(f"{result.action} comment {result.comment_id}: {result.url}")
 
 
 def main() -> None:

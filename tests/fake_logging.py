@@ -238,15 +238,24 @@ class FakeLogging:
     """Largest page the fake returns, whatever pageSize asks."""
 
     def __post_init__(self) -> None:
-        stamps = [ts_ns(e["timestamp"]) for e in self.entries]
-        self._order = sorted(range(len(stamps)), key=stamps.__getitem__)
-        self._ts = [stamps[i] for i in self._order]
+        self._index()
         self.requests: list[Recorded] = []
         self.quota_rejections = 0
         self._accepted: deque[float] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _index(self) -> None:
+        stamps = [ts_ns(e["timestamp"]) for e in self.entries]
+        self._order = sorted(range(len(stamps)), key=stamps.__getitem__)
+        self._ts = [stamps[i] for i in self._order]
+
+    def ingest(self, late: Sequence[Mapping[str, Any]]) -> None:
+        """Entries that arrive late (Cloud Logging's ingestion delay): visible to later requests."""
+        with self._lock:
+            self.entries = [*self.entries, *late]
+            self._index()
 
     @property
     def url(self) -> str:
