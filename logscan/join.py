@@ -51,7 +51,7 @@ _SEPARATORS = (
     "The above exception was the direct cause of the following exception:",
 )
 _EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
-_WARNING_LINE = regex.compile(r"^\S.*:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*Warning: ")
+_WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
 _INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")
 _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
