@@ -45,7 +45,7 @@ def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             _fail("interrupted.")
         except (SystemExit, click.exceptions.Exit, click.ClickException):
             raise
-        except Exception as exc:  # noqa: BLE001 - no traceback reaches a user
+        except Exception as exc:  # no traceback reaches a user
             if os.environ.get("LOGSCAN_DEBUG"):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}). Rerun with LOGSCAN_DEBUG=1 and report it.")
@@ -89,8 +89,34 @@ def _format_for(output: str | None, fmt: str | None) -> str:
             return suffix
         if suffix == "markdown":
             return "md"
-        raise InputError(f"{output}: cannot tell the report format from '.{suffix}'. Use .md or .json, or pass --format.")
+        if suffix == "htm":
+            return "html"
+        raise InputError(f"{output}: cannot tell the report format from '.{suffix}'. Use .md, .json or .html, or pass --format.")
     return "md"
+
+
+def _step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:
+    """Render the step summary now (it fails closed like any report); the returned call writes it and the annotations."""
+    from .render import github_annotations
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        raise InputError(
+            "--github-step-summary: $GITHUB_STEP_SUMMARY is not set. GitHub Actions sets it in every job step; elsewhere use -o report.md."
+        )
+    full = f"see {output}" if output and report_format != "md" else "run logscan triage again with -o report.json"
+    markdown = render(report, "md", full_report=full)
+
+    def write() -> None:
+        try:
+            with open(target, "a", encoding="utf-8") as summary_file:
+                summary_file.write(markdown + "\n")
+        except OSError as exc:
+            raise InputError(f"{target}: cannot append the step summary ({exc.strerror}).") from None
+        for line in github_annotations(report):
+            click.echo(line)
+
+    return write
 
 
 def _fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -186,7 +212,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("sources", nargs=-1)
-@click.option("-o", "--output", help="Write the report here; the extension (.md, .json) picks the format.")
+@click.option("-o", "--output", help="Write the report here; the extension (.md, .json, .html) picks the format.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format; overrides the -o extension.")
 @click.option("--env", default="staging", show_default=True, help="Environment: production fails on missing config.")
 @click.option("--example", is_flag=True, help="Run on the bundled example export of a staging revision.")
@@ -202,6 +228,12 @@ def cli() -> None:
 @click.option("--baseline-revision", metavar="R", help="Compare with revision R, fetched from Cloud Logging.")
 @click.option("--policy", "policy_file", metavar="FILE", help="Policy file (default: ./logscan.toml when it exists).")
 @click.option("--no-policy", is_flag=True, help="Ignore ./logscan.toml and apply the built-in policy.")
+@click.option("--no-redact", is_flag=True, help="Keep secrets in the report (private use only; the report says so at the top).")
+@click.option(
+    "--github-step-summary",
+    is_flag=True,
+    help="In GitHub Actions: append the Markdown report to $GITHUB_STEP_SUMMARY and print ::error::/::warning:: annotations.",
+)
 @_fetch_options
 @_guarded
 def triage(
@@ -216,6 +248,8 @@ def triage(
     baseline_revision: str | None,
     policy_file: str | None,
     no_policy: bool,
+    no_redact: bool,
+    github_step_summary: bool,
     **live: Any,
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
@@ -229,18 +263,21 @@ def triage(
     if not paths and not live_sources:
         raise InputError("no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision.")
     report_format = _format_for(output, fmt)
-    config = Config(env=env, patterns_dir=patterns_dir, join=not no_join)
+    config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact)
     policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
     base_sources, base_info = _baseline(baseline, baseline_revision)
     report = run_triage(
         live_sources or _sources(paths), config, info=info, baseline=base_sources, baseline_info=base_info, policy=policy, policy_note=policy_note
     )
     text = render(report, report_format)
+    summary = _step_summary(report, output, report_format) if github_step_summary else None
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"{report.verdict.level}: report written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+    if summary is not None:
+        summary()
     raise SystemExit(VERDICT_EXIT[report.verdict.level])
 
 
@@ -301,6 +338,25 @@ def patterns_test(patterns_dir: Path | None) -> None:
         f"{len(failures)} failed (library {library.digest})"
     )
     raise SystemExit(EXIT_FAIL if failures else EXIT_OK)
+
+
+@cli.command()
+@click.argument("labels", type=click.Path(path_type=Path))
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), help="Folder of the raw files (default: raw/ beside LABELS).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Score this pattern library folder.")
+@click.option("--target", type=float, default=None, help="Macro-F1 to reach (default 0.95).")
+@_guarded
+def score(labels: Path, raw_dir: Path | None, fmt: str, patterns_dir: Path | None, target: float | None) -> None:
+    """Score classify --no-join against a labels.jsonl: per-class F1, macro-F1, confusion; exit 1 if targets are missed."""
+    from .score import MACRO_F1_TARGET, format_table, score_corpus
+
+    result = score_corpus(labels, raw_dir or labels.parent / "raw", patterns_dir=patterns_dir)
+    if fmt == "json":
+        click.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(format_table(result), nl=False)
+    raise SystemExit(EXIT_OK if result.meets_targets(target or MACRO_F1_TARGET) else EXIT_FAIL)
 
 
 @cli.command()

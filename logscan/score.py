@@ -235,9 +235,9 @@ def score_corpus(
     from .pipeline import classify_stream
     from .sources.files import FileSource
 
+    labels = load_labels(labels_path)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: raw folder not found. Pass --raw DIR holding the files labels.jsonl names.")
-    labels = load_labels(labels_path)
     lib = library if library is not None else load_library(patterns_dir)
     config = Config(join=False, patterns_dir=patterns_dir)
     predictions: dict[str, list[Prediction]] = {}
