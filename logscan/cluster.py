@@ -191,10 +191,10 @@ class TemplateMiner:
             if all(m.root() is not root for m in bucket.members):
                 bucket.members.append(root)
             if len(bucket.words) >= self.min_distinct and len(bucket.members) > 1:
-                self._merge(key, bucket)
+                self._merge(i, key, bucket)
                 return
 
-    def _merge(self, key: tuple[str, ...], bucket: _Bucket) -> None:
+    def _merge(self, position: int, key: tuple[str, ...], bucket: _Bucket) -> None:
         target = self._by_tokens.get(key)
         if target is None:
             target = Cluster(tokens=key, display=list(bucket.members[0].root().display))
@@ -206,7 +206,7 @@ class TemplateMiner:
             if root is not target:
                 _blend(target.display, root.display)
                 root.parent = target
-        _blend(target.display, key)
+        target.display[position] = key[position]
         bucket.members = [target]
 
 

@@ -1,0 +1,153 @@
+"""Masks (patterns/masks.yaml, each mask's examples are tests) and the template miner, input beside template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import regex
+import yaml
+
+from logscan.cluster import Masker, TemplateMiner, rule_stub
+from logscan.library import compile_rule_regex
+
+MASK_FILE = Path(__file__).resolve().parent.parent / "patterns" / "masks.yaml"
+MASKS: list[dict[str, Any]] = yaml.safe_load(MASK_FILE.read_text())["masks"]
+MASKER = Masker([(m["name"], m["regex"]) for m in MASKS])
+
+
+@pytest.mark.parametrize("mask", MASKS, ids=[m["name"] for m in MASKS])
+def test_mask_examples(mask: dict[str, Any]) -> None:
+    """Each example, run through the whole mask list, comes out as written; no_match texts are left alone."""
+    assert mask.get("examples"), f"masks.yaml: mask {mask['name']} needs examples"
+    for example in mask["examples"]:
+        assert MASKER.mask(example["text"]) == example["masked"], example["text"]
+        assert f"<{mask['name']}>" in example["masked"]
+    for text in mask.get("no_match", []):
+        assert regex.search(mask["regex"], text) is None, text
+
+
+def mine(lines: list[str], **options: Any) -> list[str]:
+    miner = TemplateMiner(MASKER, **options)
+    clusters = [miner.add(line) for line in lines]
+    return [c.template() for c in clusters]
+
+
+# (input lines, expected template of each): the miner's behaviour, side by side.
+CASES = {
+    "numbers and addresses are masked": (
+        [
+            "Booting worker with pid: 7",
+            "Booting worker with pid: 12",
+            '169.254.169.126:51100 - "GET /health HTTP/1.1" 200',
+            '169.254.169.126:40856 - "GET /health HTTP/1.1" 200',
+        ],
+        [
+            "Booting worker with pid: <NUM>",
+            "Booting worker with pid: <NUM>",
+            '<IP> - "GET /health HTTP/<NUM>" <NUM>',
+            '<IP> - "GET /health HTTP/<NUM>" <NUM>',
+        ],
+    ),
+    "four different words at one position make it a variable": (
+        [
+            "Invalid user webmaster from 173.234.31.186",
+            "Invalid user test from 173.234.31.186",
+            "Invalid user admin from 52.80.34.196",
+            "Invalid user oracle from 52.80.34.196",
+        ],
+        ["Invalid user <*> from <IP>"] * 4,
+    ),
+    "two different words stay two templates": (
+        [
+            "Disconnecting: Too many authentication failures for root [preauth]",
+            "Disconnecting: Too many authentication failures for admin [preauth]",
+        ],
+        [
+            "Disconnecting: Too many authentication failures for root [preauth]",
+            "Disconnecting: Too many authentication failures for admin [preauth]",
+        ],
+    ),
+    "the first word names the message and is never a variable": (
+        [
+            "cupsd startup succeeded",
+            "sdpd startup succeeded",
+            "klogd startup succeeded",
+            "hcid startup succeeded",
+        ],
+        [
+            "cupsd startup succeeded",
+            "sdpd startup succeeded",
+            "klogd startup succeeded",
+            "hcid startup succeeded",
+        ],
+    ),
+    "key=value keeps its key": (
+        [
+            "calculateCaloriesWithCache totalCalories=126775",
+            "calculateCaloriesWithCache totalCalories=126797",
+        ],
+        ["calculateCaloriesWithCache totalCalories=<NUM>"] * 2,
+    ),
+    "sizes with an optional human form are one variable": (
+        [
+            "proxy.example.com:5070 close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+            "fonts.gstatic.com:443 close, 909 bytes sent, 12593 bytes (12.2 KB) received, lifetime <1 sec",
+        ],
+        ["<*> close, <SIZE> sent, <SIZE> received, lifetime <*>"] * 2,
+    ),
+    "messages of different lengths are different templates": (
+        ["Worker exiting (pid: 7)", "Worker exiting"],
+        ["Worker exiting (pid: <NUM>)", "Worker exiting"],
+    ),
+}
+
+
+@pytest.mark.parametrize("lines, templates", CASES.values(), ids=CASES.keys())
+def test_templates(lines: list[str], templates: list[str]) -> None:
+    assert mine(lines) == templates
+
+
+def test_a_template_generalizes_as_words_arrive_and_earlier_members_follow() -> None:
+    miner = TemplateMiner(MASKER)
+    first = miner.add("Invalid user bob from 10.0.0.1")
+    assert first.template() == "Invalid user bob from <IP>"
+    for name in ("carol", "dave", "erin"):
+        miner.add(f"Invalid user {name} from 10.0.0.1")
+    assert first.template() == "Invalid user <*> from <IP>"
+
+
+def test_mask_names_disagreeing_at_one_position_show_as_a_variable() -> None:
+    assert mine(["lifetime 00:01 end", "lifetime <1 sec end"]) == ["lifetime <*> end"] * 2
+
+
+def test_state_stays_bounded_and_mining_goes_on_after_a_reset() -> None:
+    miner = TemplateMiner(MASKER, max_shapes=10)
+    for i in range(50):
+        miner.add(f"job {chr(97 + i % 26)}{chr(97 + i // 26)} finished")
+    assert miner.resets >= 4
+    assert miner.add("job zz finished").template().startswith("job ")
+
+
+def test_rule_stub_is_valid_yaml_whose_regex_claims_the_example() -> None:
+    example = "Invalid user oracle from 52.80.34.196"
+    stub = yaml.safe_load(rule_stub("Invalid user <*> from <IP>", example, MASKER))
+    rule = stub["rules"][0]
+    assert rule["id"] == "unclaimed-invalid-user-from"
+    assert rule["examples"]["match"] == [example]
+    compiled = compile_rule_regex(rule["regex"], "stub")
+    assert compiled.search(example)
+    assert not compiled.search("Invalid login from 52.80.34.196")
+
+
+def test_rule_stub_without_masks_still_claims_the_example() -> None:
+    example = "2025-09-15 18:02:11,683 - billing - INFO - cache warmed in 35 ms"
+    stub = yaml.safe_load(rule_stub("<TS> - billing - INFO - cache warmed in <DURATION>", example))
+    assert regex.search(stub["rules"][0]["regex"], example)
+
+
+def test_rule_stub_falls_back_to_the_example_when_the_template_does_not_match_it() -> None:
+    example = "something else entirely"
+    stub = yaml.safe_load(rule_stub("Invalid user <*> from <IP>", example, MASKER))
+    assert regex.search(stub["rules"][0]["regex"], example)

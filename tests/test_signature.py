@@ -1,0 +1,155 @@
+"""Signatures: the same failure compares equal across revisions and runs; different failures do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from logscan.cluster import Masker
+from logscan.model import Event
+from logscan.signature import Signer, headline, parse_traceback
+
+from .factories import event
+
+MASKS = yaml.safe_load((Path(__file__).resolve().parent.parent / "patterns" / "masks.yaml").read_text())[
+    "masks"
+]
+
+
+@pytest.fixture(scope="module")
+def signer() -> Signer:
+    return Signer(Masker([(m["name"], m["regex"]) for m in MASKS]))
+
+
+def boot_failure(
+    pid: int, ts: str, lib_line: int, app_line: int, exc: str = "KeyError: 'DATABASE_URL'"
+) -> Event:
+    """A worker-boot traceback as one revision logged it."""
+    return event(
+        f"[{ts} +0000] [{pid}] [ERROR] Exception in worker process",
+        "Traceback (most recent call last):",
+        f'  File "/usr/local/lib/python3.11/site-packages/gunicorn/arbiter.py", line {lib_line}, in spawn_worker',
+        "    worker.init_process()",
+        f'  File "/usr/local/lib/python3.11/importlib/__init__.py", line {lib_line + 17}, in import_module',
+        "    return _bootstrap._gcd_import(name[level:], package, level)",
+        '  File "/app/main.py", line 8, in <module>',
+        "    from billing.db import engine",
+        f'  File "/app/billing/db.py", line {app_line}, in <module>',
+        '    DATABASE_URL = os.environ["DATABASE_URL"]',
+        '  File "<frozen os>", line 679, in __getitem__',
+        exc,
+    )
+
+
+def test_same_failure_in_two_revisions_has_one_signature(signer: Signer) -> None:
+    first = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    second = boot_failure(12, "2025-09-16 09:40:57", 611, 14)
+    assert signer.sign(first, "gunicorn-worker-exception", None, "t1") == signer.sign(
+        second, "gunicorn-worker-exception", None, "t2"
+    )
+
+
+def test_different_exceptions_raised_at_the_same_line_have_two_signatures(signer: Signer) -> None:
+    key_error = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    type_error = boot_failure(
+        7, "2025-09-15 18:02:11", 609, 14, exc="TypeError: 'NoneType' object is not subscriptable"
+    )
+    one = signer.sign(key_error, "gunicorn-worker-exception", None, "t")
+    two = signer.sign(type_error, "gunicorn-worker-exception", None, "t")
+    assert one != two
+    assert one.split(":")[1] == "KeyError"
+    assert two.split(":")[1] == "TypeError"
+
+
+def test_a_different_app_frame_is_a_different_failure(signer: Signer) -> None:
+    here = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    elsewhere = Event(
+        records=here.records,
+        text=here.text.replace("billing/db.py", "billing/settings.py"),
+        clean=here.clean.replace("billing/db.py", "billing/settings.py"),
+    )
+    assert signer.sign(here, "r", None, "t") != signer.sign(elsewhere, "r", None, "t")
+
+
+def test_rule_matches_with_a_key_sign_as_rule_and_key(signer: Signer) -> None:
+    ev = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    assert signer.sign(ev, "environ-keyerror", "DATABASE_URL", "t") == "environ-keyerror:DATABASE_URL"
+
+
+def test_other_events_sign_by_their_template(signer: Signer) -> None:
+    a = signer.sign(event("Booting worker with pid: 7"), "unclaimed", None, "Booting worker with pid: <NUM>")
+    b = signer.sign(event("Booting worker with pid: 12"), "unclaimed", None, "Booting worker with pid: <NUM>")
+    c = signer.sign(event("Worker exiting (pid: 7)"), "unclaimed", None, "Worker exiting (pid: <NUM>)")
+    assert a == b != c
+
+
+def test_flattened_traceback_yields_its_exception_type_and_frames() -> None:
+    flat = (
+        'Traceback (most recent call last): File "/usr/local/lib/python3.11/site-packages/gunicorn/arbiter.py", '
+        'line 609, in spawn_worker worker.init_process() File "/app/main.py", line 8, in <module> '
+        "from billing.db import engine ModuleNotFoundError: No module named 'billing'"
+    )
+    info = parse_traceback(flat)
+    assert info is not None
+    assert info.exception == "ModuleNotFoundError"
+    assert [(f.file, f.line, f.function) for f in info.frames] == [
+        ("/usr/local/lib/python3.11/site-packages/gunicorn/arbiter.py", 609, "spawn_worker"),
+        ("/app/main.py", 8, "<module>"),
+    ]
+    assert [f.file for f in info.app_frames()] == ["/app/main.py"]
+
+
+def test_traceback_with_literal_backslash_n_is_parsed_like_a_real_one() -> None:
+    literal = (
+        'Traceback (most recent call last):\\n  File "/app/main.py", line 3, in <module>\\n'
+        "    import billing\\nModuleNotFoundError: No module named 'billing'"
+    )
+    info = parse_traceback(literal)
+    assert info is not None
+    assert info.exception == "ModuleNotFoundError"
+    assert [f.function for f in info.frames] == ["<module>"]
+
+
+def test_cut_off_flattened_traceback_keeps_its_frames_without_a_type() -> None:
+    cut = (
+        'Traceback (most recent call last): File "/usr/local/lib/python3.11/site-packages/gunicorn/workers/base.py", '
+        "line 146, in load_wsgi self.wsgi = self.app.wsgi()"
+    )
+    info = parse_traceback(cut)
+    assert info is not None
+    assert info.exception is None
+    assert [f.function for f in info.frames] == ["load_wsgi"]
+
+
+def test_chained_traceback_lists_every_exception_and_ends_with_the_last() -> None:
+    info = parse_traceback(
+        "\n".join(
+            [
+                "Traceback (most recent call last):",
+                '  File "/app/billing/db.py", line 14, in <module>',
+                "KeyError: 'DATABASE_URL'",
+                "",
+                "The above exception was the direct cause of the following exception:",
+                "",
+                "Traceback (most recent call last):",
+                '  File "/app/billing/db.py", line 16, in <module>',
+                "RuntimeError: DATABASE_URL is required",
+            ]
+        )
+    )
+    assert info is not None
+    assert info.chain == ("KeyError", "RuntimeError")
+    assert info.exception == "RuntimeError"
+
+
+def test_plain_text_is_not_a_traceback() -> None:
+    assert parse_traceback("Booting worker with pid: 7") is None
+
+
+def test_headline_is_the_final_exception_line_of_a_traceback() -> None:
+    assert headline(boot_failure(7, "2025-09-15 18:02:11", 609, 14)) == "KeyError: 'DATABASE_URL'"
+    assert headline(event("/app/x.py:12: DeprecationWarning: old", "  from foo import bar")) == (
+        "/app/x.py:12: DeprecationWarning: old"
+    )
