@@ -1,4 +1,9 @@
-"""Render a Report as Markdown (jinja2 templates in reports/) or JSON (the same model as data)."""
+"""Render a Report as Markdown (for GitHub), HTML (one self-contained page) or JSON (the same model as data).
+
+Every format goes through the same gate: unless the run asked for --no-redact, secrets are redacted from
+every text field before rendering, and the finished text is scanned again; anything secret-shaped that
+survived raises ReportError, so nothing is written (fail closed).
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,52 @@ from typing import Any
 
 import jinja2
 import orjson
-import regex
 
 from .errors import ReportError
-from .model import CLASSES, Report
+from .model import Report
+from .redact import assert_clean, redact_report
+from .render_html import render_html
+from .render_md import FULL_REPORT_HINT, GITHUB_LIMIT, fence, render_markdown
 from .resources import data_dir
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html")
 SCHEMA_VERSION = "1"
-_BACKTICKS = regex.compile(r"`+")
+NOT_REDACTED_NOTICE = (
+    "Not redacted: this report was made with --no-redact and may contain secrets. Keep it private."
+)
+
+__all__ = ["FORMATS", "GITHUB_LIMIT", "SCHEMA_VERSION", "fence", "github_annotations", "render", "to_json"]
 
 
-def render(report: Report, fmt: str) -> str:
-    """The report as text in one of FORMATS."""
+def render(
+    report: Report, fmt: str, *, limit: int = GITHUB_LIMIT, full_report: str = FULL_REPORT_HINT
+) -> str:
+    """The report as text in one of FORMATS, redacted and checked unless report.provenance.redacted is False.
+
+    limit and full_report apply to Markdown: the body is cut to limit characters, and the cut note tells
+    the reader where the full report is.
+    """
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    redacting = report.provenance.redacted
+    if redacting:
+        report = redact_report(report)
     if fmt == "json":
-        return orjson.dumps(to_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
-    if fmt == "md":
-        return _environment().get_template("report.md.j2").render(**_view(report))
-    raise ReportError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}.")
+        text = orjson.dumps(to_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif fmt == "md":
+        text = render_markdown(report, _environment(), limit, full_report)
+    else:
+        text = render_html(report, _environment(autoescape=True))
+    if redacting:
+        assert_clean(text, f"{fmt} report", fmt)
+    return text
 
 
 def to_json(report: Report) -> dict[str, Any]:
-    """The JSON document: top-level verdict, findings, counts, provenance (schemas/report.schema.json)."""
+    """The JSON document: top-level verdict, findings, counts, provenance (schemas/report.schema.json).
+
+    It shows the report as given: render() is the path that redacts.
+    """
     doc = _plain(report)
     assert isinstance(doc, dict)
     for finding in doc["findings"]:
@@ -38,7 +67,30 @@ def to_json(report: Report) -> dict[str, Any]:
     doc["counts"]["by_class"] = dict(report.counts.by_class)
     doc["timeline"] = [{"minute": m, "counts": dict(c)} for m, c in report.timeline]
     doc["schema_version"] = SCHEMA_VERSION
+    if not report.provenance.redacted:
+        doc = {"notice": NOT_REDACTED_NOTICE, **doc}
     return doc
+
+
+def github_annotations(report: Report) -> list[str]:
+    """GitHub Actions workflow commands for the verdict: ::error:: for FAIL, ::warning:: for WARN."""
+    level = report.verdict.level
+    command = {"FAIL": "error", "WARN": "warning"}.get(level)
+    if command is None:
+        return []
+    if report.provenance.redacted:
+        report = redact_report(report)
+    title = _command_property(f"logscan {level} for {report.revision or 'unknown revision'}")
+    lines = [f"::{command} title={title}::{_command_data(reason.text)}" for reason in report.verdict.reasons]
+    return lines or [f"::{command} title={title}::{_command_data(level)}"]
+
+
+def _command_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _command_property(text: str) -> str:
+    return _command_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _plain(value: Any) -> Any:
@@ -51,41 +103,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def fence(text: str) -> str:
-    """A fenced code block that the text itself cannot close: the fence is longer than any backtick run."""
-    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}text\n{text}\n{ticks}"
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+def _environment(autoescape: bool = False) -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
-        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["fence"] = fence
-    env.filters["ts"] = lambda d: d.strftime("%Y-%m-%d %H:%M:%S UTC") if d else "n/a"
-    return env
-
-
-def _view(report: Report) -> dict[str, Any]:
-    by_class = {c: [f for f in report.findings if f.klass == c] for c in CLASSES}
-    packages: dict[str, list[Any]] = {}
-    for f in by_class["deprecation-warning"]:
-        packages.setdefault(f.key or "(unknown package)", []).append(f)
-    return {
-        "r": report,
-        "by_class": by_class,
-        "deprecations_by_package": sorted(packages.items()),
-        "class_titles": {
-            "regression": "Regressions",
-            "platform": "Platform failures",
-            "expected-config": "Expected configuration gaps",
-            "deprecation-warning": "Deprecation warnings",
-            "noise": "Noise",
-        },
-    }

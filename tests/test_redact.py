@@ -1,0 +1,227 @@
+"""Redaction: every detector's examples, the secret corpus through the real pipeline into md, html and json,
+stable placeholders, pieces of secrets in derived fields, and the fail-closed scan of finished text."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import regex
+import yaml
+from click.testing import CliRunner
+
+from logscan.cli import cli
+from logscan.config import Config
+from logscan.errors import ReportError
+from logscan.model import Report
+from logscan.pipeline import triage
+from logscan.redact import (
+    DETECTORS,
+    PLACEHOLDER,
+    assert_clean,
+    find_secrets,
+    placeholder,
+    redact_report,
+    redact_text,
+)
+from logscan.render import render
+from logscan.sources.files import open_source
+
+from . import factories
+from .conftest import FIXTURES
+
+CORPUS = yaml.safe_load((FIXTURES / "secrets" / "corpus.yaml").read_text(encoding="utf-8"))["entries"]
+SECRETS = sorted({s for entry in CORPUS for s in entry["secrets"]})
+_MD_UNESCAPE = regex.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _payload(entry: dict[str, Any]) -> str:
+    return entry["text"] if "text" in entry else yaml.safe_dump(entry["json"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "line"), [(d.kind, m) for d in DETECTORS for m in d.matches], ids=lambda v: str(v)[:40]
+)
+def test_detector_finds_its_examples(kind: str, line: str) -> None:
+    out = redact_text(line)
+    assert f"[REDACTED:{kind}:" in out, out
+
+
+@pytest.mark.parametrize(
+    ("kind", "line"), [(d.kind, m) for d in DETECTORS for m in d.no_match], ids=lambda v: str(v)[:40]
+)
+def test_detector_leaves_its_no_match_examples(kind: str, line: str) -> None:
+    assert redact_text(line) == line
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=lambda e: f"{e['where']}:{e['secrets'][0][:12]}")
+def test_corpus_line_loses_every_secret(entry: dict[str, Any]) -> None:
+    out = redact_text(_payload(entry))
+    for secret in entry["secrets"]:
+        assert secret not in out
+    assert PLACEHOLDER.search(out)
+
+
+def test_equal_secrets_get_equal_placeholders_and_different_secrets_differ() -> None:
+    a = redact_text("POSTGRES_PASSWORD=mXxY9B4bZWOz648JJn")
+    b = redact_text("dsn postgresql://billing:mXxY9B4bZWOz648JJn@10.8.0.3/billing")
+    c = redact_text("POSTGRES_PASSWORD=Ufd7UACNWiP3sFd67JikEA")
+    ha, hb, hc = (PLACEHOLDER.search(x).group(0).rsplit(":", 1)[1] for x in (a, b, c))  # type: ignore[union-attr]
+    assert ha == hb != hc
+    assert placeholder("jwt", "x") == placeholder("jwt", "x") != placeholder("jwt", "y")
+
+
+def test_redaction_keeps_the_text_around_the_secret() -> None:
+    out = redact_text("engine url: postgresql+psycopg2://billing:mXxY9B4bZWOz648JJn@10.8.0.3:5432/billing")
+    assert out.startswith("engine url: postgresql+psycopg2://billing:[REDACTED:url-password:")
+    assert out.endswith("]@10.8.0.3:5432/billing")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [s for v in value for s in _strings(v)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [s for f in fields(value) for s in _strings(getattr(value, f.name))]
+    return []
+
+
+def test_redact_report_reaches_every_text_field() -> None:
+    secret = "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzdocJ2isAjT3BlbkFJIhKtJ0RlgLKOmxgJTeKd"
+    text = f"key {secret}"
+    f = factories.finding(
+        example=text, template=text, key=secret, hint=text, description=text, signature=f"rule:{secret}"
+    )
+    built = factories.report(
+        [f],
+        reasons=[text],
+        next_steps=(text,),
+        service=text,
+        revision=text,
+        provenance={"filter": f'textPayload:"{secret}"', "sources": (text,), "skipped_detail": (text,)},
+    )
+    built = replace(built, templates=(factories.template(text),))
+    assert any(secret in s for s in _strings(built))
+    redacted = redact_report(built)
+    survivors = [s for s in _strings(redacted) if secret in s]
+    assert survivors == []
+    assert isinstance(redacted, Report)
+
+
+def test_pieces_of_a_secret_in_a_masked_template_are_redacted_too() -> None:
+    token = "xoxb-505877065894-8113114402426-26R08qzjI6GKFSufrdZSlB5e"
+    # masks cut the token apart in the template, so no detector sees it whole there
+    f = factories.finding(
+        klass="noise",
+        rule="unclaimed",
+        example=f"posting with {token}",
+        template="posting with xoxb<NUM>-<NUM>-26R08qzjI6GKFSufrdZSlB5e",
+    )
+    redacted = redact_report(factories.report([f], level="PASS"))
+    assert "26R08qzjI6GKFSufrdZSlB5e" not in redacted.findings[0].template
+    marker = PLACEHOLDER.search(redacted.findings[0].example)
+    assert marker is not None and marker.group(0) in redacted.findings[0].template
+
+
+def _readings(text: str) -> list[str]:
+    return [text, html.unescape(text), _MD_UNESCAPE.sub(r"\1", text).replace("\u200d", "")]
+
+
+@pytest.fixture(scope="module")
+def corpus_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    entries = [
+        factories.log_entry(
+            entry["text"] if "text" in entry else entry["json"],
+            second=3 + i * 7,
+            stream=entry["stream"],
+            severity=entry.get("severity"),
+        )
+        for i, entry in enumerate(CORPUS)
+    ]
+    path = factories.write_export(tmp_path_factory.mktemp("secrets") / "logs.json", entries)
+    return triage([open_source(str(path))], Config(version="0.0.0-test"))
+
+
+def test_the_unredacted_corpus_report_really_holds_the_secrets(corpus_report: Report) -> None:
+    """Guards the test below: the secrets do reach the report's examples before redaction."""
+    raw = render(factories.unredacted(corpus_report), "json")
+    missing = [s for s in SECRETS if s not in raw and s.replace("/", "\\/") not in raw]
+    assert missing == []
+    assert find_secrets(raw)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_no_secret_survives_in_any_format(corpus_report: Report, fmt: str) -> None:
+    text = render(corpus_report, fmt)
+    for reading in _readings(text):
+        found = [s for s in SECRETS if s in reading]
+        assert found == [], f"{fmt}: {found}"
+        # nor a long piece of one (a template cut apart by masks, a stub's escaped regex)
+        pieces = {m for s in SECRETS if len(s) >= 16 for m in regex.findall(r"[A-Za-z0-9]{12,}", s)}
+        assert [p for p in pieces if p in reading] == []
+    assert PLACEHOLDER.search(text)
+
+
+def test_no_secret_survives_in_any_field_of_the_redacted_report(corpus_report: Report) -> None:
+    redacted = redact_report(corpus_report)
+    leaks = [(s[:20], v[:60]) for v in _strings(redacted) for s in SECRETS if s in v]
+    assert leaks == []
+
+
+def test_the_fail_closed_scan_catches_every_corpus_line() -> None:
+    for entry in CORPUS:
+        with pytest.raises(ReportError, match="nothing was written"):
+            assert_clean(_payload(entry), "md report")
+
+
+def test_the_fail_closed_scan_sees_through_escaping() -> None:
+    key = "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzdocJ2isAjT3BlbkFJIhKtJ0RlgLKOmxgJTeKd"
+    assert find_secrets(key.replace("-", "&#45;"))  # HTML entities
+    assert find_secrets(key.replace("-", "\\-"))  # Markdown escapes
+    assert find_secrets('password=\\"mXxY9B4bZWOz648JJn\\"')  # JSON string escapes
+    assert find_secrets("[REDACTED:openai-key:3f9a1c] and password=[REDACTED:secret-value:0a1b2c]") == []
+
+
+def test_the_error_names_the_leak_without_repeating_it() -> None:
+    with pytest.raises(ReportError) as caught:
+        assert_clean(
+            "ok\nexport OPENAI_API_KEY=sk-NnFRIBXuDL7DxtpYlSXpfKtHF4vUCsMehGAkWvj7FAc9QeWJ", "md report"
+        )
+    assert "openai-key on line 2" in str(caught.value)
+    assert "NnFRIB" not in str(caught.value)
+
+
+def _export_with(tmp_path: Path, text: str) -> Path:
+    return factories.write_export(tmp_path / "logs.json", [factories.log_entry(text, 2, severity="ERROR")])
+
+
+def test_cli_fails_closed_and_writes_nothing_when_a_secret_slips_past_redaction(tmp_path: Path) -> None:
+    # an entity-encoded key is no key to the detectors, but it is one once a browser or GitHub decodes it
+    key = "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzdocJ2isAjT3BlbkFJIhKtJ0RlgLKOmxgJTeKd"
+    source = _export_with(tmp_path, "openai rejected " + key.replace("-", "&#45;"))
+    out = tmp_path / "report.md"
+    result = CliRunner().invoke(cli, ["triage", str(source), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "shaped like a secret (openai-key" in result.output
+    assert not out.exists()
+
+
+def test_no_redact_keeps_secrets_and_says_so_at_the_top(tmp_path: Path) -> None:
+    source = _export_with(tmp_path, "POSTGRES_PASSWORD=mXxY9B4bZWOz648JJn")
+    for suffix in ("md", "json", "html"):
+        out = tmp_path / f"report.{suffix}"
+        result = CliRunner().invoke(cli, ["triage", str(source), "--no-redact", "-o", str(out)])
+        assert result.exit_code in (0, 1), result.output
+        text = out.read_text(encoding="utf-8")
+        assert "mXxY9B4bZWOz648JJn" in text
+        first_content = {"md": "## logscan", "html": "<h1", "json": '"service"'}[suffix]
+        assert "--no-redact" in text
+        assert -1 < text.find("Not redacted") < text.index(first_content)
+        redacted = tmp_path / f"redacted.{suffix}"
+        CliRunner().invoke(cli, ["triage", str(source), "-o", str(redacted)])
+        assert "mXxY9B4bZWOz648JJn" not in redacted.read_text(encoding="utf-8")
+        assert "Not redacted" not in redacted.read_text(encoding="utf-8")
