@@ -8,7 +8,8 @@ timestamps: adjacency decides), form one event when the later one continues the 
   their separators ("During handling of the above exception, ..." / "The above exception was the
   direct cause ...") and blank lines;
 - a ``file.py:12: DeprecationWarning: ...`` line and the source line Python prints under it;
-- indented lines under a line that ends with ``:`` or under other indented lines;
+- indented lines under a line that ends with ``:`` or under other indented lines, and the further lines
+  of an exception's message (indented lines and bare names, as pydantic's ValidationError prints them);
 - a message split mid-line (an open quote, bracket or markup tag closed at the start of the next record).
 
 One group is open per (source, instance, stream), so interleaved instances never mix. A group closes
@@ -51,6 +52,8 @@ _SEPARATORS = (
     "The above exception was the direct cause of the following exception:",
 )
 _EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
+_EXCEPTION_ALONE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
+_BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
 _WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
 _INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")
 _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
@@ -209,6 +212,8 @@ def _opening(line: str) -> int:
         return _SEP
     if _WARNING_LINE.match(line):
         return _WARN
+    if _EXCEPTION_ALONE.match(line):
+        return _EXC
     if stripped.endswith(":"):
         return _COLON
     if line[:1].isspace() and stripped:
@@ -234,7 +239,9 @@ def _step(state: int, line: str) -> int | None:
             return _SEP
         if header and state == _SEP:
             return _TRACE
-        return _EXC if indented and state == _EXC else None
+        if state == _EXC and (indented or _BARE_NAME.match(line)):
+            return _EXC  # the exception's message goes on (pydantic lists fields this way)
+        return None
     if header:
         return _TRACE if state in (_INTRO_S, _COLON) else None
     if state == _WARN:

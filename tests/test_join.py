@@ -183,3 +183,16 @@ def test_a_group_is_cut_at_the_record_bound() -> None:
 def test_single_makes_one_event_per_record() -> None:
     records = stderr(WORKER_BOOT, INSTANCE)
     assert texts(list(single(records))) == WORKER_BOOT
+
+
+def test_an_exception_message_that_goes_on_over_several_lines_stays_with_it() -> None:
+    lines = [
+        "pydantic_core._pydantic_core.ValidationError: 2 validation errors for Settings",
+        "postgres_password",
+        "  Field required [type=missing, input_value={'postgres_host': '10.8.0.3'}, input_type=dict]",
+        "    For further information visit https://errors.pydantic.dev/2.11/v/missing",
+        "anthropic_api_key",
+        "  Field required [type=missing, input_value={'postgres_host': '10.8.0.3'}, input_type=dict]",
+        "ERROR:    Application startup failed. Exiting.",
+    ]
+    assert texts(list(join(stderr(lines, INSTANCE)))) == ["\n".join(lines[:-1]), lines[-1]]
