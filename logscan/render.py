@@ -15,10 +15,11 @@ import jinja2
 import orjson
 
 from .errors import ReportError
+from .mdsafe import fence
 from .model import Report
 from .redact import assert_clean, redact_report
 from .render_html import render_html
-from .render_md import FULL_REPORT_HINT, GITHUB_LIMIT, fence, render_markdown
+from .render_md import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
 from .resources import data_dir
 
 FORMATS = ("md", "json", "html")
@@ -61,8 +62,6 @@ def to_json(report: Report) -> dict[str, Any]:
     """
     doc = _plain(report)
     assert isinstance(doc, dict)
-    for finding in doc["findings"]:
-        finding["class"] = finding.pop("klass")
     doc["counts"]["by_stream"] = dict(report.counts.by_stream)
     doc["counts"]["by_class"] = dict(report.counts.by_class)
     doc["timeline"] = [{"minute": m, "counts": dict(c)} for m, c in report.timeline]
@@ -95,7 +94,10 @@ def _command_property(text: str) -> str:
 
 def _plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        # the model says klass (class is a keyword); the JSON says class
+        return {
+            ("class" if f.name == "klass" else f.name): _plain(getattr(value, f.name)) for f in fields(value)
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, datetime):

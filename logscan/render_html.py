@@ -28,6 +28,13 @@ SECTION_TITLES = {
     "deprecation-warning": "Deprecation warnings",
     "noise": "Noise",
 }
+_LANE_LABELS = {
+    "regression": "Regressions",
+    "platform": "Platform",
+    "expected-config": "Config gaps",
+    "deprecation-warning": "Deprecations",
+    "noise": "Noise",
+}
 _PLOT_WIDTH = 760
 _LEFT = 150
 _LANE = 44
@@ -142,7 +149,7 @@ def timeline_chart(report: Report) -> Chart | None:
                     title=f"{when:%H:%M} UTC (+{i * bucket} min): {n} {klass}",
                 )
             )
-        lanes.append(Lane(klass, SECTION_TITLES[klass], y, peak, sum(series), tuple(bars)))
+        lanes.append(Lane(klass, _LANE_LABELS[klass], y, peak, sum(series), tuple(bars)))
         y += _LANE + _LANE_GAP
     axis_y = y
     every = next((n for n in _NICE_MINUTES if span / n <= 10), _NICE_MINUTES[-1])
@@ -184,8 +191,29 @@ def _finding(f: Finding) -> dict[str, Any]:
         "hint": f.hint,
         "description": f.description,
         "signature": f.signature,
-        "status": f.status,
+        "status": _status(f),
+        "suppression": _suppression(f),
+        "suppressed": f.suppressed,
     }
+
+
+def _status(f: Finding) -> str:
+    if f.status == "new":
+        return "new since the baseline"
+    if f.status == "persisting":
+        growth = f", rate ×{f.rate_growth:.1f}" if f.rate_growth is not None else ""
+        return f"persisting: {f.baseline_count or 0:,} in the baseline, {f.count:,} now{growth}"
+    return ""
+
+
+def _suppression(f: Finding) -> str:
+    s = f.suppression
+    if s is None:
+        return ""
+    who = f"{s.reason} (owner {s.owner}, issue {s.issue}, {s.where})"
+    if s.expired:
+        return f"Suppression expired on {s.expires.isoformat()}, so this counts again: {who}"
+    return f"Suppressed until {s.expires.isoformat()}: {who}" if f.suppressed else ""
 
 
 def _ts(value: datetime | None) -> str:

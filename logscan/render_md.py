@@ -1,9 +1,8 @@
-"""The Markdown report for GitHub: every display decision made here, in Python; the templates only print.
+"""The Markdown report for GitHub: every display decision is made here, in Python; the templates only print.
 
-Log text appears only inside code: fenced blocks the text cannot close, or inline code spans. Anything
-else that a log could have written (a key, a reason, a stream name) is escaped so that it cannot make an
-@mention, an issue reference, a link, an image or raw HTML. The body is cut to GitHub's comment limit by
-leaving out the least important findings, and the report says what it left out.
+Every untrusted string reaches the templates already made safe by mdsafe (code spans, fences, escaped
+text). The body is cut to GitHub's comment limit by leaving out the least important findings (the report's
+order), and the report then says what it left out and where the full report is.
 """
 
 from __future__ import annotations
@@ -14,34 +13,16 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
-import regex
 
 from .errors import ReportError
-from .model import DEPRECATION, NOISE, Finding, Report
-from .redact import PLACEHOLDER
+from .mdsafe import cut, fence, marker, md_code, md_text
+from .model import DEPRECATION, NOISE, Finding, Report, Suppression
 from .report import IMPORTANCE
 
 GITHUB_LIMIT = 65_536
 """Characters GitHub accepts in an issue comment or issue body."""
 FULL_REPORT_HINT = "run logscan again with -o report.json (or -o report.html) to get every finding"
 """Where the full report is, unless the caller knows better (a CI artifact, a file it also wrote)."""
-
-_OPEN_PER_GROUP = 8
-_FOLD_EXAMPLE_LINES = 12
-_EXAMPLE_LINES = 60
-_EXAMPLE_CHARS = 3_000
-_TEXT_CHARS = 500
-_CODE_CHARS = 200
-_NOISE_ROWS = 20
-_STUBS = 5
-_REASONS = 12
-_ZWJ = "\u200d"
-_BACKTICKS = regex.compile(r"`+")
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPECIAL = regex.compile(r"[\\`*_\[\]<>!|~&$#]")
-_AFTER_ZWJ = regex.compile(r"(?<=[@#])|(?<=\b(?i:https?|ftp|mailto|xmpp|www|gh))(?=[:.\-])")
-_LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
-_MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
 
 SECTION_TITLES = {
     "regression": "Regressions",
@@ -50,70 +31,14 @@ SECTION_TITLES = {
     "deprecation-warning": "Deprecation warnings",
     "noise": "Noise",
 }
-
-
-# ---------------------------------------------------------------- escaping
-
-
-def cut(text: str, limit: int) -> tuple[str, bool]:
-    """Text cut to at most limit characters, never through a redaction placeholder; and whether it was cut."""
-    if len(text) <= limit:
-        return text, False
-    end = limit
-    for m in PLACEHOLDER.finditer(text, max(0, limit - 40), limit + 40):
-        if m.start() < end < m.end():
-            end = m.start()
-    return text[:end], True
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(_CONTROL.sub("", text).split())
-    short, was_cut = cut(flat, limit)
-    return short + "…" if was_cut else short
-
-
-def md_text(text: str, limit: int = _TEXT_CHARS) -> str:
-    """Untrusted text made inert for Markdown outside code: one line, Markdown and HTML syntax escaped,
-    and a zero-width joiner after @ and # and inside URL schemes so GitHub links nothing."""
-    line = _one_line(text, limit)
-    line = _SPECIAL.sub(lambda m: "\\" + m.group(0), line)
-    line = _AFTER_ZWJ.sub(_ZWJ, line)
-
-    def lead(m: regex.Match[str]) -> str:
-        if m.group("mark"):
-            return "\\" + str(m.group("mark"))
-        return str(m.group("num")) + "\\" + str(m.group("dot"))
-
-    return str(_LEADING.sub(lead, line, count=1))
-
-
-def md_code(text: str, limit: int = _CODE_CHARS, *, table: bool = False) -> str:
-    """Untrusted text as an inline code span on one line; its own backticks cannot close the span."""
-    line = _one_line(text, limit)
-    if not line:
-        return "(empty)"
-    longest = max((len(m) for m in _BACKTICKS.findall(line)), default=0)
-    ticks = "`" * (longest + 1)
-    if line[0] in "` " or line[-1] in "` ":
-        line = f" {line} "
-    if table:
-        line = line.replace("|", "\\|")
-    return f"{ticks}{line}{ticks}"
-
-
-def fence(text: str, lang: str = "text") -> str:
-    """A fenced code block that the text itself cannot close: the fence is longer than any backtick run."""
-    body = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{body}\n{ticks}"
-
-
-def marker(report: Report) -> str:
-    """The hidden comment that identifies a report's service and revision (publish updates by it)."""
-    service = _MARKER_UNSAFE.sub("_", report.service or "unknown")[:100]
-    revision = _MARKER_UNSAFE.sub("_", report.revision or "unknown")[:100]
-    return f"<!-- logscan:{service}:{revision} -->"
+_OPEN_PER_GROUP = 8
+_FOLD_EXAMPLE_LINES = 12
+_EXAMPLE_LINES = 60
+_EXAMPLE_CHARS = 3_000
+_NOISE_ROWS = 20
+_STUBS = 5
+_REASONS = 12
+_GONE = 20
 
 
 def _ts(value: datetime | None) -> str:
@@ -128,9 +53,6 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "unknown"}[value]
 
 
-# ---------------------------------------------------------------- view
-
-
 @dataclass(frozen=True)
 class FindingView:
     """One finding, every string ready to print."""
@@ -138,7 +60,7 @@ class FindingView:
     title: str
     """Rule and key, as code spans."""
     facts: str
-    """Count, severity, first and last seen, instances."""
+    """Count, severity, first and last seen, instances, baseline status."""
     example: str
     """The example as a fenced block."""
     example_lines: int
@@ -147,6 +69,8 @@ class FindingView:
     """Long examples fold into <details>."""
     hint: str
     """Escaped remediation hint, or empty."""
+    suppression: str
+    """The suppression that applies (or expired), or empty."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +85,10 @@ class GroupView:
     """Rendered findings folded into <details>."""
     folded_summary: str
     """The fold's summary line."""
+    suppressed: tuple[str, ...]
+    """Rendered suppressed findings, folded separately."""
+    suppressed_summary: str
+    """That fold's summary line."""
 
 
 @dataclass(frozen=True)
@@ -173,17 +101,36 @@ class SectionView:
     """Its groups, in order."""
 
 
+def _suppression(s: Suppression | None, suppressed: bool) -> str:
+    if s is None:
+        return ""
+    who = f"{md_text(s.reason, 200)} (owner {md_text(s.owner, 80)}, issue {md_code(s.issue, 200)}, {md_text(s.where, 120)})"
+    if s.expired:
+        return f"**Suppression expired** on {s.expires.isoformat()}, so this counts again: {who}"
+    if suppressed:
+        return f"Suppressed until {s.expires.isoformat()}: {who}"
+    return ""
+
+
+def _status(f: Finding) -> str:
+    if f.status == "new":
+        return " · **new** since the baseline"
+    if f.status == "persisting":
+        growth = f" (rate ×{f.rate_growth:.1f})" if f.rate_growth is not None else ""
+        return f" · persisting: {f.baseline_count or 0:,} in the baseline, {f.count:,} now{growth}"
+    return ""
+
+
 def _finding_view(f: Finding) -> FindingView:
     title = f"**{md_code(f.rule)}**" + (f" {md_code(f.key)}" if f.key else "")
     same_day = f.first_seen and f.last_seen and f.first_seen.date() == f.last_seen.date()
     last = f.last_seen.strftime("%H:%M:%S UTC") if same_day and f.last_seen else _ts(f.last_seen)
     facts = (
         f"{f.count:,}× · {md_text(f.severity, 20)} · first seen {_ts(f.first_seen)} · last seen {last}"
-        f" · {_plural(len(f.instances), 'instance')}"
+        f" · {_plural(len(f.instances), 'instance')}{_status(f)}"
     )
     lines = f.example.split("\n")
-    shown_lines = lines[:_EXAMPLE_LINES]
-    body, was_cut = cut("\n".join(shown_lines), _EXAMPLE_CHARS)
+    body, was_cut = cut("\n".join(lines[:_EXAMPLE_LINES]), _EXAMPLE_CHARS)
     if was_cut or len(lines) > _EXAMPLE_LINES:
         body += (
             f"\n… (example cut at {body.count(chr(10)) + 1} of {len(lines)} lines; the JSON report has it)"
@@ -195,6 +142,7 @@ def _finding_view(f: Finding) -> FindingView:
         example_lines=len(lines),
         fold_example=len(lines) > _FOLD_EXAMPLE_LINES,
         hint=md_text(f.hint) if f.hint else "",
+        suppression=_suppression(f.suppression, f.suppressed),
     )
 
 
@@ -212,15 +160,21 @@ def _groups(
     else:
         buckets = [("", list(findings))]
     noun = SECTION_TITLES[klass].lower()
-    return tuple(
-        GroupView(
-            heading=heading,
-            shown=tuple(chunk(f) for f in items[:_OPEN_PER_GROUP]),
-            folded=tuple(chunk(f) for f in items[_OPEN_PER_GROUP:]),
-            folded_summary=f"{len(items) - _OPEN_PER_GROUP:,} more {noun}",
+    groups = []
+    for heading, items in buckets:
+        active = [f for f in items if not f.suppressed]
+        quiet = [f for f in items if f.suppressed]
+        groups.append(
+            GroupView(
+                heading=heading,
+                shown=tuple(chunk(f) for f in active[:_OPEN_PER_GROUP]),
+                folded=tuple(chunk(f) for f in active[_OPEN_PER_GROUP:]),
+                folded_summary=f"{len(active) - _OPEN_PER_GROUP:,} more {noun}",
+                suppressed=tuple(chunk(f) for f in quiet),
+                suppressed_summary=f"{len(quiet):,} suppressed {noun} (accepted in the policy file)",
+            )
         )
-        for heading, items in buckets
-    )
+    return tuple(groups)
 
 
 def _header(report: Report) -> dict[str, str]:
@@ -230,7 +184,6 @@ def _header(report: Report) -> dict[str, str]:
         entries += f", **{c.skipped:,} skipped (unreadable)**"
     if c.truncated_lines:
         entries += f", {c.truncated_lines:,} long lines cut"
-    streams = ", ".join(f"{md_text(name, 40)} {n:,}" for name, n in c.by_stream) or "none"
     window = f"{_ts(p.window_start)} to {_ts(p.window_end)}"
     if p.truncated:
         window += " (the read stopped early)"
@@ -239,16 +192,40 @@ def _header(report: Report) -> dict[str, str]:
         "revision": md_code(report.revision or "unknown", table=True),
         "revision_title": md_code(report.revision or "unknown revision"),
         "window": window,
-        "env": md_text(p.env, 40),
+        "env": md_text(p.env, 40) + (f" (policy {md_code(p.policy, 200, table=True)})" if p.policy else ""),
         "entries": entries,
-        "streams": streams,
+        "streams": ", ".join(f"{md_text(name, 40)} {n:,}" for name, n in c.by_stream) or "none",
+    }
+
+
+def _comparison(report: Report) -> dict[str, Any] | None:
+    c = report.comparison
+    if c is None:
+        return None
+    gone = [
+        f"{md_code(f.rule)}"
+        + (f" {md_code(f.key)}" if f.key else "")
+        + f": {f.baseline_count or 0:,} in the baseline"
+        for f in c.gone_findings[:_GONE]
+    ]
+    if len(c.gone_findings) > _GONE:
+        gone.append(f"… and {len(c.gone_findings) - _GONE:,} more in the JSON report")
+    return {
+        "status": md_text(c.status, 40),
+        "revision": md_code(c.revision or "unknown revision"),
+        "reason": md_text(c.reason),
+        "counts": f"{c.new:,} new, {c.persisting:,} persisting, {c.gone:,} gone",
+        "notes": [md_text(n) for n in c.notes],
+        "gone": gone,
     }
 
 
 def _footer(report: Report) -> dict[str, Any]:
     p = report.provenance
     url = p.logs_explorer_url or ""
-    safe_url = url.startswith("https://console.cloud.google.com/") and not regex.search(r"[\s<>()\[\]`]", url)
+    safe_url = url.startswith("https://console.cloud.google.com/") and not any(
+        ch in url for ch in " \t\n<>()[]`"
+    )
     return {
         "version": md_text(p.version, 40),
         "patterns_hash": md_code(p.patterns_hash, 40),
@@ -256,7 +233,6 @@ def _footer(report: Report) -> dict[str, Any]:
         "filter": md_code(p.filter, 1000) if p.filter else "",
         "explorer": url if safe_url else "",
         "skipped_detail": tuple(md_text(line) for line in p.skipped_detail),
-        "generated_at": _ts(p.generated_at),
     }
 
 
@@ -269,30 +245,28 @@ def _cut_note(report: Report, kept: int, full_report: str, limit: int) -> str:
         for k in IMPORTANCE
         if any(f.klass == k for f in left)
     ]
-    events = sum(f.count for f in left)
     return (
         f"**Cut to fit:** GitHub takes at most {limit:,} characters, so this report shows the "
         f"{kept:,} most important of {len(report.findings):,} findings. Left out: {', '.join(per_class)} "
-        f"({_plural(events, 'event')}). For all of them, {md_text(full_report)}."
+        f"({_plural(sum(f.count for f in left), 'event')}). For all of them, {md_text(full_report)}."
     )
 
 
 def build_view(
     report: Report, kept: int, chunk: Callable[[Finding], str], full_report: str, limit: int
 ) -> dict[str, Any]:
-    """Everything report.md.j2 prints, for a report cut to its first kept findings."""
+    """Everything report.md.j2 prints, for the report cut to its first kept findings."""
     shown = report.findings[:kept]
     sections = []
     for klass in IMPORTANCE:
-        if klass == NOISE:
-            continue
         items = [f for f in shown if f.klass == klass]
+        if klass == NOISE or not items:
+            continue
         total = sum(1 for f in report.findings if f.klass == klass)
-        if items:
-            title = f"{SECTION_TITLES[klass]} ({len(items):,}" + (
-                f" of {total:,})" if total > len(items) else ")"
-            )
-            sections.append(SectionView(title=title, groups=_groups(klass, items, chunk)))
+        title = f"{SECTION_TITLES[klass]} ({len(items):,}" + (
+            f" of {total:,})" if total > len(items) else ")"
+        )
+        sections.append(SectionView(title=title, groups=_groups(klass, items, chunk)))
     noise_all = [f for f in report.findings if f.klass == NOISE]
     noise_rows = [
         (f"{f.count:,}", md_code(f.rule, 80, table=True), md_code(f.template, 120, table=True))
@@ -301,14 +275,23 @@ def build_view(
     stubs = []
     if kept == len(report.findings):
         stubs = [
-            (f"{t.count:,}", md_code(t.template, 160), fence(t.rule_stub.rstrip("\n"), "yaml"))
+            (
+                f"{t.count:,}",
+                md_code(t.template, 160),
+                fence(cut(t.example, 600)[0]),
+                fence(t.rule_stub.rstrip("\n"), "yaml"),
+            )
             for t in report.templates[:_STUBS]
         ]
     reasons = [md_text(r.text) for r in report.verdict.reasons[:_REASONS]]
     if len(report.verdict.reasons) > _REASONS:
         reasons.append(f"… and {len(report.verdict.reasons) - _REASONS} more reasons in the JSON report")
+    stale = [
+        f"{md_code(s.signature or s.rule or '?')} ({md_text(s.where, 120)}): {md_text(s.reason, 200)}"
+        for s in report.stale_suppressions
+    ]
     return {
-        "marker": marker(report),
+        "marker": marker(report.service, report.revision),
         "redacted": report.provenance.redacted,
         "level": md_text(report.verdict.level, 40),
         "header": _header(report),
@@ -316,6 +299,7 @@ def build_view(
         "started": _yes_no(report.verdict.served.started),
         "served": _yes_no(report.verdict.served.served),
         "evidence": [md_text(e) for e in report.verdict.served.evidence],
+        "comparison": _comparison(report),
         "cut_note": _cut_note(report, kept, full_report, limit),
         "sections": sections,
         "next_steps": [md_text(s) for s in report.next_steps],
@@ -327,11 +311,9 @@ def build_view(
         ),
         "noise_more": max(0, len(noise_all) - len(noise_rows)),
         "stubs": stubs,
+        "stale": stale,
         "footer": _footer(report),
     }
-
-
-# ---------------------------------------------------------------- rendering and cutting
 
 
 def render_markdown(
@@ -343,25 +325,23 @@ def render_markdown(
     cache: dict[int, str] = {}
 
     def chunk(f: Finding) -> str:
-        key = id(f)
-        if key not in cache:
-            cache[key] = finding_template.render(f=_finding_view(f))
-        return cache[key]
+        if id(f) not in cache:
+            cache[id(f)] = finding_template.render(f=_finding_view(f))
+        return cache[id(f)]
 
     def at(kept: int) -> str:
         return page.render(**build_view(report, kept, chunk, full_report, limit))
 
-    total = len(report.findings)
-    text = at(total)
+    text = at(len(report.findings))
     if len(text) <= limit:
         return text
-    low, high = 0, total - 1  # the largest kept that fits lies in [low, high]
     best = at(0)
     if len(best) > limit:
         raise ReportError(
             f"the Markdown report is {len(best):,} characters without any finding, over the {limit:,} limit. "
             "Use -o report.json or -o report.html."
         )
+    low, high = 0, len(report.findings) - 1  # the most findings that fit lie in [low, high]
     while low < high:
         mid = (low + high + 1) // 2
         candidate = at(mid)
