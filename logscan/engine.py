@@ -1,22 +1,44 @@
 """The matching engine: which rule, first in library order, claims a text.
 
-The plain engine tries every rule in order. Rules stay plain regexes with first-match-wins order
-whatever engine runs them; any faster engine must give the same answers as this one.
+Not every rule runs on every line. Each rule's regex is analysed once for literals that every match
+must contain (see prefilter.py); one multi-string search per line (RE2's set matcher over those
+literals when google-re2 is installed, else Python's substring search) tells which rules could match,
+and only those candidates, plus the rules with no usable literal, are tried with the regex module,
+in library order, so the first match wins exactly as in the plain engine. ``PlainMatcher`` is that
+plain engine, kept as the reference the tests and benchmarks compare against.
+
+Results are memoised per (text, severity) in a bounded LRU cache: a crash loop repeats the same text
+thousands of times. No rule or line can hang a run: each search stops after MATCH_TIMEOUT_S, and a
+rule that has lost RULE_TIMEOUT_BUDGET_S to timeouts is not tried again in that run (both counted).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from .library import Library, Rule
 from .model import severity_rank
+from .prefilter import required_literals
 
 MATCH_TIMEOUT_S = 0.25
 """A single rule's search is abandoned after this long (regex module timeout): no line can hang logscan."""
+RULE_TIMEOUT_BUDGET_S = 2.0
+"""A rule whose searches have timed out for this long in total is no longer tried in the run."""
+CACHE_SIZE = 8192
+"""Distinct (text, severity) answers remembered."""
+CACHE_MAX_CHARS = 2048
+"""Longer texts are not cached (bounds the cache's memory at about CACHE_SIZE * this)."""
+
+Found = tuple[Rule, Any] | None
+"""The winning rule and its match object, or None."""
 
 
-class Matcher:
-    """Finds the first rule of a library that claims a text at a severity."""
+class PlainMatcher:
+    """Every rule, in library order, on every text: the reference engine."""
+
+    engine = "plain"
 
     def __init__(self, library: Library) -> None:
         self.library = library
@@ -25,18 +47,163 @@ class Matcher:
         ]
         self.timeouts = 0
         """Searches abandoned on the time bound (reported, not hidden)."""
+        self.disabled: set[str] = set()
+        """Rules no longer tried because they used up their timeout budget."""
+        self._lost = [0.0] * len(library.rules)
 
-    def first(self, text: str, severity: str = "DEFAULT") -> tuple[Rule, Any] | None:
+    def first(self, text: str, severity: str = "DEFAULT") -> Found:
         """The winning rule and its match object, or None when no rule claims the text."""
-        rank = severity_rank(severity)
-        for rule, floor in zip(self.library.rules, self._floors, strict=True):
-            if rank < floor:
+        return self._try(range(len(self.library.rules)), text, severity_rank(severity))
+
+    def _try(self, indexes: Sequence[int] | range, text: str, rank: int) -> Found:
+        rules = self.library.rules
+        floors = self._floors
+        for i in indexes:
+            if rank < floors[i]:
+                continue
+            rule = rules[i]
+            if self.disabled and rule.id in self.disabled:
                 continue
             try:
                 found = rule.compiled.search(text, timeout=MATCH_TIMEOUT_S)
             except TimeoutError:
-                self.timeouts += 1
+                self._timed_out(i)
                 continue
             if found is not None:
                 return rule, found
         return None
+
+    def _timed_out(self, i: int) -> None:
+        self.timeouts += 1
+        self._lost[i] += MATCH_TIMEOUT_S
+        if self._lost[i] >= RULE_TIMEOUT_BUDGET_S:
+            self.disabled.add(self.library.rules[i].id)
+
+
+class Matcher(PlainMatcher):
+    """Literal prefilter in front of the regex module: same answers as PlainMatcher, far fewer searches."""
+
+    def __init__(self, library: Library, backend: str | None = None) -> None:
+        super().__init__(library)
+        always: list[int] = []
+        patterns: dict[int, tuple[frozenset[str], bool]] = {}
+        for i, rule in enumerate(library.rules):
+            need = required_literals(rule.regex, getattr(rule.compiled, "flags", 0))
+            if need is None:
+                always.append(i)
+            else:
+                patterns[i] = (need.strings, need.folded)
+        self.always = frozenset(always)
+        """Indexes of rules tried on every text (no usable literal)."""
+        self._folding = any(folded for _, folded in patterns.values())
+        self._search, self.engine = _literal_search(patterns, backend)
+        self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
+
+    def candidates(self, text: str) -> list[int]:
+        """Indexes of the rules that could match text, in library order."""
+        probe = text + "\x00" + text.casefold() if self._folding else text
+        return sorted(self.always.union(self._search(probe)))
+
+    def first(self, text: str, severity: str = "DEFAULT") -> Found:
+        rank = severity_rank(severity)
+        if len(text) > CACHE_MAX_CHARS:
+            return self._uncached(text, rank)
+        return self._cached(text, rank)
+
+    def _uncached(self, text: str, rank: int) -> Found:
+        return self._try(self.candidates(text), text, rank)
+
+    def cache_info(self) -> Any:
+        """Hits and misses of the answer cache."""
+        return self._cached.cache_info()
+
+
+def _literal_search(
+    patterns: dict[int, tuple[frozenset[str], bool]], backend: str | None
+) -> tuple[Callable[[str], Sequence[int]], str]:
+    """A function from a probe text to the indexes of rules whose literals it holds, and its name.
+
+    Case-insensitive rules' literals are lower-case and the probe carries the casefolded text after a
+    NUL, so a single search serves both; a literal found in the wrong half only adds a candidate.
+    """
+    choice = backend or "re2"
+    if choice == "re2":
+        try:
+            return _re2_search(patterns), "prefilter+re2"
+        except ImportError:
+            if backend:
+                raise
+            choice = "python"
+    if choice == "aho":
+        return _aho_search(patterns), "prefilter+aho"
+    if choice == "python":
+        return _python_search(patterns), "prefilter+python"
+    raise ValueError(f"unknown literal search backend {backend!r}; use re2, aho or python")
+
+
+def _re2_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+    import re2  # google-re2; optional
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    matcher = re2.Set.SearchSet(options)
+    order: list[int] = []
+    for i, (strings, _folded) in sorted(patterns.items()):
+        matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))
+        order.append(i)
+    if order:
+        matcher.Compile()
+    else:
+        return lambda probe: ()
+    ids = tuple(order)
+    match = matcher.Match
+
+    def search(probe: str) -> Sequence[int]:
+        try:
+            hits = match(probe)
+        except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
+            hits = match(probe.encode("utf-8", "replace").decode("utf-8"))
+        return [ids[k] for k in hits] if hits else ()
+
+    return search
+
+
+def _aho_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+    import ahocorasick  # pyahocorasick; optional
+
+    owners: dict[str, list[int]] = {}
+    for i, (strings, _folded) in patterns.items():
+        for s in strings:
+            owners.setdefault(s, []).append(i)
+    automaton = ahocorasick.Automaton()
+    for s, rules in owners.items():
+        automaton.add_word(s, tuple(rules))
+    if not owners:
+        return lambda probe: ()
+    automaton.make_automaton()
+    scan = automaton.iter
+
+    def search(probe: str) -> Sequence[int]:
+        found: set[int] = set()
+        for _end, rules in scan(probe):
+            found.update(rules)
+        return list(found)
+
+    return search
+
+
+def _python_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+    owners: dict[str, list[int]] = {}
+    for i, (strings, _folded) in patterns.items():
+        for s in strings:
+            owners.setdefault(s, []).append(i)
+    table = tuple((s, tuple(rules)) for s, rules in sorted(owners.items()))
+
+    def search(probe: str) -> Sequence[int]:
+        found: list[int] = []
+        for s, rules in table:
+            if s in probe:
+                found.extend(rules)
+        return found
+
+    return search

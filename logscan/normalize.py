@@ -1,4 +1,8 @@
-"""Raw entries (LogEntry in API or snake_case form, structured objects, text lines) into Records."""
+"""Raw entries (LogEntry in API or snake_case form, structured objects, text lines) into Records.
+
+Every field is read defensively: an export can hold a number where an object should be, a severity
+that is a list, a timestamp that is garbage. Such values become "unknown" (None, DEFAULT), never an error.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 import regex
 
 from .model import SEVERITIES, HttpRequest, Record
@@ -15,14 +20,30 @@ from .sources import RawEntry
 ANSI = regex.compile(r"(?:\x1b\[|\[(?=[0-9;]*m))[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 """ANSI escape sequences, and the bare ``[32m`` forms some exports keep after the ESC byte was lost."""
 
-_MESSAGE_KEYS = ("message", "msg", "textPayload", "text", "error", "event", "log")
-_DETAIL_KEYS = ("exception", "stack_trace", "stackTrace", "exc_info", "traceback", "error")
-_SEVERITY_ALIASES = {
+_MESSAGE_KEYS = ("message", "msg", "textPayload", "text", "event", "log")
+_DETAIL_KEYS = (
+    "error",
+    "exception",
+    "err",
+    "exc_info",
+    "stack_trace",
+    "stackTrace",
+    "stacktrace",
+    "traceback",
+)
+_INNER_TEXT_KEYS = ("message", "msg", "value", "repr", "stack_trace", "stackTrace", "stacktrace", "traceback")
+_NESTED_KEYS = ("record", "data", "payload", "jsonPayload", "json_payload", "error", "exception", "err")
+_MAX_DEPTH = 4
+_RAW_JSON_CHARS = 2000
+_SEVERITY_NAMES = {name: name for name in SEVERITIES} | {
     "WARN": "WARNING",
     "FATAL": "CRITICAL",
+    "CRIT": "CRITICAL",
     "ERR": "ERROR",
     "TRACE": "DEBUG",
     "INFORMATION": "INFO",
+    "SUCCESS": "INFO",  # loguru
+    "EMERG": "EMERGENCY",
 }
 _STREAMS = {
     "run.googleapis.com/stdout": "stdout",
@@ -30,13 +51,16 @@ _STREAMS = {
     "run.googleapis.com/varlog/system": "varlog/system",
     "run.googleapis.com/requests": "requests",
 }
+_stream_cache: dict[str, str] = {}
+_MAP = (dict, Mapping)
+"""isinstance checks try the exact dict type first: the ABC check alone is several times slower."""
 
 
 def strip_ansi(text: str) -> str:
     """Text with ANSI colour and cursor codes removed."""
-    if "[" not in text and "\x1b" not in text:
+    if "\x1b" not in text and ("[" not in text or "m" not in text):
         return text
-    return ANSI.sub("", text)
+    return str(ANSI.sub("", text))
 
 
 def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
@@ -53,24 +77,33 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
             source=source,
             truncated=cut,
         )
-    entry = _LogEntryView(raw)
-    text, cut = _bound(entry.text(), max_chars)
+    get = raw.get
+    kind, payload = _payload(raw)
+    text, cut = _bound(_text(kind, payload), max_chars)
+    resource = get("resource")
+    labels = _labels(resource)
+    entry_labels = get("labels")
     return Record(
         index=index,
         text=text,
         clean=strip_ansi(text),
-        severity=entry.severity(),
-        stream=entry.stream(),
-        timestamp=parse_timestamp(entry.get("timestamp")),
+        severity=_severity(get("severity"), kind, payload),
+        stream=stream_of(_either(raw, "logName", "log_name")),
+        timestamp=parse_timestamp(get("timestamp")),
         source=source,
-        service=entry.resource_label("service_name"),
-        revision=entry.resource_label("revision_name"),
-        instance=entry.instance(),
-        insert_id=_str_or_none(entry.get("insertId", "insert_id")),
-        http_request=entry.http_request(),
-        trace=_str_or_none(entry.get("trace")),
+        service=_label(labels, "service_name"),
+        revision=_label(labels, "revision_name"),
+        instance=_label(entry_labels, "instanceId") or _label(entry_labels, "instance_id"),
+        insert_id=_str_or_none(_either(raw, "insertId", "insert_id")),
+        http_request=_http_request(_either(raw, "httpRequest", "http_request")),
+        trace=_str_or_none(get("trace")),
         truncated=cut,
     )
+
+
+def _either(raw: Mapping[str, Any], camel: str, snake: str) -> Any:
+    value = raw.get(camel)
+    return raw.get(snake) if value is None else value
 
 
 def _bound(text: str, max_chars: int) -> tuple[str, bool]:
@@ -82,131 +115,150 @@ def _bound(text: str, max_chars: int) -> tuple[str, bool]:
 def _str_or_none(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None  # a list or an object where a string belongs: unknown
 
 
-class _LogEntryView:
-    """Reads a LogEntry mapping whether its keys are camelCase (API) or snake_case (Python client)."""
+def _labels(resource: Any) -> Any:
+    if isinstance(resource, _MAP):
+        return resource.get("labels")
+    if isinstance(resource, list | tuple) and len(resource) == 2:
+        return resource[1]  # the Python client's Resource(type, labels), dumped as a list
+    return None
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
 
-    def get(self, *names: str) -> Any:
-        for name in names:
-            if name in self.raw:
-                return self.raw[name]
-        return None
+def _label(labels: Any, key: str) -> str | None:
+    if isinstance(labels, _MAP):
+        return _str_or_none(labels.get(key))
+    return None
 
-    def _payload(self) -> tuple[str, Any]:
-        for kind, names in (
-            ("text", ("textPayload", "text_payload")),
-            ("json", ("jsonPayload", "json_payload")),
-            ("proto", ("protoPayload", "proto_payload")),
-        ):
-            value = self.get(*names)
-            if value is not None:
-                return kind, value
-        if "payload" in self.raw:  # the Python client's LogEntry: payload is str, dict or proto dict
-            value = self.raw["payload"]
-            if isinstance(value, str):
-                return "text", value
-            if isinstance(value, Mapping) and ("@type" in value or "methodName" in value):
-                return "proto", value
-            return "json", value
-        if not any(k in self.raw for k in ("logName", "log_name", "resource", "insertId", "insert_id")):
-            return "json", self.raw  # a bare structured log object
-        return "none", None
 
-    def text(self) -> str:
-        kind, value = self._payload()
-        if kind == "text":
-            return value if isinstance(value, str) else str(value)
-        if kind == "json" and isinstance(value, Mapping):
+def _payload(raw: Mapping[str, Any]) -> tuple[str, Any]:
+    """Which payload the entry has (text, json, proto or none) and its value."""
+    value = _either(raw, "textPayload", "text_payload")
+    if value is not None:
+        return "text", value
+    value = _either(raw, "jsonPayload", "json_payload")
+    if value is not None:
+        return "json", value
+    value = _either(raw, "protoPayload", "proto_payload")
+    if value is not None:
+        return "proto", value
+    if "payload" in raw:  # the Python client's LogEntry: payload is str, dict or a proto as dict
+        value = raw["payload"]
+        if isinstance(value, str):
+            return "text", value
+        if isinstance(value, _MAP) and ("@type" in value or "methodName" in value):
+            return "proto", value
+        return "json", value
+    if not any(k in raw for k in ("logName", "log_name", "resource", "insertId", "insert_id")):
+        return "json", raw  # a bare structured log object
+    return "none", None
+
+
+def _text(kind: str, value: Any) -> str:
+    if kind == "text":
+        if isinstance(value, str):
+            return value
+        return _json_text(value) if isinstance(value, _MAP) else _scalar_text(value)
+    if kind == "json":
+        if isinstance(value, _MAP):
             return _json_text(value)
-        if kind == "proto" and isinstance(value, Mapping):
-            status = value.get("status")
-            if isinstance(status, Mapping) and status.get("message"):
-                return str(status["message"])
-            return ""
+        return value if isinstance(value, str) else _scalar_text(value)
+    if kind == "proto" and isinstance(value, _MAP):
+        status = value.get("status")
+        if isinstance(status, _MAP):
+            message = status.get("message")
+            if isinstance(message, str):
+                return message
+    return ""
+
+
+def _scalar_text(value: Any) -> str:
+    if value is None or isinstance(value, bool):
         return ""
+    if isinstance(value, int | float):
+        return str(value)
+    return _dump(value)
 
-    def severity(self) -> str:
-        value = self.get("severity")
-        if value is None:
-            kind, payload = self._payload()
-            if kind == "json" and isinstance(payload, Mapping):
-                value = payload.get("severity") or payload.get("level") or payload.get("levelname")
-        if value is None:
-            return "DEFAULT"
-        if isinstance(value, int):
-            return _severity_from_number(value)
-        name = str(value).strip().upper()
-        if name.isdigit():
-            return _severity_from_number(int(name))
-        name = _SEVERITY_ALIASES.get(name, name)
-        return name if name in SEVERITIES else "DEFAULT"
 
-    def stream(self) -> str:
-        log_name = self.get("logName", "log_name")
-        if not log_name:
-            return "other"
-        name = unquote(str(log_name)).split("/logs/", 1)[-1]
-        if name in _STREAMS:
-            return _STREAMS[name]
-        if name.startswith("cloudaudit.googleapis.com"):
-            return "audit"
-        return "other"
-
-    def resource_label(self, key: str) -> str | None:
-        resource = self.get("resource")
-        if isinstance(resource, Mapping):
-            labels = resource.get("labels")
-            if isinstance(labels, Mapping):
-                return _str_or_none(labels.get(key))
-        return None
-
-    def instance(self) -> str | None:
-        labels = self.get("labels")
-        if isinstance(labels, Mapping):
-            return _str_or_none(labels.get("instanceId") or labels.get("instance_id"))
-        return None
-
-    def http_request(self) -> HttpRequest | None:
-        req = self.get("httpRequest", "http_request")
-        if not isinstance(req, Mapping):
-            return None
-        status = req.get("status")
-        try:
-            status_code = int(status) if status is not None else None
-        except (TypeError, ValueError):
-            status_code = None
-        return HttpRequest(
-            status=status_code,
-            method=_str_or_none(req.get("requestMethod") or req.get("request_method")),
-            url=_str_or_none(req.get("requestUrl") or req.get("request_url")),
-            latency=_str_or_none(req.get("latency")),
-        )
+def _dump(value: Any) -> str:
+    try:
+        return orjson.dumps(value, default=str).decode()[:_RAW_JSON_CHARS]
+    except (TypeError, orjson.JSONEncodeError):
+        return ""
 
 
 def _json_text(payload: Mapping[str, Any]) -> str:
-    """The human text of a structured payload: its message, plus a stack trace when it has one."""
-    main = ""
+    """The human text of a structured payload: its message, plus an error or stack trace when it has one.
+
+    Keys are looked for at the top first, then in nested objects (loguru's ``record``, ``error: {message}``).
+    A payload with no message-like key at all is shown as compact JSON, so rules still see it.
+    """
+    main = _find_message(payload, 0)
+    details = _find_details(payload, 0)
+    parts = [main] if main else []
+    parts += [d for d in details if d and d not in main]
+    if not parts:
+        return _dump(payload)
+    return "\n".join(parts)
+
+
+def _find_message(obj: Mapping[str, Any], depth: int) -> str:
     for key in _MESSAGE_KEYS:
-        value = payload.get(key)
+        value = obj.get(key)
         if isinstance(value, str) and value:
-            main = value
-            break
-        if isinstance(value, Mapping):  # {"error": {"message": ...}}
-            inner = value.get("message") or value.get("msg")
-            if isinstance(inner, str) and inner:
-                main = inner
-                break
+            return value
+    if depth < _MAX_DEPTH:
+        for key in _NESTED_KEYS:
+            value = obj.get(key)
+            if isinstance(value, _MAP):
+                found = _find_message(value, depth + 1)
+                if found:
+                    return found
+    return ""
+
+
+def _find_details(obj: Mapping[str, Any], depth: int) -> list[str]:
+    out: list[str] = []
     for key in _DETAIL_KEYS:
-        value = payload.get(key)
-        if isinstance(value, str) and value and value not in main:
-            main = f"{main}\n{value}" if main else value
-            break
-    return main
+        value = obj.get(key)
+        if isinstance(value, str) and value:
+            out.append(value)
+        elif isinstance(value, _MAP) and depth < _MAX_DEPTH:
+            for inner in _INNER_TEXT_KEYS:
+                text = value.get(inner)
+                if isinstance(text, str) and text:
+                    out.append(text)
+            out += _find_details(value, depth + 1)
+    if depth < _MAX_DEPTH and not out:
+        record = obj.get("record")
+        if isinstance(record, _MAP):
+            out += _find_details(record, depth + 1)
+    return list(dict.fromkeys(out))
+
+
+def _severity(value: Any, kind: str, payload: Any) -> str:
+    if value is None and kind == "json" and isinstance(payload, _MAP):
+        value = payload.get("severity") or payload.get("level") or payload.get("levelname")
+        if isinstance(value, _MAP):  # loguru's record.level is {"name": ..., "no": ...}
+            value = value.get("name")
+    if value is None:
+        return "DEFAULT"
+    if isinstance(value, str):
+        name = _SEVERITY_NAMES.get(value)
+        if name is not None:
+            return name
+        name = value.strip().upper()
+        if name.isdigit():
+            return _severity_from_number(int(name))
+        return _SEVERITY_NAMES.get(name, "DEFAULT")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _severity_from_number(value)
+    return "DEFAULT"
 
 
 def _severity_from_number(value: int) -> str:
@@ -216,31 +268,101 @@ def _severity_from_number(value: int) -> str:
     return SEVERITIES[min(value // 100, len(SEVERITIES) - 1)]
 
 
+def stream_of(log_name: Any) -> str:
+    """stdout, stderr, varlog/system, requests, audit or other, from a logName."""
+    if not isinstance(log_name, str) or not log_name:
+        return "other"
+    found = _stream_cache.get(log_name)
+    if found is not None:
+        return found
+    name = unquote(log_name).split("/logs/", 1)[-1]
+    if name in _STREAMS:
+        found = _STREAMS[name]
+    elif name.startswith("cloudaudit.googleapis.com"):
+        found = "audit"
+    else:
+        found = "other"
+    if len(_stream_cache) > 1024:
+        _stream_cache.clear()
+    _stream_cache[log_name] = found
+    return found
+
+
+def _http_request(req: Any) -> HttpRequest | None:
+    if not isinstance(req, _MAP):
+        return None
+    status = req.get("status")
+    status_code: int | None
+    if isinstance(status, int) and not isinstance(status, bool):
+        status_code = status
+    elif isinstance(status, str) and status.strip().isdigit():
+        status_code = int(status)
+    else:
+        status_code = None
+    return HttpRequest(
+        status=status_code,
+        method=_str_or_none(_either(req, "requestMethod", "request_method")),
+        url=_str_or_none(_either(req, "requestUrl", "request_url")),
+        latency=_latency(req.get("latency")),
+    )
+
+
+def _latency(value: Any) -> str | None:
+    if isinstance(value, _MAP):  # a protobuf Duration
+        try:
+            return f"{float(value.get('seconds', 0)) + float(value.get('nanos', 0)) / 1e9:.9f}s"
+        except (TypeError, ValueError):
+            return None
+    return _str_or_none(value)
+
+
 def parse_timestamp(value: Any) -> datetime | None:
     """RFC 3339 (nanoseconds, Z or offsets), a datetime, or {seconds, nanos}; timezone-aware UTC or None."""
-    if value is None:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)  # 3.11 reads Z, offsets and cuts nanoseconds to micro
+        except ValueError:
+            return _parse_loose(value)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        if parsed.tzinfo is UTC:
+            return parsed
+        try:
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, Mapping) and "seconds" in value:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, _MAP) and "seconds" in value:
         try:
             seconds = float(value["seconds"]) + float(value.get("nanos", 0)) / 1e9
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (TypeError, ValueError, OverflowError, OSError):
             return None
-    text = str(value).strip()
-    if not text:
+    return None
+
+
+def _parse_loose(text: str) -> datetime | None:
+    """Timestamps fromisoformat refuses: lower-case z, comma decimals, odd fraction lengths."""
+    text = text.strip()
+    if not text or len(text) > 64:
         return None
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
+    text = text.replace(",", ".", 1)
     if "." in text:  # Python takes at most 6 fractional digits
         head, _, rest = text.partition(".")
         digits = len(rest) - len(rest.lstrip("0123456789"))
         text = head + "." + rest[: min(digits, 6)].ljust(1, "0") + rest[digits:]
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
