@@ -50,7 +50,7 @@ class FakeProcess:
 
     def __init__(self, entries: int, quota: int, window: float) -> None:
         args = [sys.executable, str(FAKE), "--entries", str(entries), "--step-ms", str(STEP_MS)]
-        args += ["--quota", str(quota), "--window", str(window)]
+        args += ["--quota", str(quota), "--window", str(window), "--control"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()

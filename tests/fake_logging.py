@@ -5,7 +5,7 @@ other clause with 400 INVALID_ARGUMENT, as the real API rejects bad filters), pa
 records every request body, and injects faults: 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, a slow page, a
 dropped connection, 403 PERMISSION_DENIED, 404 for an unknown project, and a requests-per-window quota.
 
-Run it alone for a benchmark or a manual ``logscan fetch``:
+Run it alone for a manual ``logscan fetch`` (or, with --control, for a benchmark):
     python tests/fake_logging.py --entries 5000 [--quota 60 --window 60]
 prints ``PORT <n>`` on stdout and serves until interrupted.
 """
@@ -629,12 +629,15 @@ def _stats(fake: FakeLogging) -> dict[str, Any]:
 
 
 def _main(argv: Sequence[str] | None = None) -> None:
-    """Serve until standard input closes (or Ctrl-C); a line 'stats' prints what the fake saw as JSON."""
+    """Serve until interrupted; with --control, until stdin closes, and a line 'stats' prints what it saw."""
     parser = argparse.ArgumentParser(description="Serve a fake Cloud Logging entries:list on 127.0.0.1.")
     parser.add_argument("--entries", type=int, default=5000, help="synthetic entries of orders-api-00007-qaz")
     parser.add_argument("--step-ms", type=int, default=1000, help="milliseconds between entries")
     parser.add_argument("--quota", type=int, default=None, help="requests per window; 429 beyond")
     parser.add_argument("--window", type=float, default=60.0, help="quota window in seconds")
+    parser.add_argument(
+        "--control", action="store_true", help="read commands on stdin ('stats'); stop when stdin closes"
+    )
     args = parser.parse_args(argv)
     fake = FakeLogging(
         entries=SyntheticEntries(args.entries, step_ms=args.step_ms),
@@ -644,6 +647,9 @@ def _main(argv: Sequence[str] | None = None) -> None:
     with fake:
         print(f"PORT {fake.url.rsplit(':', 1)[1]}", flush=True)
         try:
+            if not args.control:
+                while True:
+                    time.sleep(3600)
             for line in sys.stdin:
                 if line.strip() == "stats":
                     print(orjson.dumps(_stats(fake)).decode(), flush=True)
