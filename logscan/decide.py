@@ -24,6 +24,11 @@ INCONCLUSIVE = "INCONCLUSIVE"
 LEVELS = (PASS, EXPECTED_CONFIG_LEVEL, WARN, FAIL, INCONCLUSIVE)
 
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
+STARTUP_SYMPTOM_RULES = frozenset(
+    {"asgi-startup-failed", "gunicorn-worker-boot-failed", "gunicorn-worker-exception", "gunicorn-worker-exited-code"}
+)
+"""Regression rules that say startup failed without saying why: missing configuration explains them, as it
+explains platform failures, when they are the only regressions."""
 _REASONS_PER_LINE = 5
 _NOUNS = {
     REGRESSION: "code regression",
@@ -115,7 +120,8 @@ def decide(
         reasons = [_reason("configuration gap", roles.tolerated, (policy.ref("fail_on"),), note)]
         if roles.explained:
             note = "explained by the missing configuration"
-            reasons.append(_reason("platform failure", roles.explained, (), note))
+            noun = "platform failure" if all(f.klass == PLATFORM for f in roles.explained) else "startup failure"
+            reasons.append(_reason(noun, roles.explained, (), note))
         return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons + warnings + context), served)
     if warnings:
         return Verdict(WARN, tuple(warnings + context), served)
@@ -156,9 +162,12 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
             roles.warning.setdefault(f.klass, []).append(f)
         else:
             roles.unjudged.append(f)
+    symptoms = roles.failing.get(REGRESSION, [])
+    if symptoms and roles.tolerated and all(f.rule in STARTUP_SYMPTOM_RULES for f in symptoms):
+        roles.explained.extend(roles.failing.pop(REGRESSION))
     platform = roles.failing.get(PLATFORM, [])
     if platform and roles.tolerated and REGRESSION not in roles.failing:
-        roles.explained = roles.failing.pop(PLATFORM)
+        roles.explained.extend(roles.failing.pop(PLATFORM))
     return roles
 
 
