@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 import yaml
@@ -32,10 +33,13 @@ FIXED_PREFIX = 1
 """Leading word positions never turned into variables: a message's first word names its kind."""
 MAX_TOKENS = 48
 """Words of a message considered; the rest is cut before mining (bounded work per message)."""
-MAX_SHAPES = 200_000
+MAX_CANDIDATES = 64
+"""Generalized templates of one length and first word tried for a new shape (the latest first)."""
+MAX_SHAPES = 50_000
 """Distinct shapes indexed before the miner's indexes are dropped and mining starts over."""
 
 _DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])[-+]?\d+(?:\.\d+)?(?![A-Za-z_])"),)
+_DIGIT = regex.compile(r"\d")
 _HAS_VARIABLE = regex.compile(r"\d|<[A-Z][A-Z0-9_]*>|<\*>")
 _KEY = regex.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
 _PLACEHOLDER = regex.compile(r"<[A-Z][A-Z0-9_]*>|<\*>")
@@ -95,12 +99,14 @@ class Cluster:
         return " ".join(self.root().display)
 
 
-@dataclass
 class _Bucket:
     """Shapes that agree everywhere except one position, and the words seen there."""
 
-    words: set[str] = field(default_factory=set)
-    members: list[Cluster] = field(default_factory=list)
+    __slots__ = ("members", "words")
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.members: set[Cluster] = set()
 
 
 class TemplateMiner:
@@ -133,7 +139,7 @@ class TemplateMiner:
         """(generalized, display) tokens of a message after masking."""
         words = self.masker.mask(text).split()[: self.max_tokens]
         general = tuple(_variable(w) if _HAS_VARIABLE.search(w) else w for w in words)
-        display = tuple(g if any(c.isdigit() for c in w) else w for w, g in zip(words, general, strict=False))
+        display = tuple(g if _DIGIT.search(w) else w for w, g in zip(words, general, strict=False))
         return general, display
 
     def add(self, text: str) -> Cluster:
@@ -171,7 +177,8 @@ class TemplateMiner:
                 return found.root()
         if not general:
             return None
-        for candidate in self._general.get((len(general), general[0]), ()):
+        candidates = self._general.get((len(general), general[0]), [])
+        for candidate in reversed(candidates[-MAX_CANDIDATES:]):
             if candidate.parent is None and _fits(candidate.tokens, general):
                 return candidate
         return None
@@ -187,9 +194,7 @@ class TemplateMiner:
             if bucket is None:
                 bucket = self._buckets[(i, key)] = _Bucket()
             bucket.words.add(word)
-            root = cluster.root()
-            if all(m.root() is not root for m in bucket.members):
-                bucket.members.append(root)
+            bucket.members.add(cluster.root())
             if len(bucket.words) >= self.min_distinct and len(bucket.members) > 1:
                 self._merge(i, key, bucket)
                 return
@@ -197,7 +202,7 @@ class TemplateMiner:
     def _merge(self, position: int, key: tuple[str, ...], bucket: _Bucket) -> None:
         target = self._by_tokens.get(key)
         if target is None:
-            target = Cluster(tokens=key, display=list(bucket.members[0].root().display))
+            target = Cluster(tokens=key, display=list(next(iter(bucket.members)).root().display))
             self._by_tokens[key] = target
             self._general.setdefault((len(key), key[0]), []).append(target)
         target = target.root()
@@ -207,9 +212,10 @@ class TemplateMiner:
                 _blend(target.display, root.display)
                 root.parent = target
         target.display[position] = key[position]
-        bucket.members = [target]
+        bucket.members = {target}
 
 
+@lru_cache(maxsize=1 << 16)
 def _variable(word: str) -> str:
     """The variable form of a word: ``key=<*>`` keeps a ``key=`` prefix, anything else is ``<*>``."""
     found = _KEY.match(word)
