@@ -118,7 +118,9 @@ def parse_filter(text: str) -> ParsedFilter:
     parsed = ParsedFilter(lambda _e: True)
     preds: list[Predicate] = []
     for clause in _split(text, "AND"):
-        preds.append(_clause(clause, parsed))
+        predicate = _clause(clause, parsed)
+        if not clause.startswith("timestamp"):  # top-level time bounds are applied by position instead
+            preds.append(predicate)
     parsed.predicate = lambda e: all(p(e) for p in preds)
     return parsed
 
@@ -364,6 +366,9 @@ class FakeLogging:
             if parsed.upper_ns is not None and self._ts[position] >= parsed.upper_ns:
                 position = len(self._ts)
                 break
+            if parsed.lower_ns is not None and self._ts[position] < parsed.lower_ns:
+                position += 1
+                continue
             entry = self.entries[self._order[position]]
             position += 1
             if str(entry.get("logName", "")).startswith(log_prefixes) and parsed.predicate(entry):

@@ -7,6 +7,7 @@ connection), and the request that was sent is exactly the one the issue specifie
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -65,11 +66,13 @@ def _query(since: str = SINCE, until: str = UNTIL, **kw: Any) -> RevisionQuery:
     return revision_query("demo-proj", "orders-api-00007-qaz", parse_window(since, until, NOW), **kw)
 
 
+@functools.cache
 def _target(count: int = 5500) -> list[dict[str, Any]]:
-    """The revision's entries: one per 1.5 s from 09:00, so 5500 of them end before 11:18."""
+    """The revision's entries: one per 1.5 s from 09:00, so 5500 of them end before 11:18 (shared: read only)."""
     return cloud_run_entries(count, step_ms=1500)
 
 
+@functools.cache
 def _noise() -> list[dict[str, Any]]:
     """Entries the filter must exclude: another revision, another service, another project, outside the
     window on both sides, and a log that is not one of Cloud Run's four."""
@@ -207,7 +210,7 @@ def test_a_page_slower_than_the_timeout_is_retried(fake: FakeLogging) -> None:
 
 
 def test_entries_sharing_the_resume_instant_are_not_repeated() -> None:
-    entries = _target(2500)
+    entries = cloud_run_entries(2500, step_ms=1500)
     instant = entries[995]["timestamp"]
     for entry in entries[995:1006]:  # eleven entries in one nanosecond, across the page boundary
         entry["timestamp"] = instant
@@ -272,7 +275,7 @@ def test_severity_floor_is_sent_and_applied(fake: FakeLogging) -> None:
 
 def test_settle_rereads_the_tail_until_it_stops_growing() -> None:
     # The window ends just after the last entry; two late entries land while logscan settles.
-    entries = _target(1200)  # 09:00:00 .. 09:29:58.5
+    entries = _target(1200)  # 09:00:00 .. 09:29:58.5 (not changed: late entries are new objects)
     late = cloud_run_entries(2, start="2025-03-01T09:29:59Z", step_ms=300, seed=9)
     late_early = cloud_run_entries(1, start="2025-03-01T09:29:10Z", seed=10)  # older than the newest seen
     naps: list[float] = []
