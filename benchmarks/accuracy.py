@@ -23,14 +23,21 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "cor
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with labels.jsonl and raw/")
-    parser.add_argument("--patterns", type=Path, default=None, help="pattern library folder (default: shipped)")
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with labels.jsonl and raw/"
+    )
+    parser.add_argument(
+        "--patterns", type=Path, default=None, help="pattern library folder (default: shipped)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--target", type=float, default=MACRO_F1_TARGET, help="macro-F1 to reach")
     args = parser.parse_args(argv)
     labels = args.corpus / "labels.jsonl"
     if not labels.is_file():
-        print(f"accuracy: {labels}: not found. Pass --corpus DIR holding labels.jsonl and raw/.", file=sys.stderr)
+        print(
+            f"accuracy: {labels}: not found. Pass --corpus DIR holding labels.jsonl and raw/.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         score = score_corpus(labels, args.corpus / "raw", patterns_dir=args.patterns)

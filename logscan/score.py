@@ -75,7 +75,9 @@ class Label:
     @property
     def is_failure(self) -> bool:
         """A label that must never be called noise."""
-        return self.label in _FAILURE_CLASSES or (self.label == PLATFORM and self.detail.startswith("failure:"))
+        return self.label in _FAILURE_CLASSES or (
+            self.label == PLATFORM and self.detail.startswith("failure:")
+        )
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,9 @@ def load_labels(path: Path) -> list[Label]:
     try:
         lines = path.read_bytes().splitlines()
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}). Pass the labels.jsonl of a corpus.") from None
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror}). Pass the labels.jsonl of a corpus."
+        ) from None
     labels: list[Label] = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -191,7 +195,9 @@ def load_labels(path: Path) -> list[Label]:
         try:
             item = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            raise InputError(f"{path}:{number}: is not a JSON object. Each line needs source, text, label.") from None
+            raise InputError(
+                f"{path}:{number}: is not a JSON object. Each line needs source, text, label."
+            ) from None
         if not isinstance(item, dict):
             raise InputError(f"{path}:{number}: is not a JSON object. Each line needs source, text, label.")
         for key in ("source", "text", "label"):
@@ -237,7 +243,9 @@ def score_corpus(
 
     labels = load_labels(labels_path)
     if not raw_dir.is_dir():
-        raise InputError(f"{raw_dir}: raw folder not found. Pass --raw DIR holding the files labels.jsonl names.")
+        raise InputError(
+            f"{raw_dir}: raw folder not found. Pass --raw DIR holding the files labels.jsonl names."
+        )
     lib = library if library is not None else load_library(patterns_dir)
     config = Config(join=False, patterns_dir=patterns_dir)
     predictions: dict[str, list[Prediction]] = {}
@@ -349,7 +357,9 @@ def format_table(score: Score) -> str:
     """The figures as a plain-text table: per class, macro-F1, confusion, then what went wrong."""
     out = [f"{'class':<22}{'precision':>10}{'recall':>10}{'f1':>8}{'support':>9}{'predicted':>11}"]
     for c in score.classes:
-        out.append(f"{c.klass:<22}{c.precision:>10.3f}{c.recall:>10.3f}{c.f1:>8.3f}{c.support:>9}{c.predicted:>11}")
+        out.append(
+            f"{c.klass:<22}{c.precision:>10.3f}{c.recall:>10.3f}{c.f1:>8.3f}{c.support:>9}{c.predicted:>11}"
+        )
     out.append(f"macro-F1 {score.macro_f1:.4f} over {len(score.outcomes)} labels (target {MACRO_F1_TARGET})")
     out.append("")
     columns = (*CLASSES, UNMATCHED)

@@ -34,7 +34,9 @@ def test_no_failure_is_called_noise(real_score: Score) -> None:
 
 def test_every_label_joins_a_record(real_score: Score) -> None:
     assert not real_score.unmatched, format_table(real_score)
-    assert len(real_score.outcomes) == sum(1 for line in (real_corpus() / "labels.jsonl").open() if line.strip())
+    assert len(real_score.outcomes) == sum(
+        1 for line in (real_corpus() / "labels.jsonl").open() if line.strip()
+    )
 
 
 def _accuracy_script() -> ModuleType:
@@ -53,14 +55,26 @@ def test_script_passes_on_the_real_corpus(capsys: pytest.CaptureFixture[str]) ->
     assert figures["failures_called_noise"] == []
 
 
-def test_script_fails_when_a_failure_is_called_noise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_script_fails_when_a_failure_is_called_noise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "raw").mkdir()
     (tmp_path / "raw" / "run.txt").write_text(
         "INFO:     Started server process [1]\nWorker bootstrap finished in 0.4s\n", encoding="utf-8"
     )
     labels = [
-        {"source": "run.txt", "text": "INFO:     Started server process [1]", "label": "noise", "detail": "routine"},
-        {"source": "run.txt", "text": "Worker bootstrap finished in 0.4s", "label": "regression", "detail": "mislabel"},
+        {
+            "source": "run.txt",
+            "text": "INFO:     Started server process [1]",
+            "label": "noise",
+            "detail": "routine",
+        },
+        {
+            "source": "run.txt",
+            "text": "Worker bootstrap finished in 0.4s",
+            "label": "regression",
+            "detail": "mislabel",
+        },
     ]
     (tmp_path / "labels.jsonl").write_text("\n".join(json.dumps(x) for x in labels) + "\n", encoding="utf-8")
     assert _accuracy_script().main(["--corpus", str(tmp_path)]) == 1

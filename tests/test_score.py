@@ -40,7 +40,11 @@ def _entry(insert_id: str, text: str, severity: str | None = None, log: str = "s
         "logName": f"projects/shop-staging/logs/run.googleapis.com%2F{log}",
         "resource": {
             "type": "cloud_run_revision",
-            "labels": {"service_name": "orders", "revision_name": "orders-00042-kuz", "location": "europe-west1"},
+            "labels": {
+                "service_name": "orders",
+                "revision_name": "orders-00042-kuz",
+                "location": "europe-west1",
+            },
         },
         "textPayload": text,
         "timestamp": "2025-06-03T08:14:02.114523Z",
@@ -57,7 +61,9 @@ def corpus(tmp_path: Path) -> Path:
     raw.mkdir()
     export = [
         _entry("6840a1f2000a1b2c3d4e5f60", "Container called exit(1).", "ERROR", "varlog%2Fsystem"),
-        _entry("6840a1f2000a1b2c3d4e5f61", "[2025-06-03 08:14:01 +0000] [7] [INFO] Booting worker with pid: 7"),
+        _entry(
+            "6840a1f2000a1b2c3d4e5f61", "[2025-06-03 08:14:01 +0000] [7] [INFO] Booting worker with pid: 7"
+        ),
         _entry(
             "6840a1f2000a1b2c3d4e5f62",
             "Starting new instance. Reason: AUTOSCALING - Instance started due to configured scaling factors.",
@@ -67,19 +73,49 @@ def corpus(tmp_path: Path) -> Path:
         _entry("6840a1f2000a1b2c3d4e5f63", "\x1b[31mERROR\x1b[0m worker crashed: ValueError: bad page size"),
     ]
     (raw / "orders_export.json").write_text(json.dumps(export), encoding="utf-8")
-    (raw / "pasted.txt").write_text("\n".join(["INFO:     Waiting for application startup.", *TRACEBACK]) + "\n")
+    (raw / "pasted.txt").write_text(
+        "\n".join(["INFO:     Waiting for application startup.", *TRACEBACK]) + "\n"
+    )
     labels = [
-        {"source": "orders_export.json", "insertId": "6840a1f2000a1b2c3d4e5f60", "text": "Container called exit(1).",
-         "label": "platform", "detail": "failure: non-zero exit"},
-        {"source": "orders_export.json", "insertId": "6840a1f2000a1b2c3d4e5f61",
-         "text": "[2025-06-03 08:14:01 +0000] [7] [INFO] Booting worker with pid: 7", "label": "noise", "detail": "routine"},
-        {"source": "orders_export.json", "insertId": "6840a1f2000a1b2c3d4e5f62",
-         "text": "Starting new instance. Reason: AUTOSCALING - Instance started due to configured scaling factors.",
-         "label": "platform", "detail": "routine: instance start"},
-        {"source": "orders_export.json", "text": "ERROR worker crashed: ValueError: bad page size",
-         "label": "regression", "detail": "exception logged"},
-        {"source": "pasted.txt", "text": "\n".join(TRACEBACK), "label": "expected-config", "detail": "KeyError env"},
-        {"source": "pasted.txt", "text": "INFO:     Waiting for application startup.", "label": "noise", "detail": "routine"},
+        {
+            "source": "orders_export.json",
+            "insertId": "6840a1f2000a1b2c3d4e5f60",
+            "text": "Container called exit(1).",
+            "label": "platform",
+            "detail": "failure: non-zero exit",
+        },
+        {
+            "source": "orders_export.json",
+            "insertId": "6840a1f2000a1b2c3d4e5f61",
+            "text": "[2025-06-03 08:14:01 +0000] [7] [INFO] Booting worker with pid: 7",
+            "label": "noise",
+            "detail": "routine",
+        },
+        {
+            "source": "orders_export.json",
+            "insertId": "6840a1f2000a1b2c3d4e5f62",
+            "text": "Starting new instance. Reason: AUTOSCALING - Instance started due to configured scaling factors.",
+            "label": "platform",
+            "detail": "routine: instance start",
+        },
+        {
+            "source": "orders_export.json",
+            "text": "ERROR worker crashed: ValueError: bad page size",
+            "label": "regression",
+            "detail": "exception logged",
+        },
+        {
+            "source": "pasted.txt",
+            "text": "\n".join(TRACEBACK),
+            "label": "expected-config",
+            "detail": "KeyError env",
+        },
+        {
+            "source": "pasted.txt",
+            "text": "INFO:     Waiting for application startup.",
+            "label": "noise",
+            "detail": "routine",
+        },
     ]
     (tmp_path / "labels.jsonl").write_text("\n".join(json.dumps(x) for x in labels) + "\n", encoding="utf-8")
     return tmp_path
@@ -88,9 +124,17 @@ def corpus(tmp_path: Path) -> Path:
 def test_score_corpus_joins_by_insert_id_and_by_text(corpus: Path) -> None:
     result = score_corpus(corpus / "labels.jsonl", corpus / "raw")
     by_line = {o.label.line: o for o in result.outcomes}
-    assert [by_line[n].how for n in range(1, 7)] == ["insertId", "insertId", "insertId", "text", "text", "text"]
+    assert [by_line[n].how for n in range(1, 7)] == [
+        "insertId",
+        "insertId",
+        "insertId",
+        "text",
+        "text",
+        "text",
+    ]
     assert by_line[1].predicted == "platform"
-    assert by_line[3].predicted == "noise" and by_line[3].correct  # routine platform line called noise is fine
+    # a routine platform line called noise counts as correct
+    assert by_line[3].predicted == "noise" and by_line[3].correct
     assert by_line[4].predicted == "regression"  # label text without ANSI codes still joins
     assert by_line[5].records == len(TRACEBACK)
     assert by_line[5].predicted == "expected-config"  # most severe of the traceback's records wins
@@ -109,7 +153,12 @@ def test_missing_raw_file_leaves_its_labels_unmatched_and_counted(corpus: Path) 
 
 
 def test_text_that_is_not_in_the_file_is_unmatched(corpus: Path) -> None:
-    extra = {"source": "pasted.txt", "text": "KeyError: 'REDIS_URL'", "label": "expected-config", "detail": "x"}
+    extra = {
+        "source": "pasted.txt",
+        "text": "KeyError: 'REDIS_URL'",
+        "label": "expected-config",
+        "detail": "x",
+    }
     with (corpus / "labels.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(extra) + "\n")
     result = score_corpus(corpus / "labels.jsonl", corpus / "raw")
@@ -123,14 +172,18 @@ def _label(line: int, label: str, detail: str = "", text: str = "x") -> Label:
 def test_multi_record_label_takes_most_severe_class_in_documented_order() -> None:
     records = [
         Prediction("Traceback (most recent call last):", "regression", "fallback-traceback", None),
-        Prediction("/app/x.py:3: DeprecationWarning: old", "deprecation-warning", "python-deprecation-warning", None),
+        Prediction(
+            "/app/x.py:3: DeprecationWarning: old", "deprecation-warning", "python-deprecation-warning", None
+        ),
         Prediction("Container called exit(1).", "platform", "container-exit-nonzero", None),
         Prediction("plain", "noise", "unclaimed", None),
     ]
     text = "\n".join(r.text for r in records)
     [outcome] = match_labels([_label(1, "platform", "failure: x", text)], {"s": records})
     assert (outcome.predicted, outcome.rule, outcome.records) == ("platform", "container-exit-nonzero", 4)
-    [outcome] = match_labels([_label(1, "regression", text="\n".join(r.text for r in records[:2]))], {"s": records})
+    [outcome] = match_labels(
+        [_label(1, "regression", text="\n".join(r.text for r in records[:2]))], {"s": records}
+    )
     assert outcome.predicted == "regression"
 
 
