@@ -6,7 +6,8 @@ optional ``ambiguous``. Each raw file is classified record by record, exactly as
 ``logscan classify --no-join`` does (``classify_stream`` with ``Config(join=False)``), and every label
 is joined to the records it names:
 
-- by ``insertId`` when the label has one and a record of its source carries it;
+- by ``insertId`` when the label has one and a record of its source carries it (when the label's text
+  runs on over the following entries, as a traceback split one line per entry does, it spans them);
 - otherwise by text: the label's text (ANSI codes removed, line ends trimmed) equals one record's text,
   or the texts of several consecutive records joined by newlines (a traceback labelled as one event).
   The first place in the file where it matches is used.
@@ -318,10 +319,12 @@ class _Index:
 
     def find(self, label: Label) -> tuple[tuple[int, int] | None, str]:
         """(start, end) of the records the label names, and how it was found."""
+        target = _norm(label.text)
         if label.insert_id is not None and label.insert_id in self.by_id:
             i = self.by_id[label.insert_id]
-            return (i, i + 1), "insertId"
-        target = _norm(label.text)
+            # a traceback split into one entry per line: the label's text runs on from its first entry
+            end = self._span(i, target) if "\n" in target else None
+            return (i, end or i + 1), "insertId"
         for start in self.by_first_line.get(target.split("\n", 1)[0], ()):
             end = self._span(start, target)
             if end is not None:

@@ -232,3 +232,22 @@ def test_score_command_exit_codes_and_json(corpus: Path) -> None:
     bad = runner.invoke(cli, ["score", str(corpus / "nope.jsonl")])
     assert bad.exit_code == 2
     assert "nope.jsonl: cannot be read" in bad.output
+
+
+def test_insert_id_label_spans_a_traceback_split_over_entries() -> None:
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/app/main.py", line 3, in <module>',
+        "KeyError: 'REDIS_URL'",
+    ]
+    records = [
+        Prediction(lines[0], "regression", "fallback-traceback", "id-1"),
+        Prediction(lines[1], "noise", "unclaimed", "id-2"),
+        Prediction(lines[2], "expected-config", "keyerror-setting-name", "id-3"),
+        Prediction("INFO:     Shutting down", "noise", "explicit-low-level", "id-4"),
+    ]
+    label = Label(
+        line=1, source="s", text="\n".join(lines), label="expected-config", detail="", insert_id="id-1"
+    )
+    [outcome] = match_labels([label], {"s": records})
+    assert (outcome.how, outcome.records, outcome.predicted) == ("insertId", 3, "expected-config")
