@@ -332,16 +332,25 @@ def render_markdown(
     def at(kept: int) -> str:
         return page.render(**build_view(report, kept, chunk, full_report, limit))
 
-    text = at(len(report.findings))
-    if len(text) <= limit:
-        return text
+    total = len(report.findings)
+    bound = total  # the findings' own text alone shows that no more than bound of them can fit
+    size = 0
+    for i, f in enumerate(report.findings):
+        size += 0 if f.klass == NOISE else len(chunk(f))
+        if size > limit:
+            bound = i
+            break
+    if bound == total:
+        text = at(total)
+        if len(text) <= limit:
+            return text
     best = at(0)
     if len(best) > limit:
         raise ReportError(
             f"the Markdown report is {len(best):,} characters without any finding, over the {limit:,} limit. "
             "Use -o report.json or -o report.html."
         )
-    low, high = 0, len(report.findings) - 1  # the most findings that fit lie in [low, high]
+    low, high = 0, min(bound, total - 1)  # the most findings that fit lie in [low, high]
     while low < high:
         mid = (low + high + 1) // 2
         candidate = at(mid)
