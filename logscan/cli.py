@@ -126,16 +126,49 @@ def _fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--project", metavar="P", help="Google Cloud project to read the logs from."),
         click.option("--revision", metavar="R", help="Cloud Run revision, e.g. orders-api-00007-qaz."),
-        click.option("--service", metavar="S", help="Cloud Run service (default: taken from the revision name)."),
-        click.option("--since", metavar="TIME", help="Window start: RFC 3339 or relative (90m, 2h, 1d). Default: 1h before --until."),
+        click.option(
+            "--service", metavar="S", help="Cloud Run service (default: taken from the revision name)."
+        ),
+        click.option(
+            "--since",
+            metavar="TIME",
+            help="Window start: RFC 3339 or relative (90m, 2h, 1d). Default: 1h before --until.",
+        ),
         click.option("--until", metavar="TIME", help="Window end: RFC 3339 or relative. Default: now."),
-        click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="Only entries at or above this severity."),
-        click.option("--quota-rpm", type=click.IntRange(min=1), default=DEFAULT_QUOTA_RPM, show_default=True, help="entries.list requests per minute to stay within."),
-        click.option("--max-entries", type=click.IntRange(min=1), help="Stop after this many entries; the read is marked truncated."),
-        click.option("--settle", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS", help="Re-read the window's tail every SECONDS until no new entries arrive."),
+        click.option(
+            "--severity",
+            type=click.Choice(SEVERITIES, case_sensitive=False),
+            help="Only entries at or above this severity.",
+        ),
+        click.option(
+            "--quota-rpm",
+            type=click.IntRange(min=1),
+            default=DEFAULT_QUOTA_RPM,
+            show_default=True,
+            help="entries.list requests per minute to stay within.",
+        ),
+        click.option(
+            "--max-entries",
+            type=click.IntRange(min=1),
+            help="Stop after this many entries; the read is marked truncated.",
+        ),
+        click.option(
+            "--settle",
+            type=click.FloatRange(min=0),
+            default=0.0,
+            metavar="SECONDS",
+            help="Re-read the window's tail every SECONDS until no new entries arrive.",
+        ),
         click.option("--refresh", is_flag=True, help="Ignore the local cache and read Cloud Logging again."),
-        click.option("--endpoint", envvar=ENDPOINT_ENV, metavar="URL", help=f"Logging API endpoint (env {ENDPOINT_ENV}); http:// uses anonymous credentials."),
-        click.option("-v", "--verbose", is_flag=True, help="Print the exact filter and how the read went on stderr."),
+        click.option(
+            "--endpoint",
+            envvar=ENDPOINT_ENV,
+            metavar="URL",
+            help=f"Logging API endpoint (env {ENDPOINT_ENV}); http:// uses anonymous credentials.",
+        ),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="Print the exact filter and how the read went on stderr."
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -153,7 +186,9 @@ def _live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
 
     if not live.get("project") or not live.get("revision"):
         missing = "--project" if not live.get("project") else "--revision"
-        raise InputError(f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz.")
+        raise InputError(
+            f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz."
+        )
     now = datetime.now(UTC)
     window = parse_window(live["since"], live["until"], now)
     query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
@@ -170,8 +205,10 @@ def _live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
         query, options, dest, now=now, cache=Cache(cache_dir()), refresh=live["refresh"], progress=progress
     )
     if live["verbose"]:
-        how = "from the local cache (--refresh reads again)" if fetched.from_cache else (
-            f"in {fetched.pages} pages, {fetched.requests} requests, {fetched.retries} retries"
+        how = (
+            "from the local cache (--refresh reads again)"
+            if fetched.from_cache
+            else (f"in {fetched.pages} pages, {fetched.requests} requests, {fetched.retries} retries")
         )
         click.echo(f"logscan: read {fetched.count} entries {how}", err=True)
     if fetched.truncated:
@@ -381,7 +418,9 @@ def fetch(output: str | None, **live: Any) -> None:
             try:
                 shutil.move(str(fetched.path), output)
             except OSError as exc:
-                raise InputError(f"{output}: cannot be written ({exc.strerror}). Check the folder exists and is writable.") from None
+                raise InputError(
+                    f"{output}: cannot be written ({exc.strerror}). Check the folder exists and is writable."
+                ) from None
         else:
             with fetched.path.open("rb") as saved:
                 shutil.copyfileobj(saved, sys.stdout.buffer)
@@ -393,8 +432,12 @@ def fetch(output: str | None, **live: Any) -> None:
 
 @cli.command()
 @click.argument("report_file", metavar="REPORT", type=click.Path(path_type=Path))
-@click.option("--repo", required=True, metavar="OWNER/NAME", help="Repository of the issue, e.g. acme/billing-api.")
-@click.option("--issue", required=True, type=int, metavar="N", help="Issue (or pull request) number to comment on.")
+@click.option(
+    "--repo", required=True, metavar="OWNER/NAME", help="Repository of the issue, e.g. acme/billing-api."
+)
+@click.option(
+    "--issue", required=True, type=int, metavar="N", help="Issue (or pull request) number to comment on."
+)
 @click.option(
     "--api-url",
     envvar="GITHUB_API_URL",
