@@ -200,6 +200,7 @@ def _json_text(payload: Mapping[str, Any]) -> str:
     """
     main = _find_message(payload, 0)
     details = _find_details(payload, 0)
+    main = main.rstrip("\n")
     parts = [main] if main else []
     parts += [d for d in details if d and d not in main]
     if not parts:
@@ -229,7 +230,13 @@ def _find_details(obj: Mapping[str, Any], depth: int) -> list[str]:
         if isinstance(value, str) and value:
             out.append(value)
         elif isinstance(value, _MAP) and depth < _MAX_DEPTH:
+            kind, said = value.get("type"), value.get("value")
+            typed = isinstance(kind, str) and isinstance(said, str)
+            if typed:  # loguru's and Sentry's exception shape
+                out.append(f"{kind}: {said}")
             for inner in _INNER_TEXT_KEYS:
+                if typed and inner == "value":
+                    continue
                 text = value.get(inner)
                 if isinstance(text, str) and text:
                     out.append(text)

@@ -153,7 +153,7 @@ class FileSource:
         sample = head[:8192]
         if not sample:
             return
-        text = sample.decode("utf-8", "replace")
+        text = sample.replace(b"\x00", b"").decode("utf-8", "replace")  # NUL padding is read, not refused
         bad = text.count("\ufffd") + sum(1 for c in text if c < " " and c not in "\t\n\r\x1b\x0c")
         if bad > len(text) // 10:
             raise InputError(
@@ -241,11 +241,14 @@ def _detect(head: bytes) -> str:
             return "json-array"
         return "text"  # gunicorn's "[2025-09-15 18:02:15 +0000] [1] [INFO] ..." starts with a bracket too
     if stripped.startswith(b"{"):
-        first_line = stripped.split(b"\n", 1)[0].strip()
+        first_line, newline, _ = stripped.partition(b"\n")
+        first_line = first_line.strip()
         if first_line.endswith(b"}") and _loads_or_none(first_line) is not None:
             return "jsonl"
-        if first_line == b"{" or first_line.startswith(b'{"') or first_line.startswith(b"{ "):
-            return "json-object"
+        if first_line == b"{":
+            return "json-object"  # pretty-printed
+        if first_line.startswith((b'{"', b'{ "')):
+            return "json-object" if newline and not first_line.endswith(b"}") else "jsonl"
         return "text"
     if stripped.startswith(b"---"):
         return "yaml"
@@ -526,7 +529,11 @@ def _jsonl(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:
             src._skip("JSONL lines that were not valid JSON")
             continue
         if isinstance(value, dict):
-            yield value
+            entries = value.get("entries")
+            if isinstance(entries, list) and not _ENTRY_KEYS.intersection(k.encode() for k in value):
+                yield from _entries_of_response(entries, src)  # an entries.list response on one line
+            else:
+                yield value
         else:
             src._skip("JSONL lines that were not log entry objects")
 
@@ -552,13 +559,19 @@ def _json_object(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:
         ) from None
     items = value.get("entries") if isinstance(value, dict) else None
     if isinstance(items, list):
-        for item in items:
-            if isinstance(item, dict):
-                yield item
-            else:
-                src._skip("entries that were not log entry objects")
+        yield from _entries_of_response(items, src)
     elif isinstance(value, dict):
         yield value
+    else:
+        src._skip("JSON values that were not log entry objects")
+
+
+def _entries_of_response(items: list[Any], src: FileSource) -> Iterator[RawEntry]:
+    for item in items:
+        if isinstance(item, dict):
+            yield item
+        else:
+            src._skip("entries that were not log entry objects")
 
 
 def _yaml_docs(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:

@@ -1,0 +1,289 @@
+"""The matching engine: the prefiltered Matcher gives the plain engine's answers, faster and safely."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from logscan import engine
+from logscan.engine import Matcher, PlainMatcher
+from logscan.library import Library, load_library
+from logscan.model import SEVERITIES
+from logscan.normalize import normalize
+from logscan.prefilter import Literals, required_literals
+from logscan.sources.files import FileSource
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _answer(found: Any) -> tuple[str, tuple[int, int], tuple[Any, ...]] | None:
+    if found is None:
+        return None
+    rule, match = found
+    return rule.id, match.span(), match.groups()
+
+
+def _backends() -> list[str]:
+    names = ["python"]
+    for module, name in (("re2", "re2"), ("ahocorasick", "aho")):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        names.append(name)
+    return names
+
+
+def _generated_texts(count: int) -> list[tuple[str, str]]:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    out = io.BytesIO()
+    generate.write(out, count, seed=11, fmt="jsonl")
+    source = FileSource("-", stdin=io.BytesIO(out.getvalue()))
+    return [
+        (r.clean, r.severity)
+        for i, raw in enumerate(source.entries())
+        for r in [normalize(raw, i, "-", 65_536)]
+    ]
+
+
+def _example_texts(library: Library) -> list[str]:
+    return [ex.text for rule in library.rules for ex in (*rule.match, *rule.no_match, *rule.known_miss)]
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_same_answers_as_plain_engine_on_rule_examples_at_every_severity(
+    library: Library, backend: str
+) -> None:
+    plain, fast = PlainMatcher(library), Matcher(library, backend)
+    texts = _example_texts(library)
+    assert len(texts) > 50
+    for text in texts:
+        for severity in SEVERITIES:
+            assert _answer(fast.first(text, severity)) == _answer(plain.first(text, severity)), (
+                text,
+                severity,
+            )
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_same_answers_as_plain_engine_on_a_generated_export(library: Library, backend: str) -> None:
+    plain, fast = PlainMatcher(library), Matcher(library, backend)
+    lines = _generated_texts(1500)
+    claimed = 0
+    for text, severity in lines:
+        want = _answer(plain.first(text, severity))
+        assert _answer(fast.first(text, severity)) == want, text
+        claimed += want is not None
+    assert claimed > 300  # the corpus exercises many rules, not only the no-match path
+
+
+def test_most_rules_get_a_literal_prefilter(library: Library) -> None:
+    fast = Matcher(library)
+    assert len(fast.always) <= len(library.rules) // 5
+    assert fast.engine.startswith("prefilter+")
+
+
+def test_candidates_are_few_on_a_routine_line(library: Library) -> None:
+    fast = Matcher(library)
+    line = "Connection pool size=10 overflow=0"
+    assert len(fast.candidates(line)) <= len(fast.always) + 3
+
+
+@pytest.mark.parametrize(
+    ("pattern", "strings", "folded"),
+    [
+        (r"Container called exit\((?P<code>[1-9]\d*)\)", {"Container called exit("}, False),
+        (
+            r"(?i)\bSTARTUP (?:TCP|HTTP|gRPC) probe failed",
+            {"startup tcp probe failed", "startup http probe failed", "startup grpc probe failed"},
+            True,
+        ),
+        (r"colou?r", {"color", "colour"}, False),
+        (r"[Tt]imeout after \d+s", {"Timeout after ", "timeout after "}, False),
+        (r"(?:Error|Exception): ", {"Error: ", "Exception: "}, False),
+        (r"Traceback|^\s*\w+Error: ", {"Traceback", "Error: "}, False),
+        (r"(?<!no )module named '(?P<m>[\w.]+)'", {"module named '"}, False),
+        (r"x(?=yz)", {"x"}, False),
+        (r"(?s)os\.environ\[.*?KeyError", {"os.environ["}, False),
+        (r"abc++d", {"ab"}, False),  # c++ is one or more c: only "ab" is certain
+        (r"(?>ab|a)c", {"abc", "ac"}, False),
+        (r"\p{Lu}{3,}_KEY", {"_KEY"}, False),
+    ],
+)
+def test_required_literals(pattern: str, strings: set[str], folded: bool) -> None:
+    assert required_literals(pattern) == Literals(frozenset(strings), folded)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r".",  # nothing required
+        r"\d+ items",  # fine, but check below that short pieces still count
+        r"(?x) verbose \s mode",  # whitespace is not literal in verbose mode: not modelled
+        r"(?:colour){e<=1}",  # fuzzy matching
+        r"(?(1)a|b)",  # conditional
+        r"a(?R)?b",  # recursion
+        r"(?V1)[[a-z]--[aeiou]]x",  # version-1 set operations
+        r"(a)\1",  # backreference by number
+        r"caf\xe9",  # numeric escape
+        r"a|.",  # one branch needs nothing
+        r"(?:foo)?",  # optional
+    ],
+)
+def test_unsure_or_literal_free_patterns_run_on_every_line(pattern: str) -> None:
+    found = required_literals(pattern)
+    if pattern == r"\d+ items":
+        assert found == Literals(frozenset({" items"}), False)
+    else:
+        assert found is None
+
+
+def test_compile_time_flags_are_honoured() -> None:
+    assert required_literals("abc", regex.I) == Literals(frozenset({"abc"}), True)
+    assert required_literals("a b c", regex.X) is None
+
+
+def test_casefold_maps_every_case_variant_of_an_ascii_letter_onto_it() -> None:
+    """The prefilter compares lower-case ASCII literals with casefold(line): sound only if this holds."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    pattern = regex.compile(r"(?i)[a-z]")
+    full = regex.compile(r"(?fi)[a-z]")
+    for code in range(0x80, 0x10000):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        if pattern.fullmatch(ch) or full.fullmatch(ch):
+            matches = {
+                x for x in letters if regex.fullmatch(f"(?i){x}", ch) or regex.fullmatch(f"(?fi){x}", ch)
+            }
+            assert all(x in ch.casefold() for x in matches), (hex(code), ch, matches, ch.casefold())
+
+
+_ALPHABET = "abAB:-_ .(\nK\u212a\u017f\u0130\u0131\u00df"
+_atoms = st.sampled_from(
+    [
+        "a",
+        "b",
+        "A",
+        "B",
+        ":",
+        "-",
+        " ",
+        "ab",
+        r"\.",
+        ".",
+        r"\d",
+        r"\w",
+        r"\s",
+        r"\b",
+        "[ab]",
+        "[^a]",
+        "[A-B]",
+        "^",
+        "$",
+        "\u212a",
+        "ss",
+    ]
+)
+
+
+def _regexes() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(inner, inner).map("".join),
+            st.tuples(inner, inner).map(lambda t: f"(?:{t[0]}|{t[1]})"),
+            st.tuples(inner, st.sampled_from(["*", "+", "?", "{2}", "{1,3}", "+?", "*+", "{0,2}"])).map(
+                lambda t: f"(?:{t[0]}){t[1]}"
+            ),
+            inner.map(lambda s: f"(?P<g>{s})"),
+            inner.map(lambda s: f"(?={s})"),
+            inner.map(lambda s: f"(?<!{s})"),
+            inner.map(lambda s: f"(?>{s})"),
+        )
+
+    body = st.recursive(_atoms, extend, max_leaves=8)
+    return st.tuples(st.sampled_from(["", "(?i)", "(?s)", "(?fi)", "(?m)"]), body).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pattern=_regexes(), texts=st.lists(st.text(alphabet=_ALPHABET, max_size=12), min_size=1, max_size=6))
+def test_prefilter_never_drops_a_rule_that_matches(pattern: str, texts: list[str]) -> None:
+    """Whenever the regex matches a text, the text holds one of the rule's required literals."""
+    try:
+        compiled = regex.compile(pattern, regex.VERSION0)
+    except regex.error:
+        return
+    need = required_literals(pattern, compiled.flags)
+    if need is None:
+        return
+    for text in texts:
+        if compiled.search(text) is not None:
+            probe = text.casefold() if need.folded else text
+            assert any(s in probe for s in need.strings), (pattern, text, need)
+
+
+def _library_with(tmp_path: Path, rules_yaml: str) -> Library:
+    (tmp_path / "10-test.yaml").write_text(rules_yaml, encoding="utf-8")
+    return load_library(tmp_path)
+
+
+_SLOW_RULE = """
+rules:
+  - id: catastrophic
+    class: regression
+    description: A rule whose regex backtracks exponentially on a run of a's.
+    hint: Rewrite it.
+    regex: '(a|a)+b'
+    examples:
+      match: ["aab"]
+  - id: any-error
+    class: regression
+    description: Anything with error in it.
+    hint: Read it.
+    regex: 'error'
+    examples:
+      match: ["an error"]
+"""
+
+
+@pytest.mark.parametrize("kind", [PlainMatcher, Matcher])
+def test_a_catastrophic_rule_times_out_and_is_retired_after_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: type[PlainMatcher]
+) -> None:
+    monkeypatch.setattr(engine, "MATCH_TIMEOUT_S", 0.02)
+    monkeypatch.setattr(engine, "RULE_TIMEOUT_BUDGET_S", 0.1)
+    matcher = kind(_library_with(tmp_path, _SLOW_RULE))
+    answers = [matcher.first("a" * 40 + f" error {i}") for i in range(20)]
+    assert matcher.timeouts == 5  # 5 x 0.02 s used the budget up; the rule is not tried after that
+    assert matcher.disabled == {"catastrophic"}
+    assert all(a is not None and a[0].id == "any-error" for a in answers)
+
+
+def test_repeated_text_is_answered_from_the_cache(library: Library) -> None:
+    fast = Matcher(library)
+    line = "ModuleNotFoundError: No module named 'app.reporting'"
+    first = fast.first(line, "ERROR")
+    for _ in range(100):
+        assert fast.first(line, "ERROR") is first
+    info = fast.cache_info()
+    assert info.hits == 100 and info.misses == 1
+    assert fast.first(line, "INFO") is not first  # the severity is part of the key
+
+
+def test_long_texts_bypass_the_cache(library: Library) -> None:
+    fast = Matcher(library)
+    line = "x" * (engine.CACHE_MAX_CHARS + 1)
+    fast.first(line)
+    fast.first(line)
+    assert fast.cache_info().currsize == 0

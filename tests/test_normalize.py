@@ -1,0 +1,182 @@
+"""normalize: every format to the same Record; text, severity, stream and time read defensively."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from logscan.model import SEVERITIES, Record
+from logscan.normalize import normalize, parse_timestamp, strip_ansi
+from logscan.sources.files import open_source
+
+INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"
+FIELDS = (
+    "text",
+    "clean",
+    "severity",
+    "stream",
+    "timestamp",
+    "service",
+    "revision",
+    "instance",
+    "insert_id",
+    "http_request",
+    "trace",
+)
+
+
+def _records(name: str) -> list[Record]:
+    source = open_source(str(INPUTS / name))
+    return [normalize(raw, i, source.name, 65_536) for i, raw in enumerate(source.entries())]
+
+
+def _one(raw: Any, max_chars: int = 65_536) -> Record:
+    return normalize(raw, 0, "test", max_chars)
+
+
+@pytest.mark.parametrize("name", ["gcloud.yaml", "api.jsonl", "client.jsonl", "proto-names.jsonl"])
+def test_every_structured_format_normalizes_like_the_gcloud_json(name: str) -> None:
+    expected = _records("gcloud.json")
+    actual = _records(name)
+    for want, got in zip(expected, actual, strict=True):
+        assert {f: getattr(got, f) for f in FIELDS} == {f: getattr(want, f) for f in FIELDS}
+
+
+def test_fields_of_the_gcloud_export() -> None:
+    records = _records("gcloud.json")
+    failed_request = records[0]
+    assert failed_request.stream == "requests"
+    assert failed_request.severity == "ERROR"
+    assert failed_request.http_request is not None and failed_request.http_request.status == 503
+    assert failed_request.http_request.latency == "4.177506864s"
+    assert failed_request.trace == "projects/acme-staging/traces/030bf4edac601d0328fe9f9ab7b1b1d3"
+    assert failed_request.service == "billing-api" and failed_request.revision == "billing-api-00631-xgf"
+    audit = records[1]
+    assert audit.stream == "audit"
+    assert audit.text.startswith("Ready condition status changed to False for Revision billing-api-00631-xgf")
+    assert audit.instance is None
+    traceback_line = records[4]
+    assert traceback_line.severity == "DEFAULT"  # no severity at all in the entry
+    assert traceback_line.timestamp == datetime(2025, 9, 15, 18, 2, 16, 118190, tzinfo=UTC)
+    probe = records[7]
+    assert probe.stream == "varlog/system"
+    assert probe.timestamp == datetime(2025, 9, 15, 18, 2, 11, 200000, tzinfo=UTC)  # +02:00 converted
+    quiet_request = records[8]
+    assert quiet_request.text == "" and quiet_request.http_request is not None
+
+
+def test_ansi_codes_are_stripped_for_matching_and_kept_in_the_text() -> None:
+    loguru = _records("gcloud.json")[5]
+    assert "\x1b[32m" in loguru.text
+    assert (
+        loguru.clean
+        == "2025-09-15 18:02:15.987 | INFO     | app.services.cache:warm:42 - Cache warmed in 120ms [U+2713]"
+    )
+
+
+def test_bare_ansi_codes_without_escape_byte_are_stripped() -> None:
+    assert strip_ansi("[32mINFO[0m: ready") == "INFO: ready"
+    assert strip_ansi("[INFO] listening on [::]:8080") == "[INFO] listening on [::]:8080"
+
+
+def test_structured_payload_with_nested_error_gives_message_and_stack() -> None:
+    record = _records("gcloud.json")[2]
+    lines = record.text.split("\n")
+    assert lines[0] == "payment sync failed"
+    assert "[Errno 111] Connect call failed ('10.8.0.3', 5432)" in lines[1]
+    assert lines[-1] == "ConnectionRefusedError: [Errno 111] Connect call failed ('10.8.0.3', 5432)"
+
+
+@pytest.mark.parametrize(
+    ("payload", "text"),
+    [
+        ({"msg": "worker ready"}, "worker ready"),
+        (
+            {"message": "boom", "stack_trace": "Traceback (most recent call last):\nValueError: x"},
+            "boom\nTraceback (most recent call last):\nValueError: x",
+        ),
+        (
+            {"event": "startup failed", "exception": "Traceback (most recent call last):\nKeyError: 'A'"},
+            "startup failed\nTraceback (most recent call last):\nKeyError: 'A'",
+        ),
+        (
+            {
+                "text": "loguru line\n",
+                "record": {
+                    "message": "loguru line",
+                    "exception": {"type": "KeyError", "value": "'JWT_SECRET'"},
+                },
+            },
+            "loguru line\nKeyError: 'JWT_SECRET'",
+        ),
+        ({"record": {"message": "nested only"}}, "nested only"),
+        ({"error": {"message": "upstream 502"}}, "upstream 502"),
+        ({"code": 7, "detail": "x"}, '{"code":7,"detail":"x"}'),
+    ],
+)
+def test_text_of_structured_payloads(payload: dict[str, Any], text: str) -> None:
+    entry = {"logName": "projects/p/logs/run.googleapis.com%2Fstdout", "jsonPayload": payload}
+    assert _one(entry).text == text
+
+
+def test_severity_falls_back_to_the_payload_and_accepts_aliases_and_numbers() -> None:
+    base = {"logName": "projects/p/logs/run.googleapis.com%2Fstderr"}
+    assert _one({**base, "jsonPayload": {"message": "m", "level": "warn"}}).severity == "WARNING"
+    assert _one({**base, "jsonPayload": {"message": "m", "severity": "fatal"}}).severity == "CRITICAL"
+    assert _one({**base, "textPayload": "m", "severity": 500}).severity == "ERROR"
+    assert _one({**base, "textPayload": "m", "severity": "400"}).severity == "WARNING"
+    assert _one({**base, "textPayload": "m"}).severity == "DEFAULT"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"textPayload": 42, "severity": ["ERROR"], "timestamp": "not a time", "resource": 7, "labels": "x"},
+        {"textPayload": {"message": "dict where a string belongs"}, "httpRequest": [200], "logName": 5},
+        {"jsonPayload": ["a", "list"], "insertId": {"id": 1}, "trace": ["t"], "timestamp": {"seconds": "x"}},
+        {"protoPayload": "text", "severity": None, "timestamp": 10**30},
+        {"payload": None, "log_name": None, "resource": ["cloud_run_revision"]},
+        {"httpRequest": {"status": "abc", "latency": {"seconds": 1, "nanos": 5}}, "logName": "x"},
+        {},
+    ],
+)
+def test_wrong_types_become_unknowns_never_errors(entry: dict[str, Any]) -> None:
+    record = _one(entry)
+    assert record.severity in SEVERITIES
+    assert isinstance(record.text, str)
+    assert record.timestamp is None or record.timestamp.tzinfo is not None
+    assert record.insert_id is None or isinstance(record.insert_id, str)
+
+
+def test_text_is_bounded_and_the_cut_is_flagged() -> None:
+    record = _one("x" * 1000, max_chars=100)
+    assert record.truncated and len(record.text) == 100
+    assert not _one("short", max_chars=100).truncated
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-09-15T18:02:16.118213455Z", datetime(2025, 9, 15, 18, 2, 16, 118213, tzinfo=UTC)),
+        ("2025-09-15T18:02:16Z", datetime(2025, 9, 15, 18, 2, 16, tzinfo=UTC)),
+        ("2025-09-15T20:02:16.5+02:00", datetime(2025, 9, 15, 18, 2, 16, 500000, tzinfo=UTC)),
+        ("2025-09-15t18:02:16.1z", datetime(2025, 9, 15, 18, 2, 16, 100000, tzinfo=UTC)),
+        ("2025-09-15 18:02:16,250", datetime(2025, 9, 15, 18, 2, 16, 250000, tzinfo=UTC)),
+        ({"seconds": 1757959336, "nanos": 500000000}, datetime(2025, 9, 15, 18, 2, 16, 500000, tzinfo=UTC)),
+        ("yesterday", None),
+        ("", None),
+        (["2025-09-15"], None),
+        ("0001-01-01T00:00:00+05:00", None),
+    ],
+)
+def test_parse_timestamp(value: Any, expected: datetime | None) -> None:
+    assert parse_timestamp(value) == expected
+
+
+def test_stream_from_unescaped_log_names_and_audit_logs() -> None:
+    assert _one({"logName": "projects/p/logs/run.googleapis.com/stderr"}).stream == "stderr"
+    assert _one({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity"}).stream == "audit"
+    assert _one({"logName": "projects/p/logs/my-app"}).stream == "other"
