@@ -421,7 +421,12 @@ class CloudLoggingSource:
         if isinstance(exc, gexc.NotFound):
             raise UnknownProjectError(
                 f"Cloud Logging does not know project {project} ({_api_message(exc)}). "
-                "Tip: check --project; list your projects with: gcloud projects list"
+                + (
+                    "Tip: check --project (and --endpoint); "
+                    if self.options.endpoint
+                    else "Tip: check --project; "
+                )
+                + "list your projects with: gcloud projects list"
             ) from None
         if isinstance(exc, gexc.Unauthorized | auth_exc.RefreshError | auth_exc.DefaultCredentialsError):
             raise CredentialsError(

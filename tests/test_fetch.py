@@ -325,7 +325,9 @@ def test_unknown_project_says_so() -> None:
     ):
         _read(server)
     assert str(err.value).startswith("Cloud Logging does not know project demo-proj")
-    assert str(err.value).endswith("Tip: check --project; list your projects with: gcloud projects list")
+    assert str(err.value).endswith(
+        "Tip: check --project (and --endpoint); list your projects with: gcloud projects list"
+    )
 
 
 def test_empty_result_names_the_revision_and_how_to_list_revisions() -> None:
