@@ -161,7 +161,7 @@ DETECTORS: Final = (
     ),
     _d(
         "query-secret",
-        r"(?<=[?&;])(?P<name>(?i:[A-Za-z0-9_.-]*(?:"
+        r"[?&;](?P<name>(?i:[A-Za-z0-9_.-]*(?:"
         + _SECRET_NAMES
         + r"|signature|credential)|key|sig|pass))="
         + _NOT_PLACEHOLDER
@@ -176,7 +176,7 @@ DETECTORS: Final = (
     ),
     _d(
         "secret-value",
-        r"(?<![A-Za-z0-9])(?P<name>(?i:[A-Za-z0-9_.-]*" + _SECRET_NAMES + r")|[A-Z0-9_]*_KEY)"
+        r"(?P<name>(?i:" + _SECRET_NAMES + r")|_KEY)"  # the end of a name: MY_DB_PASSWORD, JWT_SECRET_KEY
         r"(?:[\"']?\s*[=:]\s*\"" + _NOT_PLACEHOLDER + _NOT_A_VALUE + r"(?P<secret>[^\"\n]+)\""
         r"|[\"']?\s*[=:]\s*'" + _NOT_PLACEHOLDER + _NOT_A_VALUE + r"(?P<secret>[^'\n]+)'"
         r"|\s*=\s*" + _NOT_PLACEHOLDER + _NOT_A_VALUE + r"(?P<secret>[^\s\"'<>]*[^\s\"'<>,;)\]}]))",
