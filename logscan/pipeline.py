@@ -35,6 +35,8 @@ class SourceInfo:
     """Requested window end."""
     truncated: bool = False
     """The read stopped early."""
+    notes: tuple[str, ...] = ()
+    """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
 
 
 def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
@@ -96,6 +98,8 @@ def triage(
     if baseline is not None:
         base = summarize(baseline, config, lib)
         summary, comparison = compare(summary, base, tuple(s.name for s in baseline))
+        if baseline_info is not None and baseline_info.notes:
+            comparison = replace(comparison, notes=(*comparison.notes, *baseline_info.notes))
         if baseline_info is not None and baseline_info.truncated:
             comparison = replace(
                 comparison, notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound.")

@@ -186,9 +186,11 @@ def _clause(clause: str, parsed: ParsedFilter) -> Predicate:
         if op == "=":
             return lambda e: SEVERITY_RANK.get(e.get("severity", "DEFAULT"), 0) == rank
         return lambda e: SEVERITY_RANK.get(e.get("severity", "DEFAULT"), 0) >= rank
-    if op != "=" or m.group("q") is None:
-        raise FilterError(f'only field="value" comparisons are supported: {clause!r}')
+    if op not in ("=", "!=") or m.group("q") is None:
+        raise FilterError(f'only field="value" and field!="value" comparisons are supported: {clause!r}')
     path = name.split(".")
+    if op == "!=":  # as in Cloud Logging, an entry without the field is not equal to the value
+        return lambda e: _lookup(e, path) != value
     return lambda e: _lookup(e, path) == value
 
 
@@ -345,8 +347,7 @@ class FakeLogging:
         order = body.get("orderBy", "timestamp asc")
         if order not in ("timestamp asc", "timestamp desc"):
             return 400, _error(400, "INVALID_ARGUMENT", f"Unsupported orderBy {order!r}.")
-        if order == "timestamp desc":
-            return 400, _error(400, "INVALID_ARGUMENT", "The fake serves ascending order only.")
+        descending = order == "timestamp desc"
         log_prefixes = tuple(f"projects/{p}/logs/" for p in projects)
         key = _token_key(body)
         token = body.get("pageToken")
@@ -358,26 +359,33 @@ class FakeLogging:
                 return 400, _error(400, "INVALID_ARGUMENT", "Invalid page token.")
             if token_key != key:
                 return 400, _error(400, "INVALID_ARGUMENT", "The page token does not belong to this query.")
+        elif descending:
+            position = (
+                bisect_left(self._ts, parsed.upper_ns) if parsed.upper_ns is not None else len(self._ts)
+            ) - 1
         else:
             position = bisect_left(self._ts, parsed.lower_ns) if parsed.lower_ns is not None else 0
+        step = -1 if descending else 1
         limit = min(page_size, self.max_page)
         found: list[Mapping[str, Any]] = []
-        while position < len(self._ts) and len(found) < limit:
-            if parsed.upper_ns is not None and self._ts[position] >= parsed.upper_ns:
-                position = len(self._ts)
-                break
-            if parsed.lower_ns is not None and self._ts[position] < parsed.lower_ns:
-                position += 1
-                continue
+        while self._inside(position, parsed) and len(found) < limit:
             entry = self.entries[self._order[position]]
-            position += 1
+            position += step
             if str(entry.get("logName", "")).startswith(log_prefixes) and parsed.predicate(entry):
                 found.append(entry)
         payload: dict[str, Any] = {"entries": found} if found else {}
-        more = position < len(self._ts) and (parsed.upper_ns is None or self._ts[position] < parsed.upper_ns)
-        if more:
+        if self._inside(position, parsed):
             payload["nextPageToken"] = f"{key}:{position}"
         return 200, payload
+
+    def _inside(self, position: int, parsed: ParsedFilter) -> bool:
+        """Whether the sorted position is within the store and the filter's time bounds."""
+        if not 0 <= position < len(self._ts):
+            return False
+        ts = self._ts[position]
+        return (parsed.lower_ns is None or ts >= parsed.lower_ns) and (
+            parsed.upper_ns is None or ts < parsed.upper_ns
+        )
 
 
 def _token_key(body: Mapping[str, Any]) -> str:
