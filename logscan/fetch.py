@@ -19,14 +19,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .cache import Cache, CacheMeta, SavedSource, cache_key, write_export
 from .errors import FetchError, InputError
 from .quota import FetchProgress, NullProgress, QuotaPacer
-from .sources import RawEntry
+from .sources import EntrySource, RawEntry
 from .window import Window, rfc3339
+
+if TYPE_CHECKING:
+    from .pipeline import SourceInfo
 
 DEFAULT_ENDPOINT = "https://logging.googleapis.com"
 ENDPOINT_ENV = "LOGSCAN_LOGGING_ENDPOINT"
@@ -103,14 +106,13 @@ class RevisionQuery:
 
     def filter_from(self, since: str) -> str:
         """The filter with its lower time bound moved to ``since`` (to resume after a failed page)."""
-        logs = " OR ".join(f'logName="projects/{self.project}/logs/{log}"' for log in CLOUD_RUN_LOGS)
         clauses = [
             'resource.type="cloud_run_revision"',
             f'resource.labels.service_name="{self.service}"',
             f'resource.labels.revision_name="{self.revision}"',
             f'timestamp>="{since}"',
             f'timestamp<"{rfc3339(self.window.end)}"',
-            f"({logs})",
+            cloud_run_logs_clause(self.project),
         ]
         if self.severity:
             clauses.append(f"severity>={self.severity}")
@@ -129,6 +131,12 @@ class RevisionQuery:
     def source_name(self) -> str:
         """The label reports use for this input."""
         return f"cloud-logging:{self.project}/{self.revision}"
+
+
+def cloud_run_logs_clause(project: str) -> str:
+    """The parenthesized OR of Cloud Run's four logs (stdout, stderr, varlog/system, requests) in ``project``."""
+    logs = " OR ".join(f'logName="projects/{project}/logs/{log}"' for log in CLOUD_RUN_LOGS)
+    return f"({logs})"
 
 
 def revision_query(
@@ -405,6 +413,29 @@ class CloudLoggingSource:
             if not token:
                 return
 
+    def request(self, send: Transport, body: dict[str, Any]) -> Mapping[str, Any]:
+        """Send one entries.list body (a probe outside the read), paced and retried like a page of the read;
+        raises ReadFailedError when the retries run out."""
+        failures = 0
+        while True:
+            self._pacer.wait(lambda s: self._progress.waiting(s, "waiting for quota"))
+            self.requests += 1
+            try:
+                return send(body, self.options.timeout)
+            except Exception as exc:
+                reason = self._classify(exc)
+                failures += 1
+                if failures >= self.options.max_attempts:
+                    raise ReadFailedError(
+                        f"A query for revision {self.query.revision} in project {self.query.project} failed: "
+                        f"{reason} ({failures} attempts in a row). "
+                        f"Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
+                    ) from None
+                self.retries += 1
+                pause = self._backoff(failures, exc)
+                self._progress.waiting(pause, f"{reason}; retrying")
+                self._sleep(pause)
+
     def _classify(self, exc: Exception) -> str:
         """A short reason for a transient failure; fatal ones raise a FetchError instead."""
         from google.api_core import exceptions as gexc
@@ -596,3 +627,13 @@ def _mappings(entries: Iterator[RawEntry]) -> Iterator[Mapping[str, Any]]:
     for entry in entries:
         if isinstance(entry, Mapping):
             yield entry
+
+
+def fetch_baseline(
+    params: Mapping[str, Any], revision: str | None, **kwargs: Any
+) -> tuple[EntrySource, SourceInfo]:
+    """The baseline of a live triage (``params``: the triage command's options): ``revision`` read over the
+    target's window, or with None the revision that served before the target. See logscan.previous."""
+    from .previous import fetch_baseline as fetch
+
+    return fetch(params, revision, **kwargs)

@@ -50,7 +50,8 @@ def ts_ns(text: str) -> int:
     m = _TS.fullmatch(text)
     if not m:
         raise ValueError(f"not an RFC 3339 UTC time: {text!r}")
-    base = datetime(*(int(g) for g in m.groups()[:6]), tzinfo=UTC)
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     frac = (m.group(7) or "").ljust(9, "0")
     return int(base.timestamp()) * 1_000_000_000 + int(frac)
 
