@@ -67,14 +67,8 @@ def _baseline(files: Sequence[str], revision: str | None) -> tuple[list[EntrySou
         return (list(_sources(files)) if files else None), None
     if revision is None and len(files) > 1:
         raise InputError("--baseline previous cannot be mixed with export files. Pass one or the other.")
-    try:
-        from .fetch import fetch_baseline  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        option = "--baseline previous" if revision is None else f"--baseline-revision {revision}"
-        raise InputError(
-            f"{option} reads Cloud Logging, which this logscan cannot do yet. "
-            "Export the baseline with gcloud logging read and pass --baseline FILE."
-        ) from None
+    from .fetch import fetch_baseline
+
     params = click.get_current_context().params
     source, info = fetch_baseline(params, revision)
     return [source], info
