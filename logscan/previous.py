@@ -156,6 +156,7 @@ def previous(target: RevisionQuery, prober: CloudLoggingSource, send: Transport)
     passed: list[str] = []
     found: tuple[str, str] | None = None
     token: str | None = None
+    gave_up = False
     for _ in range(MAX_PROBES):
         body: dict[str, Any] = {
             "resourceNames": list(target.resource_names),
@@ -178,17 +179,17 @@ def previous(target: RevisionQuery, prober: CloudLoggingSource, send: Transport)
                 break
             passed.append(name)
             ruled_out = True
-        if found is not None:
-            break
         token = None if ruled_out else (response.get("nextPageToken") or None)
-        if not ruled_out and token is None:
+        if found is not None or (not ruled_out and token is None):
             break
+    else:
+        gave_up = True
     skipped = (f"Passed over {', '.join(passed)}: numbered at or after {target.revision}.",) if passed else ()
     if found is None:
         note = (
             f"No baseline: no earlier revision of {target.service} has entries in the {LOOKBACK.days} days "
             f"before {target.revision}'s first entry ({first})"
-            + ("" if token is None else f" that {MAX_PROBES} queries could find")
+            + (f" that {MAX_PROBES} queries could find" if gave_up else "")
             + ". Compare with an export instead: --baseline FILE."
         )
         return Choice(None, none_name, (note, *skipped), tuple(probes))

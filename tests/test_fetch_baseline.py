@@ -172,6 +172,32 @@ def test_no_earlier_revision_is_an_empty_source_with_a_note(tmp_path: Path) -> N
     assert source.name == f"cloud-logging:demo-proj/orders-api (no revision before {TARGET})"
 
 
+def test_the_look_up_gives_up_after_ten_queries_and_says_so(tmp_path: Path) -> None:
+    # Twelve previews numbered after the target, each busy in its own 20 s just before 09:00: every query
+    # rules out one of them, so 00005 behind them is not reached within the cap.
+    previews = [
+        e
+        for k in range(12)
+        for e in cloud_run_entries(
+            12,
+            revision=f"orders-api-{8 + k:05d}-pre",
+            start=ns_text(ts_ns("2025-03-01T09:00:00Z") - (k + 1) * 20 * 10**9),
+            step_ms=1_500,
+            seed=20 + k,
+        )
+    ]
+    with FakeLogging(entries=[*_store(TARGET, OLDER), *previews]) as server:
+        source, info, _ = _fetch(server, None, tmp_path)
+        sent = len(server.requests)
+    assert list(source.entries()) == []
+    assert sent == 11, "one for the target's first entry, then ten"
+    assert "has entries in the 30 days before" in info.notes[0]
+    assert info.notes[0].endswith(
+        " that 10 queries could find. Compare with an export instead: --baseline FILE."
+    )
+    assert info.notes[1].startswith("Passed over orders-api-00008-pre, orders-api-00009-pre, ")
+
+
 def test_no_previous_revision_makes_the_comparison_inconclusive(tmp_path: Path) -> None:
     with FakeLogging(entries=_store(TARGET)) as server:
         base, base_info, _ = _fetch(server, None, tmp_path)
