@@ -25,7 +25,13 @@ LEVELS = (PASS, EXPECTED_CONFIG_LEVEL, WARN, FAIL, INCONCLUSIVE)
 
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
 STARTUP_SYMPTOM_RULES = frozenset(
-    {"asgi-startup-failed", "gunicorn-worker-boot-failed", "gunicorn-worker-exception", "gunicorn-worker-exited-code"}
+    {
+        "asgi-startup-failed",
+        "gunicorn-worker-boot-failed",
+        "gunicorn-worker-exception",
+        "gunicorn-worker-exited-code",
+        "gunicorn-master-shutdown-error",
+    }
 )
 """Regression rules that say startup failed without saying why: missing configuration explains them, as it
 explains platform failures, when they are the only regressions."""
