@@ -61,6 +61,7 @@ class Aggregator:
     def __init__(self, library: Library) -> None:
         self._signals = {rule.id: rule.signals for rule in library.rules}
         self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
+        self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
         self._accs: dict[str, _Acc] = {}
         self._streams: Counter[str] = Counter()
         self._classes: Counter[str] = Counter()
@@ -149,6 +150,7 @@ class Aggregator:
                 template=a.template,
                 hint=self._hints.get(a.rule, ("", ""))[0],
                 description=self._hints.get(a.rule, ("", ""))[1],
+                config_symptom=a.rule in self._config_symptoms,
                 severity=a.severity,
             )
             for a in self._accs.values()

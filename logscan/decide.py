@@ -24,17 +24,6 @@ INCONCLUSIVE = "INCONCLUSIVE"
 LEVELS = (PASS, EXPECTED_CONFIG_LEVEL, WARN, FAIL, INCONCLUSIVE)
 
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
-STARTUP_SYMPTOM_RULES = frozenset(
-    {
-        "asgi-startup-failed",
-        "gunicorn-worker-boot-failed",
-        "gunicorn-worker-exception",
-        "gunicorn-worker-exited-code",
-        "gunicorn-master-shutdown-error",
-    }
-)
-"""Regression rules that say startup failed without saying why: missing configuration explains them, as it
-explains platform failures, when they are the only regressions."""
 _REASONS_PER_LINE = 5
 _NOUNS = {
     REGRESSION: "code regression",
@@ -168,12 +157,14 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
             roles.warning.setdefault(f.klass, []).append(f)
         else:
             roles.unjudged.append(f)
-    symptoms = roles.failing.get(REGRESSION, [])
-    if symptoms and roles.tolerated and all(f.rule in STARTUP_SYMPTOM_RULES for f in symptoms):
-        roles.explained.extend(roles.failing.pop(REGRESSION))
-    platform = roles.failing.get(PLATFORM, [])
-    if platform and roles.tolerated and REGRESSION not in roles.failing:
-        roles.explained.extend(roles.failing.pop(PLATFORM))
+    # A tolerated configuration gap explains a failed start (and the exit after it) only when every
+    # failing regression and platform finding is such a symptom; an OOM, a signal or a real exception
+    # next to the gap still fails (the rule's config_symptom flag in patterns/ says which are symptoms).
+    failures = [f for klass in (REGRESSION, PLATFORM) for f in roles.failing.get(klass, [])]
+    if failures and roles.tolerated and all(f.config_symptom for f in failures):
+        roles.explained.extend(failures)
+        roles.failing.pop(REGRESSION, None)
+        roles.failing.pop(PLATFORM, None)
     return roles
 
 

@@ -31,6 +31,7 @@ _ALLOWED_KEYS = {
     "examples",
     "signals",
     "severity_at_least",
+    "config_symptom",
     "key_group",
 }
 _REQUIRED = ("id", "class", "description", "hint", "regex", "examples")
@@ -75,6 +76,9 @@ class Rule:
     """Evidence about the revision a match gives (see SIGNALS)."""
     severity_at_least: str | None = None
     """If set, the rule only applies to entries at or above this severity."""
+    config_symptom: bool = False
+    """Missing configuration can cause what this rule matches (a failed start and the exit after it), so a
+    tolerated configuration gap explains it; failures no configuration causes (OOM, a signal) never set it."""
     key_group: str | None = None
     """Named group whose text is the extracted key; default is the first named group that matched."""
 
@@ -197,8 +201,15 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
         known_miss=_examples(where, "known_miss", examples.get("known_miss")),
         signals=signals,
         severity_at_least=floor,
+        config_symptom=_flag(where, "config_symptom", item.get("config_symptom", False)),
         key_group=key_group,
     )
+
+
+def _flag(where: str, field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PatternError(f"{where}: field '{field}' must be true or false.")
+    return value
 
 
 def compile_rule_regex(pattern: str, where: str) -> Any:

@@ -167,6 +167,8 @@ class Finding:
     """The policy file's suppression that matched this finding (active or expired), if any."""
     suppressed: bool = False
     """True when a suppression matched and has not expired: shown folded, not counted by the verdict."""
+    config_symptom: bool = False
+    """Its rule says missing configuration can cause it (a failed start, the exit that follows)."""
 
 
 @dataclass(frozen=True)

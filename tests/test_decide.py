@@ -143,12 +143,27 @@ def test_optional_beats_production_failing_on_config() -> None:
 
 
 def test_platform_failure_explained_by_tolerated_config_is_not_a_fail() -> None:
-    probe = finding("startup-probe-failed:e421c41eae", 2, "platform")
+    probe = replace(finding("startup-probe-failed:e421c41eae", 2, "platform"), config_symptom=True)
     staging = decide(summary(config_gap("POSTGRES_HOST"), probe), STAGING)
     assert staging.level == "EXPECTED_CONFIG"
     assert staging.reasons[1].text.startswith("1 platform failure (explained by the missing configuration)")
     with_regression = decide(summary(config_gap("POSTGRES_HOST"), probe, finding(KEYERROR, 1)), STAGING)
     assert with_regression.level == "FAIL"
+
+
+@pytest.mark.parametrize("rule", ["memory-limit-exceeded", "uncaught-signal", "exec-format-error"])
+def test_a_failure_no_setting_causes_is_never_explained_by_config(rule: str) -> None:
+    probe = replace(finding("startup-probe-failed:e421c41eae", 2, "platform"), config_symptom=True)
+    crash = finding(f"{rule}:0b1c2d3e4f", 1, "platform")
+    verdict = decide(summary(config_gap("POSTGRES_HOST"), probe, crash), STAGING)
+    assert verdict.level == "FAIL"
+    assert f"{rule}:0b1c2d3e4f" in verdict.reasons[0].signatures
+
+
+def test_config_symptom_flag_comes_from_the_rule_file(library: Library) -> None:
+    flagged = {r.id for r in library.rules if r.config_symptom}
+    assert {"startup-probe-failed", "container-exit-nonzero", "asgi-startup-failed"} <= flagged
+    assert not flagged & {"memory-limit-exceeded", "uncaught-signal", "exec-format-error", "gunicorn-worker-killed-oom"}
 
 
 def test_expired_suppression_resurfaces_and_says_so() -> None:
