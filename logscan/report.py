@@ -84,7 +84,10 @@ def _next_steps(
             )
     for s in stale:
         steps.append(f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it.")
-    for f in findings:
+    explained = verdict.level == "EXPECTED_CONFIG"
+    # When missing configuration explains the failures, fixing it is the first step; the symptoms follow.
+    ordered = sorted(findings, key=lambda f: not (explained and f.klass == EXPECTED_CONFIG)) if explained else findings
+    for f in ordered:
         if f.klass == NOISE or f.suppressed or not f.hint or f.hint in seen:
             continue
         seen.add(f.hint)
