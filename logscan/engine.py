@@ -2,9 +2,9 @@
 
 Not every rule runs on every line. Each rule's regex is analysed once for literals that every match
 must contain (see prefilter.py); one multi-string search per line (RE2's set matcher over those
-literals when google-re2 is installed, else Python's substring search) tells which rules could match,
-and only those candidates, plus the rules with no usable literal, are tried with the regex module,
-in library order, so the first match wins exactly as in the plain engine. ``PlainMatcher`` is that
+literals when google-re2 is installed, else Aho-Corasick, else Python's substring search) tells which
+rules could match, and only those candidates, plus the rules with no usable literal, are tried with the
+regex module, in library order, so the first match wins exactly as in the plain engine. ``PlainMatcher`` is that
 plain engine, kept as the reference the tests and benchmarks compare against.
 
 Results are memoised per (text, severity) in a bounded LRU cache: a crash loop repeats the same text
@@ -126,19 +126,16 @@ def _literal_search(
     Case-insensitive rules' literals are lower-case and the probe carries the casefolded text after a
     NUL, so a single search serves both; a literal found in the wrong half only adds a candidate.
     """
-    choice = backend or "re2"
-    if choice == "re2":
+    builders = {"re2": _re2_search, "aho": _aho_search, "python": _python_search}
+    if backend is not None and backend not in builders:
+        raise ValueError(f"unknown literal search backend {backend!r}; use re2, aho or python")
+    for name in [backend] if backend else list(builders):
         try:
-            return _re2_search(patterns), "prefilter+re2"
+            return builders[name](patterns), f"prefilter+{name}"
         except ImportError:
             if backend:
                 raise
-            choice = "python"
-    if choice == "aho":
-        return _aho_search(patterns), "prefilter+aho"
-    if choice == "python":
-        return _python_search(patterns), "prefilter+python"
-    raise ValueError(f"unknown literal search backend {backend!r}; use re2, aho or python")
+    raise AssertionError("the python backend needs no import")
 
 
 def _re2_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:

@@ -38,7 +38,8 @@ _MAX_TEXT_LINE = 16 << 20
 _ENTRY_KEYS = frozenset(
     b"insertId logName textPayload jsonPayload protoPayload timestamp severity resource receiveTimestamp "
     b"httpRequest labels trace spanId traceSampled sourceLocation operation insert_id log_name "
-    b"text_payload json_payload proto_payload receive_timestamp http_request".split()
+    b"text_payload json_payload proto_payload receive_timestamp http_request errorGroups apphub "
+    b"apphubDestination split".split()
 )
 _YAML_KEY = re.compile(rb"^([A-Za-z_]+):(?:\s|$)")
 _WS = re.compile(rb"[ \t\r\n]*")
