@@ -269,3 +269,42 @@ rules:
     assert "Traceback" not in done.stderr
     assert done.returncode in (0, 1, 3), done.stderr
     assert json.loads(done.stdout)["counts"]["records"] == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (
+            "deep.yaml",
+            "insertId: x\ntextPayload: " + "[" * 100_000 + "]" * 100_000 + "\n",
+            "YAML documents nested too deeply",
+        ),
+        ("deep.jsonl", '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n", "JSONL lines nested too deeply"),
+    ],
+    ids=["yaml", "jsonl"],
+)
+def test_nesting_that_would_overflow_a_parser_stack_is_skipped(
+    tmp_path: Path, name: str, content: str, reason: str
+) -> None:
+    """Run in a subprocess: a parser that recursed in C would kill the process, not raise."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from logscan.cli import main; main()",
+            "triage",
+            str(path),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr  # nothing readable: INCONCLUSIVE, and no crash
+    report = json.loads(done.stdout)
+    assert report["counts"]["skipped"] == 1
+    assert reason in report["provenance"]["skipped_detail"][0]

@@ -55,6 +55,12 @@ _ARCHIVES = {
     b"\x28\xb5\x2f\xfd": "a zstd file",
 }
 _CORRUPT = (OSError, EOFError, zlib.error)
+_MAX_YAML_DEPTH = 5000
+"""Deeper flow or block nesting crashes libyaml's composer (C stack), so such documents are skipped."""
+_YAML_DEPTH_CHECK_BYTES = 8192
+"""Smaller documents cannot nest that deep and are not scanned."""
+_FLOW_BRACKET = re.compile(rb"[\[\]{}]")
+_INDENT = re.compile(rb"(?m)^ {5000,}")
 
 
 class FileSource:
@@ -585,7 +591,11 @@ def _yaml_docs(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:
         if size > _MAX_ENTRY:
             src._skip("YAML documents too large to parse")
             return
-        text = b"\n".join(doc).decode("utf-8", "replace")
+        data = b"\n".join(doc)
+        if len(data) > _YAML_DEPTH_CHECK_BYTES and _yaml_too_deep(data):
+            src._skip("YAML documents nested too deeply to read")
+            return
+        text = data.decode("utf-8", "replace")
         try:
             value = yaml.load(text, Loader=_Loader)  # a safe loader, see _Loader
         except (yaml.YAMLError, RecursionError, ValueError):
@@ -605,6 +615,16 @@ def _yaml_docs(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:
             doc.append(line)
         size += len(line)
     yield from flush()
+
+
+def _yaml_too_deep(data: bytes) -> bool:
+    """True when flow brackets or indentation nest deeper than libyaml's C composer survives."""
+    depth = 0
+    for found in _FLOW_BRACKET.finditer(data):
+        depth += 1 if found.group() in (b"[", b"{") else -1
+        if depth > _MAX_YAML_DEPTH:
+            return True
+    return any(len(m.group()) > _MAX_YAML_DEPTH for m in _INDENT.finditer(data))
 
 
 def _text_lines(stream: _Stream, src: FileSource) -> Iterator[RawEntry]:
