@@ -1,0 +1,74 @@
+"""What every command shares: exit codes of verdicts, the error guard, sources and report formats."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
+from ..render import FORMATS
+from ..sources.files import FileSource, open_source
+
+VERDICT_EXIT = {
+    "PASS": EXIT_OK,
+    "EXPECTED_CONFIG": EXIT_OK,
+    "WARN": EXIT_OK,
+    "FAIL": EXIT_FAIL,
+    "INCONCLUSIVE": EXIT_INCONCLUSIVE,
+}
+EXAMPLE_EXPORT = "staging-missing-config.json"
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit 2: the only way a command reports that it could not run."""
+    click.echo(f"logscan: error: {message}", err=True)
+    raise SystemExit(EXIT_USAGE)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command; LogscanError and unexpected errors become one line on stderr and exit 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LogscanError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted.")
+        except (SystemExit, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # no traceback reaches a user
+            if os.environ.get("LOGSCAN_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}: {exc}). Rerun with LOGSCAN_DEBUG=1 and report it.")
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def file_sources(paths: Sequence[str]) -> list[FileSource]:
+    """A FileSource per path (or - for stdin)."""
+    return [open_source(p) for p in paths]
+
+
+def format_for(output: str | None, fmt: str | None) -> str:
+    """The report format: --format, else the -o extension, else Markdown."""
+    if fmt:
+        return fmt
+    if output:
+        suffix = Path(output).suffix.lower().lstrip(".")
+        if suffix in FORMATS:
+            return suffix
+        if suffix == "markdown":
+            return "md"
+        if suffix == "htm":
+            return "html"
+        raise InputError(
+            f"{output}: cannot tell the report format from '.{suffix}'. Use .md, .json or .html, or pass --format."
+        )
+    return "md"

@@ -1,0 +1,155 @@
+"""Options and helpers for reading a revision live from Cloud Logging (fetch, triage, baselines)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import InputError
+from ..sources import EntrySource
+from .common import file_sources
+
+if TYPE_CHECKING:
+    from ..pipeline import SourceInfo
+
+
+def baseline_sources(
+    files: Sequence[str], revision: str | None
+) -> tuple[list[EntrySource] | None, SourceInfo | None]:
+    """Baseline sources: export files, or a revision fetched live (--baseline-revision R, --baseline previous)."""
+    if revision is not None and files:
+        raise InputError("--baseline and --baseline-revision both given. Pass one of them.")
+    if revision is None and "previous" not in files:
+        return (list(file_sources(files)) if files else None), None
+    if revision is None and len(files) > 1:
+        raise InputError("--baseline previous cannot be mixed with export files. Pass one or the other.")
+    from ..fetch import fetch_baseline
+
+    params = click.get_current_context().params
+    source, info = fetch_baseline(params, revision)
+    return [source], info
+
+
+def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that read a revision from Cloud Logging (logscan fetch, and logscan triage without files)."""
+    from ..fetch import DEFAULT_QUOTA_RPM, ENDPOINT_ENV, SEVERITIES
+
+    options = [
+        click.option("--project", metavar="P", help="Google Cloud project to read the logs from."),
+        click.option("--revision", metavar="R", help="Cloud Run revision, e.g. orders-api-00007-qaz."),
+        click.option(
+            "--service", metavar="S", help="Cloud Run service (default: taken from the revision name)."
+        ),
+        click.option(
+            "--since",
+            metavar="TIME",
+            help="Window start: RFC 3339 or relative (90m, 2h, 1d). Default: 1h before --until.",
+        ),
+        click.option("--until", metavar="TIME", help="Window end: RFC 3339 or relative. Default: now."),
+        click.option(
+            "--severity",
+            type=click.Choice(SEVERITIES, case_sensitive=False),
+            help="Only entries at or above this severity.",
+        ),
+        click.option(
+            "--quota-rpm",
+            type=click.IntRange(min=1),
+            default=DEFAULT_QUOTA_RPM,
+            show_default=True,
+            help="entries.list requests per minute to stay within.",
+        ),
+        click.option(
+            "--max-entries",
+            type=click.IntRange(min=1),
+            help="Stop after this many entries; the read is marked truncated.",
+        ),
+        click.option(
+            "--settle",
+            type=click.FloatRange(min=0),
+            default=0.0,
+            metavar="SECONDS",
+            help="Re-read the window's tail every SECONDS until no new entries arrive.",
+        ),
+        click.option("--refresh", is_flag=True, help="Ignore the local cache and read Cloud Logging again."),
+        click.option(
+            "--endpoint",
+            envvar=ENDPOINT_ENV,
+            metavar="URL",
+            help=f"Logging API endpoint (env {ENDPOINT_ENV}); http:// uses anonymous credentials.",
+        ),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="Print the exact filter and how the read went on stderr."
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
+    """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
+    from datetime import UTC, datetime
+
+    from ..cache import Cache, cache_dir
+    from ..fetch import FetchOptions, fetch_to_file, revision_query
+    from ..quota import console_progress
+    from ..window import parse_window
+
+    if not live.get("project") or not live.get("revision"):
+        missing = "--project" if not live.get("project") else "--revision"
+        raise InputError(
+            f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz."
+        )
+    now = datetime.now(UTC)
+    window = parse_window(live["since"], live["until"], now)
+    query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
+    if live["verbose"]:
+        click.echo(f"logscan: filter: {query.filter}", err=True)
+    options = FetchOptions(
+        endpoint=live["endpoint"] or None,
+        quota_rpm=live["quota_rpm"],
+        max_entries=live["max_entries"],
+        settle=live["settle"],
+    )
+    progress = console_progress(f"Reading {query.revision}")
+    fetched = fetch_to_file(
+        query, options, dest, now=now, cache=Cache(cache_dir()), refresh=live["refresh"], progress=progress
+    )
+    if live["verbose"]:
+        how = (
+            "from the local cache (--refresh reads again)"
+            if fetched.from_cache
+            else (f"in {fetched.pages} pages, {fetched.requests} requests, {fetched.retries} retries")
+        )
+        click.echo(f"logscan: read {fetched.count} entries {how}", err=True)
+    if fetched.truncated:
+        why = fetched.failure or f"--max-entries {live['max_entries']} reached"
+        click.echo(f"logscan: warning: the read of {query.revision} stopped early ({why}).", err=True)
+    return fetched, query
+
+
+def live_inputs(paths: Sequence[str], live: dict[str, Any]) -> tuple[list[Any], Any]:
+    """For triage --project/--revision: the fetched entries as a source, and the SourceInfo for the report."""
+    import tempfile
+
+    from ..cache import SavedSource
+    from ..pipeline import SourceInfo
+
+    if not live.get("project") and not live.get("revision"):
+        return [], None
+    if paths:
+        raise InputError("pass export files or --project/--revision, not both.")
+    scratch = tempfile.TemporaryDirectory(prefix="logscan-")
+    click.get_current_context().call_on_close(scratch.cleanup)
+    fetched, query = live_fetch(live, Path(scratch.name) / "entries.json")
+    info = SourceInfo(
+        filter=query.filter,
+        logs_explorer_url=query.logs_explorer_url,
+        window_start=query.window.start,
+        window_end=query.window.end,
+        truncated=fetched.truncated,
+    )
+    return [SavedSource(fetched.path, query.source_name)], info

@@ -1,0 +1,72 @@
+"""Commands that talk to services: fetch (Cloud Logging) and publish (GitHub)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import InputError
+from .common import guarded
+from .live import fetch_options, live_fetch
+
+
+@click.command()
+@fetch_options
+@click.option("-o", "--output", metavar="FILE", help="Write the entries here (default: standard output).")
+@guarded
+def fetch(output: str | None, **live: Any) -> None:
+    """Read a revision's entries from Cloud Logging and save them as gcloud logging read --format=json does."""
+    import shutil
+    import tempfile
+
+    from ..fetch import ReadFailedError
+
+    with tempfile.TemporaryDirectory(prefix="logscan-") as scratch:
+        fetched, query = live_fetch(live, Path(scratch) / "entries.json")
+        if fetched.failure is not None:
+            raise ReadFailedError(
+                f"Reading the logs of revision {query.revision} failed: {fetched.failure}; {fetched.count} entries "
+                f"were read before it and nothing was written. Tip: rerun in a minute, or lower --quota-rpm."
+            )
+        if output:
+            try:
+                shutil.move(str(fetched.path), output)
+            except OSError as exc:
+                raise InputError(
+                    f"{output}: cannot be written ({exc.strerror}). Check the folder exists and is writable."
+                ) from None
+        else:
+            with fetched.path.open("rb") as saved:
+                shutil.copyfileobj(saved, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    where = f"written to {output}" if output else "written to standard output"
+    cached = " (from the local cache)" if fetched.from_cache else ""
+    click.echo(f"logscan: {fetched.count} entries of {query.revision} {where}{cached}.", err=True)
+
+
+@click.command()
+@click.argument("report_file", metavar="REPORT", type=click.Path(path_type=Path))
+@click.option(
+    "--repo", required=True, metavar="OWNER/NAME", help="Repository of the issue, e.g. acme/billing-api."
+)
+@click.option(
+    "--issue", required=True, type=int, metavar="N", help="Issue (or pull request) number to comment on."
+)
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    default="https://api.github.com",
+    show_default=True,
+    help="GitHub REST API root; for GitHub Enterprise https://HOST/api/v3 (env GITHUB_API_URL).",
+)
+@guarded
+def publish(report_file: Path, repo: str, issue: int, api_url: str) -> None:
+    """Post a Markdown report as an issue comment (token from GH_TOKEN or GITHUB_TOKEN); a re-run for the same
+    service and revision updates that comment instead of adding another."""
+    from ..publish import publish_file
+
+    result = publish_file(report_file, repo, issue, api_url=api_url)
+    click.echo(f"{result.action} comment {result.comment_id}: {result.url}")

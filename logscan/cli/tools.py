@@ -1,0 +1,105 @@
+"""Commands around classification: classify, patterns test, score."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from ..config import Config
+from ..errors import EXIT_FAIL, EXIT_OK
+from ..library import load_library
+from .common import file_sources, guarded
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--no-join", is_flag=True, help="One output object per input record.")
+@click.option(
+    "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Use this pattern library folder."
+)
+@guarded
+def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None) -> None:
+    """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, records, text."""
+    from ..pipeline import classify_stream
+
+    config = Config(patterns_dir=patterns_dir, join=not no_join)
+    out = sys.stdout.buffer
+    for item in classify_stream(file_sources(sources), config):
+        event = item.event
+        out.write(
+            orjson.dumps(
+                {
+                    "index": event.index,
+                    "insert_id": event.first.insert_id,
+                    "class": item.klass,
+                    "rule": item.rule,
+                    "key": item.key,
+                    "signature": item.signature,
+                    "template": item.template,
+                    "records": len(event.records),
+                    "severity": event.first.severity,
+                    "timestamp": event.first.timestamp.isoformat() if event.first.timestamp else None,
+                    "text": event.clean,
+                }
+            )
+            + b"\n"
+        )
+    out.flush()
+
+
+@click.group()
+def patterns() -> None:
+    """Work with the pattern library."""
+
+
+@patterns.command("test")
+@click.option(
+    "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Test this pattern library folder."
+)
+@guarded
+def patterns_test(patterns_dir: Path | None) -> None:
+    """Run every rule's examples against the whole library; exit 1 if any fails."""
+    from ..selftest import check_examples
+
+    library = load_library(patterns_dir)
+    checks = list(check_examples(library))
+    failures = [c for c in checks if not c.passed]
+    for check in failures:
+        click.echo(f"FAIL {check.explain()}")
+    click.echo(
+        f"{len(library.rules)} rules, {len(checks)} examples: {len(checks) - len(failures)} passed, "
+        f"{len(failures)} failed (library {library.digest})"
+    )
+    raise SystemExit(EXIT_FAIL if failures else EXIT_OK)
+
+
+@click.command()
+@click.argument("labels", type=click.Path(path_type=Path))
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of the raw files (default: raw/ beside LABELS).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Score this pattern library folder."
+)
+@click.option("--target", type=float, default=None, help="Macro-F1 to reach (default 0.95).")
+@guarded
+def score(
+    labels: Path, raw_dir: Path | None, fmt: str, patterns_dir: Path | None, target: float | None
+) -> None:
+    """Score classify --no-join against a labels.jsonl: per-class F1, macro-F1, confusion; exit 1 if targets are missed."""
+    from ..score import MACRO_F1_TARGET, format_table, score_corpus
+
+    result = score_corpus(labels, raw_dir or labels.parent / "raw", patterns_dir=patterns_dir)
+    if fmt == "json":
+        click.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(format_table(result), nl=False)
+    raise SystemExit(EXIT_OK if result.meets_targets(target or MACRO_F1_TARGET) else EXIT_FAIL)

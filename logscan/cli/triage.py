@@ -1,0 +1,139 @@
+"""logscan triage: the main job."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import Config
+from ..errors import InputError
+from ..policy import resolve_policy
+from ..render import FORMATS, render
+from ..resources import data_dir
+from .common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded
+from .live import baseline_sources, fetch_options, live_inputs
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "-o", "--output", help="Write the report here; the extension (.md, .json, .html) picks the format."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Report format; overrides the -o extension."
+)
+@click.option(
+    "--env", default="staging", show_default=True, help="Environment: production fails on missing config."
+)
+@click.option("--example", is_flag=True, help="Run on the bundled example export of a staging revision.")
+@click.option(
+    "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Use this pattern library folder."
+)
+@click.option("--no-join", is_flag=True, help="Do not join split tracebacks and messages into events.")
+@click.option(
+    "--baseline",
+    "baseline",
+    multiple=True,
+    metavar="SOURCE",
+    help="Compare with this export of the revision before (repeatable); 'previous' fetches the revision that served before.",
+)
+@click.option("--baseline-revision", metavar="R", help="Compare with revision R, fetched from Cloud Logging.")
+@click.option(
+    "--policy", "policy_file", metavar="FILE", help="Policy file (default: ./logscan.toml when it exists)."
+)
+@click.option("--no-policy", is_flag=True, help="Ignore ./logscan.toml and apply the built-in policy.")
+@click.option(
+    "--no-redact",
+    is_flag=True,
+    help="Keep secrets in the report (private use only; the report says so at the top).",
+)
+@click.option(
+    "--github-step-summary",
+    is_flag=True,
+    help="In GitHub Actions: append the Markdown report to $GITHUB_STEP_SUMMARY and print ::error::/::warning:: annotations.",
+)
+@fetch_options
+@guarded
+def triage(
+    sources: tuple[str, ...],
+    output: str | None,
+    fmt: str | None,
+    env: str,
+    example: bool,
+    patterns_dir: Path | None,
+    no_join: bool,
+    baseline: tuple[str, ...],
+    baseline_revision: str | None,
+    policy_file: str | None,
+    no_policy: bool,
+    no_redact: bool,
+    github_step_summary: bool,
+    **live: Any,
+) -> None:
+    """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
+    Logging (--project, --revision), and print or write a report."""
+    from ..pipeline import triage as run_triage
+
+    paths = list(sources)
+    if example:
+        paths.append(str(data_dir("examples") / EXAMPLE_EXPORT))
+    live_sources, info = live_inputs(paths, live)
+    if not paths and not live_sources:
+        raise InputError(
+            "no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision."
+        )
+    report_format = format_for(output, fmt)
+    config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact)
+    policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
+    base_sources, base_info = baseline_sources(baseline, baseline_revision)
+    report = run_triage(
+        live_sources or file_sources(paths),
+        config,
+        info=info,
+        baseline=base_sources,
+        baseline_info=base_info,
+        policy=policy,
+        policy_note=policy_note,
+    )
+    text = render(report, report_format)
+    summary = step_summary(report, output, report_format) if github_step_summary else None
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{report.verdict.level}: report written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if summary is not None:
+        summary()
+    raise SystemExit(VERDICT_EXIT[report.verdict.level])
+
+
+def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:
+    """Render the step summary now (it fails closed like any report); the returned call writes it and the annotations."""
+    from ..render import github_annotations
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        raise InputError(
+            "--github-step-summary: $GITHUB_STEP_SUMMARY is not set. GitHub Actions sets it in every job step; elsewhere use -o report.md."
+        )
+    full = (
+        f"see {output}"
+        if output and report_format != "md"
+        else "run logscan triage again with -o report.json"
+    )
+    markdown = render(report, "md", full_report=full)
+
+    def write() -> None:
+        try:
+            with open(target, "a", encoding="utf-8") as summary_file:
+                summary_file.write(markdown + "\n")
+        except OSError as exc:
+            raise InputError(f"{target}: cannot append the step summary ({exc.strerror}).") from None
+        for line in github_annotations(report):
+            click.echo(line)
+
+    return write
