@@ -43,7 +43,9 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
     )
     if not has_log_data(baseline):
         what = "no log entries" if baseline.counts.records == 0 else "no application or system log entries"
-        skipped = f" ({baseline.counts.skipped} unreadable entries skipped)" if baseline.counts.skipped else ""
+        skipped = (
+            f" ({baseline.counts.skipped} unreadable entries skipped)" if baseline.counts.skipped else ""
+        )
         reason = (
             f"Baseline {base_name} has {what}{skipped}: no finding can be called new or persisting. "
             "Check the baseline export or revision."
@@ -77,7 +79,13 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
         f"{new} new, {persisting} persisting, {len(gone)} gone (noise not counted)."
     )
     comparison = replace(
-        empty, status=COMPARED, reason=reason, new=new, persisting=persisting, gone=len(gone), gone_findings=gone
+        empty,
+        status=COMPARED,
+        reason=reason,
+        new=new,
+        persisting=persisting,
+        gone=len(gone),
+        gone_findings=gone,
     )
     return replace(target, findings=tuple(findings)), comparison
 
@@ -99,7 +107,9 @@ def _rate_scale(target: Summary, baseline: Summary) -> float:
 def _notes(target: Summary, baseline: Summary) -> tuple[str, ...]:
     notes = []
     if target.revision and target.revision == baseline.revision:
-        notes.append(f"The baseline is the target revision itself ({target.revision}): every finding persists.")
+        notes.append(
+            f"The baseline is the target revision itself ({target.revision}): every finding persists."
+        )
     if target.service and baseline.service and target.service != baseline.service:
         notes.append(f"The baseline is another service ({baseline.service}, target {target.service}).")
     if baseline.counts.skipped:

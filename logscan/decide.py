@@ -115,7 +115,9 @@ def decide(
         reasons = [_reason("configuration gap", roles.tolerated, (policy.ref("fail_on"),), note)]
         if roles.explained:
             note = "explained by the missing configuration"
-            noun = "platform failure" if all(f.klass == PLATFORM for f in roles.explained) else "startup failure"
+            noun = (
+                "platform failure" if all(f.klass == PLATFORM for f in roles.explained) else "startup failure"
+            )
             reasons.append(_reason(noun, roles.explained, (), note))
         return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons + warnings + context), served)
     if warnings:
@@ -184,13 +186,19 @@ def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> li
         out.append(_reason("missing optional setting", roles.optional, (policy.ref("optional"),), "ignored"))
     if roles.suppressed:
         wheres = tuple(dict.fromkeys(f.suppression.where for f in roles.suppressed if f.suppression))
-        out.append(_reason("suppressed finding", roles.suppressed, wheres, "accepted in the policy file, not counted"))
+        out.append(
+            _reason(
+                "suppressed finding", roles.suppressed, wheres, "accepted in the policy file, not counted"
+            )
+        )
     if roles.unjudged:
         refs = (policy.ref("fail_on"), policy.ref("warn_on"))
         note = f"of a class {policy.env} neither fails nor warns on"
         out.append(_reason("finding", roles.unjudged, refs, note))
     if comparison is not None and comparison.status == INCONCLUSIVE and not roles.undecided:
-        out.append(Reason(f"The comparison is INCONCLUSIVE, but no finding depended on it: {comparison.reason}"))
+        out.append(
+            Reason(f"The comparison is INCONCLUSIVE, but no finding depended on it: {comparison.reason}")
+        )
     return out
 
 

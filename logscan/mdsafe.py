@@ -18,7 +18,9 @@ _ZWJ = "\u200d"
 _BACKTICKS = regex.compile(r"`+")
 _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPECIAL = regex.compile(r"[\\`*_\[\]<>!|~&$#]")
-_AFTER_ZWJ = regex.compile(r"(?<=[@#])|(?<=\b(?i:https?|ftp|mailto|xmpp|www|gh|javascript|vbscript))(?=[:.\-])")
+_AFTER_ZWJ = regex.compile(
+    r"(?<=[@#])|(?<=\b(?i:https?|ftp|mailto|xmpp|www|gh|javascript|vbscript))(?=[:.\-])"
+)
 _LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
 _MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
 

@@ -154,11 +154,17 @@ def load_policy(path: str | Path) -> PolicyFile:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(f"{name}: no such policy file. Check --policy, or copy examples/logscan.toml.") from None
+        raise PolicyError(
+            f"{name}: no such policy file. Check --policy, or copy examples/logscan.toml."
+        ) from None
     except IsADirectoryError:
-        raise PolicyError(f"{name}: is a directory. Pass the policy file itself, e.g. {name}/logscan.toml.") from None
+        raise PolicyError(
+            f"{name}: is a directory. Pass the policy file itself, e.g. {name}/logscan.toml."
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{name}: cannot read the policy file ({exc}). Check the file's permissions and encoding.") from None
+        raise PolicyError(
+            f"{name}: cannot read the policy file ({exc}). Check the file's permissions and encoding."
+        ) from None
     return parse_policy(text, name)
 
 
@@ -167,7 +173,9 @@ def parse_policy(text: str, name: str = "logscan.toml") -> PolicyFile:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{name}: not valid TOML ({exc}). Fix the syntax; docs/policy.md shows a full example.") from None
+        raise PolicyError(
+            f"{name}: not valid TOML ({exc}). Fix the syntax; docs/policy.md shows a full example."
+        ) from None
     lines = _Lines(text, name)
     _no_unknown(doc, _TOP_KEYS, (), lines)
     defaults = _table(doc.get("defaults", {}), ("defaults",), lines)
@@ -180,7 +188,9 @@ def parse_policy(text: str, name: str = "logscan.toml") -> PolicyFile:
         )
     raw_suppressions = doc.get("suppressions", [])
     if not isinstance(raw_suppressions, list):
-        raise lines.error(("suppressions",), "must be an array of tables. Write each one as [[suppressions]].")
+        raise lines.error(
+            ("suppressions",), "must be an array of tables. Write each one as [[suppressions]]."
+        )
     suppressions = [_suppression(item, i, lines, environments) for i, item in enumerate(raw_suppressions)]
     policies = []
     for env, settings in environments.items():
@@ -188,7 +198,9 @@ def parse_policy(text: str, name: str = "logscan.toml") -> PolicyFile:
         table = _table(settings, at, lines)
         _no_unknown(table, _ENV_KEYS, at, lines)
         policies.append(
-            _environment(env, defaults, table, lines, tuple(s for envs, s in suppressions if not envs or env in envs))
+            _environment(
+                env, defaults, table, lines, tuple(s for envs, s in suppressions if not envs or env in envs)
+            )
         )
     return PolicyFile(path=name, environments=tuple(policies))
 
@@ -230,7 +242,11 @@ def _matches(name: str | None, patterns: Sequence[str]) -> bool:
 
 
 def _environment(
-    env: str, defaults: Mapping[str, Any], table: Mapping[str, Any], lines: _Lines, suppressions: tuple[Suppression, ...]
+    env: str,
+    defaults: Mapping[str, Any],
+    table: Mapping[str, Any],
+    lines: _Lines,
+    suppressions: tuple[Suppression, ...],
 ) -> Policy:
     base = builtin_policy(env)
     at = ("environments", env)
@@ -263,7 +279,9 @@ def _environment(
         raw = _table(raw, where, lines)
         _no_unknown(raw, _THRESHOLD_KEYS, where, lines)
         if "rate_growth" in raw:
-            thresholds = replace(thresholds, rate_growth=_number(raw["rate_growth"], (*where, "rate_growth"), lines))
+            thresholds = replace(
+                thresholds, rate_growth=_number(raw["rate_growth"], (*where, "rate_growth"), lines)
+            )
             refs.append(("thresholds.rate_growth", lines.cite((*where, "rate_growth"))))
         if "min_count" in raw:
             thresholds = replace(thresholds, min_count=_count(raw["min_count"], (*where, "min_count"), lines))
@@ -277,7 +295,8 @@ def _environment(
     both = set(values.get("required", ())) & set(values.get("optional", ()))
     if both:
         raise lines.error(
-            (*at, "optional"), f"{', '.join(sorted(both))} is both required and optional. Keep each name in one list."
+            (*at, "optional"),
+            f"{', '.join(sorted(both))} is both required and optional. Keep each name in one list.",
         )
     return replace(
         base,
@@ -297,7 +316,9 @@ def _suppression(
     _no_unknown(table, _SUPPRESSION_KEYS, at, lines)
     rule, signature = table.get("rule"), table.get("signature")
     if (rule is None) == (signature is None):
-        raise lines.error(at, "give exactly one of rule = \"<rule id>\" or signature = \"<signature>\" to say what it accepts.")
+        raise lines.error(
+            at, 'give exactly one of rule = "<rule id>" or signature = "<signature>" to say what it accepts.'
+        )
     key = "rule" if rule is not None else "signature"
     if not isinstance(rule if rule is not None else signature, str) or not (rule or signature or "").strip():
         raise lines.error((*at, key), "must be a non-empty string (a rule id, or a signature from a report).")
@@ -318,7 +339,9 @@ def _suppression(
         except ValueError:
             expires = None
     if not isinstance(expires, date) or hasattr(expires, "hour"):
-        raise lines.error((*at, "expires"), "is required: a date such as expires = 2026-03-31 (the last day it applies).")
+        raise lines.error(
+            (*at, "expires"), "is required: a date such as expires = 2026-03-31 (the last day it applies)."
+        )
     envs: tuple[str, ...] = ()
     if "environments" in table:
         envs = _names(table["environments"], (*at, "environments"), lines)
@@ -346,7 +369,9 @@ def _table(value: Any, at: tuple[str | int, ...], lines: _Lines) -> dict[str, An
     return value
 
 
-def _no_unknown(table: Mapping[str, Any], allowed: Sequence[str], at: tuple[str | int, ...], lines: _Lines) -> None:
+def _no_unknown(
+    table: Mapping[str, Any], allowed: Sequence[str], at: tuple[str | int, ...], lines: _Lines
+) -> None:
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
@@ -368,7 +393,9 @@ def _names(value: Any, at: tuple[str | int, ...], lines: _Lines, allow_empty: bo
         raise lines.error(at, 'must be an array of strings, such as ["POSTGRES_*", "JWT_SECRET_KEY"].')
     for v in value:
         if not _NAME.match(v):
-            raise lines.error(at, f"{v!r} is not a name: use letters, digits, _ and - (globs * ? [] allowed).")
+            raise lines.error(
+                at, f"{v!r} is not a name: use letters, digits, _ and - (globs * ? [] allowed)."
+            )
     if not allow_empty and not value:
         raise lines.error(at, "must not be empty.")
     return tuple(value)

@@ -58,14 +58,22 @@ def assemble(
 def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
     """Sort key: class importance, unsuppressed first, new before persisting, most frequent, then signature."""
     persisting = finding.status == "persisting"
-    return (IMPORTANCE.index(finding.klass), finding.suppressed, persisting, -finding.count, finding.signature)
+    return (
+        IMPORTANCE.index(finding.klass),
+        finding.suppressed,
+        persisting,
+        -finding.count,
+        finding.signature,
+    )
 
 
 def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
     unclaimed = [f for f in findings if f.rule == UNCLAIMED]
     unclaimed.sort(key=lambda f: (-f.count, f.template))
     return tuple(
-        Template(template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example))
+        Template(
+            template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example)
+        )
         for f in unclaimed[:_TOP_TEMPLATES]
     )
 
@@ -83,10 +91,16 @@ def _next_steps(
                 f"{s.expires.isoformat()}; fix it, or renew the suppression with a new date."
             )
     for s in stale:
-        steps.append(f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it.")
+        steps.append(
+            f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it."
+        )
     explained = verdict.level == "EXPECTED_CONFIG"
     # When missing configuration explains the failures, fixing it is the first step; the symptoms follow.
-    ordered = sorted(findings, key=lambda f: not (explained and f.klass == EXPECTED_CONFIG)) if explained else findings
+    ordered = (
+        sorted(findings, key=lambda f: not (explained and f.klass == EXPECTED_CONFIG))
+        if explained
+        else findings
+    )
     for f in ordered:
         if f.klass == NOISE or f.suppressed or not f.hint or f.hint in seen:
             continue
