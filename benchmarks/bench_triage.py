@@ -92,7 +92,7 @@ elif upto == "join":
     for _ in join(records(sources, cfg)):
         pass
 elif upto == "classify":
-    for _ in classify(join(records(sources, cfg)), lib):
+    for _ in classify(join(records(sources, cfg)), lib, templates="needed"):
         pass
 else:
     acc = Aggregator(lib)
@@ -100,7 +100,7 @@ else:
         for record in records(sources, cfg):
             acc.add_record(record)
             yield record
-    for item in classify(join(counted()), lib):
+    for item in classify(join(counted()), lib, templates="needed"):
         acc.add(item)
     acc.summary(0)
 print(time.perf_counter() - start)

@@ -1,6 +1,9 @@
 """Fold classified events into findings, counts and evidence, one event at a time.
 
 Memory holds one accumulator per signature (counts, first and last seen, one example), never the events.
+A finding whose first event came without a template (``classify(..., templates="needed")`` mines only
+the events whose signature needs one) shows the template of that event alone (``cluster.template_of``),
+computed once.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .cluster import masker_for, template_of
 from .library import Library
-from .model import CLASSES, Classified, Counts, Evidence, Finding, Record, severity_rank
+from .model import CLASSES, SEVERITIES, Classified, Counts, Evidence, Finding, Record
+from .signature import headline
 
 _MAX_INSTANCES = 20
 _EXAMPLE_CHARS = 4000
+_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+"""severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
 
 
 @dataclass
@@ -31,6 +38,7 @@ class _Acc:
     last: datetime | None = None
     instances: set[str] = field(default_factory=set)
     severity: str = "DEFAULT"
+    rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class Aggregator:
     """Streaming fold of classified events; call add() per event, then summary()."""
 
     def __init__(self, library: Library) -> None:
-        self._signals = {rule.id: rule.signals for rule in library.rules}
+        self._signals = {rule.id: rule.signals for rule in library.rules if rule.signals}
         self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
         self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
         self._accs: dict[str, _Acc] = {}
@@ -68,6 +76,8 @@ class Aggregator:
         self._services: Counter[str] = Counter()
         self._revisions: Counter[str] = Counter()
         self._timeline: dict[str, Counter[str]] = {}
+        self._minutes: dict[tuple[int, int, int, int, int], str] = {}
+        self._masker = masker_for(library)
         self._evidence: Counter[str] = Counter()
         self.records = 0
         self.events = 0
@@ -99,14 +109,25 @@ class Aggregator:
             else:
                 self._evidence["requests_5xx"] += 1
 
+    def add_event(self, item: Classified) -> None:
+        """Count the event's records (add_record), then fold it (add): for a stream whose events hold every
+        input record once, as join and single's do."""
+        for record in item.event.records:
+            self.add_record(record)
+        self.add(item)
+
     def add(self, item: Classified) -> None:
         """Fold one classified event."""
         self.events += 1
         self._classes[item.klass] += 1
-        for signal in self._signals.get(item.rule, ()):
-            self._evidence[signal.replace("-", "_")] += 1
+        signals = self._signals.get(item.rule)
+        if signals:
+            for signal in signals:
+                self._evidence[signal.replace("-", "_")] += 1
         event = item.event
-        if not event.clean.strip() and event.first.http_request is not None:
+        records = event.records
+        first = records[0]
+        if first.http_request is not None and not event.clean.strip():
             return  # a request log with no text: counted as evidence, not a finding
         acc = self._accs.get(item.signature)
         if acc is None:
@@ -116,22 +137,37 @@ class Aggregator:
                 signature=item.signature,
                 key=item.key,
                 example=event.clean[:_EXAMPLE_CHARS],
-                template=item.template,
+                template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
             )
             self._accs[item.signature] = acc
         acc.count += 1
-        acc.records += len(event.records)
-        for record in event.records:
-            if severity_rank(record.severity) > severity_rank(acc.severity):
+        acc.records += len(records)
+        for record in records:
+            rank = _RANK.get(record.severity, 0)
+            if rank > acc.rank:
+                acc.rank = rank
                 acc.severity = record.severity
             if record.instance and len(acc.instances) < _MAX_INSTANCES:
                 acc.instances.add(record.instance)
-        ts = event.first.timestamp
+        ts = first.timestamp
         if ts is not None:
-            acc.first = ts if acc.first is None or ts < acc.first else acc.first
-            acc.last = ts if acc.last is None or ts > acc.last else acc.last
-            minute = ts.strftime("%Y-%m-%dT%H:%MZ")
-            self._timeline.setdefault(minute, Counter())[item.klass] += 1
+            if acc.first is None or ts < acc.first:
+                acc.first = ts
+            if acc.last is None or ts > acc.last:
+                acc.last = ts
+            minute = self._minute(ts)
+            per_class = self._timeline.get(minute)
+            if per_class is None:
+                per_class = self._timeline[minute] = Counter()
+            per_class[item.klass] += 1
+
+    def _minute(self, ts: datetime) -> str:
+        """The ISO minute label of a timestamp (its own wall-clock fields, as strftime reads them)."""
+        fields = (ts.year, ts.month, ts.day, ts.hour, ts.minute)
+        label = self._minutes.get(fields)
+        if label is None:
+            label = self._minutes[fields] = ts.strftime("%Y-%m-%dT%H:%MZ")
+        return label
 
     def summary(self, skipped: int) -> Summary:
         """The folded result; skipped is the sources' count of unreadable entries."""
@@ -193,9 +229,7 @@ def aggregate(classified: Iterable[Classified], library: Library, skipped: int =
     """Fold a finished stream of classified events (records counted from the events themselves)."""
     acc = Aggregator(library)
     for item in classified:
-        for record in item.event.records:
-            acc.add_record(record)
-        acc.add(item)
+        acc.add_event(item)
     return acc.summary(skipped)
 
 

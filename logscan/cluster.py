@@ -8,7 +8,8 @@ when the messages that agree everywhere else show at least ``min_distinct`` diff
 Tokens holding digits or masks are variables from the start.
 
 Every message is looked up by its exact token shape first, so a repeated shape costs one dict lookup;
-a new shape costs a few lookups per token. State is bounded: past ``max_shapes`` the indexes are
+a new shape costs a few lookups per token. The tokens of recent messages are remembered, so a repeated
+message is not masked again. State is bounded: past ``max_shapes`` the indexes are
 dropped and mining starts over (clusters already handed out keep their templates).
 """
 
@@ -37,6 +38,10 @@ MAX_CANDIDATES = 64
 """Generalized templates of one length and first word tried for a new shape (the latest first)."""
 MAX_SHAPES = 50_000
 """Distinct shapes indexed before the miner's indexes are dropped and mining starts over."""
+TOKEN_CACHE = 4096
+"""Messages whose tokens the miner remembers (a crash loop writes the same line thousands of times)."""
+TOKEN_CACHE_CHARS = 2048
+"""Longer messages are tokenized every time (bounds the cache's memory)."""
 
 _DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])[-+]?\d+(?:\.\d+)?(?![A-Za-z_])"),)
 _DIGIT = regex.compile(r"\d")
@@ -129,6 +134,11 @@ class TemplateMiner:
         """How often the indexes outgrew max_shapes and mining started over."""
         self._reset()
 
+        def tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            return _tokens(masker, text, max_tokens)
+
+        self._remembered = lru_cache(maxsize=TOKEN_CACHE)(tokenize)
+
     def _reset(self) -> None:
         self._shapes: dict[tuple[str, ...], Cluster] = {}
         self._by_tokens: dict[tuple[str, ...], Cluster] = {}
@@ -137,10 +147,9 @@ class TemplateMiner:
 
     def tokens(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(generalized, display) tokens of a message after masking."""
-        words = self.masker.mask(text).split()[: self.max_tokens]
-        general = tuple(_variable(w) if _HAS_VARIABLE.search(w) else w for w in words)
-        display = tuple(g if _DIGIT.search(w) else w for w, g in zip(words, general, strict=False))
-        return general, display
+        if len(text) > TOKEN_CACHE_CHARS:
+            return _tokens(self.masker, text, self.max_tokens)
+        return self._remembered(text)
 
     def add(self, text: str) -> Cluster:
         """Mine one message; the returned cluster's template may still generalize as more messages come."""
@@ -213,6 +222,29 @@ class TemplateMiner:
                 root.parent = target
         target.display[position] = key[position]
         bucket.members = {target}
+
+
+def template_of(text: str, masker: Masker, max_tokens: int = MAX_TOKENS) -> str:
+    """The template of one message on its own, without mining: masked, words holding digits as ``<*>``.
+
+    It is the template a message gets when it starts a cluster, for messages whose signature needs no
+    mined template (their finding still shows one).
+    """
+    return " ".join(_tokens(masker, text, max_tokens)[1])
+
+
+def _tokens(masker: Masker, text: str, max_tokens: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    general: list[str] = []
+    display: list[str] = []
+    for word in masker.mask(text).split()[:max_tokens]:
+        if word.isalpha() or not _HAS_VARIABLE.search(word):  # letters alone hold no digit and no mask
+            general.append(word)
+            display.append(word)
+        else:
+            variable = _variable(word)
+            general.append(variable)
+            display.append(variable if _DIGIT.search(word) else word)
+    return tuple(general), tuple(display)
 
 
 @lru_cache(maxsize=1 << 16)

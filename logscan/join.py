@@ -24,7 +24,6 @@ run, never the export. A run cut by the ``REORDER_MAX`` bound can split one even
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ _EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
 _EXCEPTION_ALONE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
 _BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
 _WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
-_INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")
+_INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
 _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
@@ -83,27 +82,47 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
     """Events from records: split tracebacks, warnings and messages joined; streams in bounded memory."""
     queue: deque[_Group] = deque()
     open_groups: dict[tuple[str, str | None, str], _Group] = {}
+    # Bounds on the open groups' last timestamps (lo <= every one <= hi): a record no further than
+    # MAX_GAP from both bounds cannot make a group stale, so the groups are scanned only when it is.
+    lo: datetime | None = None
+    hi: datetime | None = None
     for record in in_time_order(records):
-        key = (record.source, record.instance, record.stream)
-        group = open_groups.get(key)
-        state = _continue(group, record) if group is not None else None
-        if group is not None and state is not None:
-            group.records.append(record)
-            group.state = state
-            group.chars += len(record.clean)
-            group.last = record.timestamp or group.last
-            if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
-                _close(open_groups, group)
+        ts = record.timestamp
+        stream = record.stream
+        if stream in _NEVER_JOINED:
+            # Request and audit logs never join, so they never continue or open a group.
+            if not queue:
+                yield Event(records=(record,), text=record.text, clean=record.clean)
+                continue
+            queue.append(_Group([record], _LINE, len(record.clean), ts, closed=True))
         else:
-            if group is not None:
-                _close(open_groups, group)
-            group = _Group([record], _state_of(record), len(record.clean), record.timestamp, key=key)
-            queue.append(group)
-            if record.stream in _NEVER_JOINED or group.state == _DONE:
-                group.closed = True
+            key = (record.source, record.instance, stream)
+            group = open_groups.get(key)
+            state = _continue(group, record) if group is not None else None
+            if group is not None and state is not None:
+                group.records.append(record)
+                group.state = state
+                group.chars += len(record.clean)
+                if ts is not None:
+                    group.last = ts
+                if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
+                    _close(open_groups, group)
             else:
-                open_groups[key] = group
-        _expire(open_groups, record.timestamp)
+                if group is not None:
+                    _close(open_groups, group)
+                group = _Group([record], _state_of(record), len(record.clean), ts, key=key)
+                queue.append(group)
+                if group.state == _DONE:
+                    group.closed = True
+                else:
+                    open_groups[key] = group
+            if ts is not None and not group.closed:
+                if lo is None or ts < lo:
+                    lo = ts
+                if hi is None or ts > hi:
+                    hi = ts
+        if ts is not None and lo is not None and hi is not None and (ts - lo > MAX_GAP or hi - ts > MAX_GAP):
+            lo, hi = _expire(open_groups, ts)
         if len(queue) > MAX_OPEN:
             _close(open_groups, queue[0])
         while queue and queue[0].closed:
@@ -115,35 +134,54 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
 def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
     """Records in time order within each run (see the module docstring); untimed records pass as they come."""
     run: list[Record] = []
+    previous: Record | None = None
     for record in records:
-        if record.timestamp is None:
+        ts = record.timestamp
+        if ts is None:
             yield from _ordered(run)
             run = []
+            previous = None
             yield record
             continue
-        if run and (
-            len(run) >= REORDER_MAX
-            or record.source != run[-1].source
-            or _apart(run[-1].timestamp, record.timestamp)
-        ):
-            yield from _ordered(run)
-            run = []
+        if previous is not None:
+            before = previous.timestamp
+            assert before is not None  # every record of a run has a timestamp
+            if (
+                len(run) >= REORDER_MAX
+                or record.source != previous.source
+                or ts - before > MAX_GAP
+                or before - ts > MAX_GAP
+            ):
+                yield from _ordered(run)
+                run = []
         run.append(record)
+        previous = record
     yield from _ordered(run)
 
 
 def _ordered(run: list[Record]) -> list[Record]:
+    """A run (every record timed) sorted by time, stably; reversed first when it mostly descends."""
     if len(run) < 2:
         return run
-    down = sum(
-        1 for a, b in itertools.pairwise(run) if a.timestamp and b.timestamp and b.timestamp < a.timestamp
-    )
-    up = sum(
-        1 for a, b in itertools.pairwise(run) if a.timestamp and b.timestamp and b.timestamp > a.timestamp
-    )
+    down = up = 0
+    before = run[0].timestamp
+    for record in run:
+        ts = record.timestamp
+        if ts is not None and before is not None:
+            if ts < before:
+                down += 1
+            elif ts > before:
+                up += 1
+        before = ts
     if down > up:
         run = run[::-1]
-    return sorted(run, key=lambda r: r.timestamp or datetime.min)
+    elif not down:
+        return run  # already in order: sorting would keep it as it is
+    return sorted(run, key=_time)
+
+
+def _time(record: Record) -> datetime:
+    return record.timestamp or datetime.min
 
 
 def _apart(a: datetime | None, b: datetime | None) -> bool:
@@ -156,12 +194,15 @@ def _close(open_groups: dict[tuple[str, str | None, str], _Group], group: _Group
         del open_groups[group.key]
 
 
-def _expire(open_groups: dict[tuple[str, str | None, str], _Group], now: datetime | None) -> None:
-    if now is None or not open_groups:
-        return
+def _expire(
+    open_groups: dict[tuple[str, str | None, str], _Group], now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Close the groups more than MAX_GAP from now; the bounds of the last timestamps of those left open."""
     stale = [g for g in open_groups.values() if _apart(g.last, now)]
     for group in stale:
         _close(open_groups, group)
+    times = [g.last for g in open_groups.values() if g.last is not None]
+    return (min(times), max(times)) if times else (None, None)
 
 
 def _event(group: _Group) -> Event:
@@ -179,19 +220,24 @@ def _continue(group: _Group, record: Record) -> int | None:
     """The group's new state when the record continues it, else None."""
     if record.stream in _NEVER_JOINED or _apart(group.last, record.timestamp):
         return None
-    lines = record.clean.split("\n")
-    if _split_message(group.records[-1].clean, record.clean):
+    text = record.clean
+    if _split_message(group.records[-1].clean, text):
         state: int | None = group.state if group.state != _DONE else _LINE
+    elif group.state == _LINE or group.state == _DONE:
+        return None  # only a split message continues a plain line (see _step)
     else:
-        state = _step(group.state, lines[0])
-    if state is None:
-        return None
-    return _through(state, lines[1:])
+        state = _step(group.state, text if "\n" not in text else text.split("\n", 1)[0])
+    if state is None or "\n" not in text:
+        return state
+    return _through(state, text.split("\n")[1:])
 
 
 def _state_of(record: Record) -> int:
     """State after a record that starts a group."""
-    lines = record.clean.split("\n")
+    text = record.clean
+    if "\n" not in text:
+        return _opening(text)
+    lines = text.split("\n")
     return _through(_opening(lines[0]), lines[1:])
 
 
@@ -210,17 +256,39 @@ def _opening(line: str) -> int:
         return _TRACE if stripped.endswith((":", ")")) else _DONE  # else: flattened onto one line
     if stripped in _SEPARATORS:
         return _SEP
-    if _WARNING_LINE.match(line):
+    if ".py" in line and _WARNING_LINE.match(line):
         return _WARN
-    if _EXCEPTION_ALONE.match(line):
+    if ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
         return _EXC
     if stripped.endswith(":"):
         return _COLON
     if line[:1].isspace() and stripped:
         return _BLOCK
-    if _INTRO.search(line):
+    if _may_introduce(_fold(line)) and _INTRO.search(line):
         return _INTRO_S
     return _LINE
+
+
+def _fold(line: str) -> str:
+    """The line with every character that matches an ASCII letter case-insensitively turned into that letter.
+
+    casefold() does it for all of them (the Kelvin sign, the long s) but the dotted capital I, which it
+    turns into ``i`` and a combining dot.
+    """
+    folded = line.casefold()
+    return folded.replace("i\u0307", "i") if "\u0307" in folded else folded
+
+
+def _may_introduce(folded: str) -> bool:
+    """False when the folded line (``_fold``) lacks every word of ``_INTRO``, which then cannot match."""
+    return (
+        "error" in folded
+        or "exception" in folded
+        or "traceback" in folded
+        or "failed" in folded
+        or "uncaught" in folded
+        or "unhandled" in folded
+    )
 
 
 def _step(state: int, line: str) -> int | None:

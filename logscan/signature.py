@@ -1,17 +1,24 @@
 """Stable identities for events: what compares equal when the same failure happens in another revision or run.
 
 - A rule match with an extracted key: ``rule:key`` (``env-var-missing:DATABASE_URL``).
+- A match of a noise-class rule without a key: the rule id alone (``access-log-ok``). Noise is counted,
+  never decided on, so one finding per noise rule (and key) is enough, and such events need no template.
 - A Python traceback (multi-line, flattened onto one line, or with literal ``\\n``): the rule, the final
   exception type, and a hash of the exception types of the chain plus the innermost frames of the
   application's own code (files outside site-packages, dist-packages and the standard library), by
   file and function. Line numbers, addresses, ids and temporary paths never enter it.
-- Anything else: the rule and a hash of the event's mined template.
+- Anything else (unclaimed events, keyless matches of the other classes): the rule and a hash of the
+  event's mined template.
+
+``Signer.fixed`` gives the signature when it does not depend on a template, so the classifier mines
+templates only for the events that need one.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -20,6 +27,10 @@ from .model import Event
 
 APP_FRAMES = 3
 """Innermost frames of the application's own code that identify a failure."""
+TRACEBACK_CACHE = 256
+"""Texts whose traceback identity is remembered."""
+TRACEBACK_CACHE_CHARS = 32 * 1024
+"""Longer texts are parsed every time (bounds the cache's memory)."""
 
 _FRAME = regex.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[\w<>.]+)')
 _THIRD_PARTY = regex.compile(
@@ -131,28 +142,64 @@ def headline(event: Event) -> str:
 
 
 class Signer:
-    """Derives signatures; masks (patterns/masks.yaml) scrub ids and paths out of frame files."""
+    """Derives signatures; masks (patterns/masks.yaml) scrub ids and paths out of frame files.
+
+    The traceback part of recent texts is remembered: a crash loop logs the same traceback thousands of times.
+    """
 
     def __init__(self, masker: Masker) -> None:
         self._masker = masker
 
-    def sign(self, event: Event, rule: str, key: str | None, template: str) -> str:
-        """rule:key for keyed rule matches; rule:Type:hash for tracebacks; else rule:hash(template)."""
+        def identify(text: str) -> str | None:
+            return _traceback_id(masker, text)
+
+        self._remembered = lru_cache(maxsize=TRACEBACK_CACHE)(identify)
+
+    def sign(self, event: Event, rule: str, key: str | None, template: str, *, noise: bool = False) -> str:
+        """rule:key for keyed rule matches; rule for a noise rule's matches (noise=True); rule:Type:hash for
+        tracebacks; else rule:hash(template)."""
+        fixed = self.fixed(event, rule, key, noise=noise)
+        return fixed if fixed is not None else templated(rule, template)
+
+    def fixed(self, event: Event, rule: str, key: str | None, *, noise: bool = False) -> str | None:
+        """The signature when it does not depend on the event's template, else None (see ``templated``).
+
+        noise: the event was claimed by a noise-class rule (not the unclaimed fallback).
+        """
         if key:
             return f"{rule}:{key}"
-        info = (
-            parse_traceback(event.clean) if ('File "' in event.clean or _TRACEBACK in event.clean) else None
+        if noise:
+            return rule
+        text = event.clean
+        if 'File "' not in text and _TRACEBACK not in text:
+            return None
+        found = (
+            self._remembered(text)
+            if len(text) <= TRACEBACK_CACHE_CHARS
+            else _traceback_id(self._masker, text)
         )
-        if info is not None:
-            frames = "|".join(f"{self._file(f.file)}:{f.function}" for f in info.app_frames())
-            kind = info.exception or "Traceback"
-            return f"{rule}:{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
-        return f"{rule}:{_short(template)}"
+        return f"{rule}:{found}" if found is not None else None
 
-    def _file(self, path: str) -> str:
-        """The last two parts of a frame's path, masked: ``app/db.py``, never a tmp dir or a version."""
-        parts = path.replace("\\", "/").rsplit("/", 2)[-2:]
-        return self._masker.mask("/".join(parts))
+
+def _traceback_id(masker: Masker, text: str) -> str | None:
+    """``Type:hash`` of the traceback in the text (exception chain and app frames), or None."""
+    info = parse_traceback(text)
+    if info is None:
+        return None
+    frames = "|".join(f"{_frame_file(masker, f.file)}:{f.function}" for f in info.app_frames())
+    kind = info.exception or "Traceback"
+    return f"{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
+
+
+def _frame_file(masker: Masker, path: str) -> str:
+    """The last two parts of a frame's path, masked: ``app/db.py``, never a tmp dir or a version."""
+    parts = path.replace("\\", "/").rsplit("/", 2)[-2:]
+    return masker.mask("/".join(parts))
+
+
+def templated(rule: str, template: str) -> str:
+    """The signature of an event that ``Signer.fixed`` leaves to its template: rule:hash(template)."""
+    return f"{rule}:{_short(template)}"
 
 
 def _short(text: str) -> str:

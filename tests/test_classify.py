@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
-from logscan.classify import UNCLAIMED, classify
+from logscan.classify import UNCLAIMED, Templates, classify
 from logscan.cli import cli
+from logscan.cluster import masker_for
+from logscan.config import Config
+from logscan.join import join
 from logscan.library import Library
-from logscan.model import Event
+from logscan.model import NOISE, Event, HttpRequest
+from logscan.pipeline import records, summarize
+from logscan.signature import Signer
+from logscan.sources.files import open_source
 
-from .factories import event
+from .conftest import FIXTURES
+from .factories import event, record
 from .test_join import AFTER, WORKER_BOOT
 
 USERS = ("bob", "carol", "dave", "erin", "frank")
@@ -26,7 +35,11 @@ def test_every_event_gets_a_template_and_a_signature_whether_claimed_or_not(libr
     assert items[0].template == "RuntimeError: DATABASE_URL is required"
     assert items[2].rule == UNCLAIMED
     assert items[2].template == "cache warmed in <DURATION>"
-    assert all(i.signature.startswith(f"{i.rule}:") for i in items)
+    assert items[1].klass == NOISE and items[1].rule != UNCLAIMED and not items[1].key
+    assert items[1].signature == items[1].rule  # a noise rule's matches are one finding per rule
+    assert items[1].template == "[<TS> <NUM>] [<NUM>] [INFO] Worker exiting (pid: <NUM>)"
+    assert items[0].signature == f"{items[0].rule}:{items[0].key}"
+    assert items[2].signature.startswith(f"{UNCLAIMED}:")
 
 
 def test_events_in_the_lookahead_window_share_their_final_template(library: Library) -> None:
@@ -88,3 +101,79 @@ def test_cli_classify_no_join_prints_one_object_per_record(tmp_path: Path) -> No
     items = [orjson.loads(line) for line in done.output.splitlines()]
     assert len(items) == len(path.read_text().splitlines())
     assert all(i["records"] == 1 and i["template"] for i in items)
+
+
+SCENARIOS = sorted((FIXTURES / "scenarios").glob("*.json"))
+
+
+def scenario_events(path: Path) -> list[Event]:
+    return list(join(records([open_source(str(path))], Config())))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_needed_templates_classify_and_sign_like_all_templates(path: Path, library: Library) -> None:
+    events = scenario_events(path)
+    every = list(classify(events, library, templates="all"))
+    needed = list(classify(events, library, templates="needed"))
+    assert [i.event for i in needed] == events  # input order, nothing lost
+    signer = Signer(masker_for(library))
+    for a, n in zip(every, needed, strict=True):
+        assert (n.klass, n.rule, n.key, n.signature) == (a.klass, a.rule, a.key, a.signature)
+        assert a.template or not a.event.clean.strip()
+        fixed = signer.fixed(n.event, n.rule, n.key, noise=n.klass == NOISE and n.rule != UNCLAIMED)
+        if n.rule == UNCLAIMED or fixed is None:  # mined: the report lists it, or its signature needs it
+            assert n.template or not n.event.clean.strip()
+        else:
+            assert n.template == ""
+    if path.stem != "empty":  # only request logs and a few lines there
+        assert any(not n.template for n in needed if n.event.clean)  # some were not mined at all
+
+
+def test_events_without_text_are_neither_matched_nor_mined_and_sign_alike(library: Library) -> None:
+    request = HttpRequest(
+        status=200, method="GET", url="https://billing-api.a.run.app/health", latency="0.004s"
+    )
+    silent = [record("", i, stream="requests", http_request=request, severity="INFO") for i in range(3)]
+    modes: tuple[Templates, ...] = ("all", "needed")
+    for mode in modes:
+        items = list(
+            classify(
+                [event("cache warmed in 35 ms"), *[Event((r,), "", "") for r in silent]],
+                library,
+                templates=mode,
+            )
+        )
+        assert [(i.rule, i.template) for i in items[1:]] == [(UNCLAIMED, "")] * 3
+        assert len({i.signature for i in items[1:]}) == 1
+
+
+def test_an_unknown_templates_mode_is_refused(library: Library) -> None:
+    with pytest.raises(ValueError, match="templates must be one of all, needed"):
+        next(iter(classify([event("x")], library, templates="some")))  # type: ignore[arg-type]
+
+
+def test_a_finding_shows_the_template_of_its_first_event_when_none_was_mined(
+    library: Library, tmp_path: Path
+) -> None:
+    lines = [
+        'INFO:     169.254.169.126:51100 - "GET /health HTTP/1.1" 200 OK',
+        'INFO:     169.254.169.126:40856 - "GET /v1/invoices/7 HTTP/1.1" 200 OK',
+        "cache warmed in 35 ms",
+    ]
+    path = tmp_path / "stdout.txt"
+    path.write_text("\n".join(lines) + "\n")
+    summary = summarize([open_source(str(path))], Config(), library)
+    by_rule = {f.rule: f for f in summary.findings}
+    unclaimed = by_rule.pop(UNCLAIMED)
+    assert unclaimed.template == "cache warmed in <DURATION>"
+    assert summary.counts.records == 3 and summary.counts.events == 3
+    (access,) = by_rule.values()  # both access lines: one noise rule, one finding when it extracts no key
+    if access.key is None:
+        assert access.count == 2 and access.signature == access.rule
+    assert access.template == 'INFO: <IP> - "GET /health HTTP/<NUM>" <NUM> OK'
+
+
+def test_summarize_gives_the_collector_its_thresholds_back(library: Library) -> None:
+    before = gc.get_threshold()
+    summarize([open_source(str(SCENARIOS[0]))], Config(), library)
+    assert gc.get_threshold() == before

@@ -9,7 +9,7 @@ import pytest
 import regex
 import yaml
 
-from logscan.cluster import Masker, TemplateMiner, rule_stub
+from logscan.cluster import MAX_TOKENS, TOKEN_CACHE_CHARS, Masker, TemplateMiner, rule_stub, template_of
 from logscan.library import compile_rule_regex
 
 MASK_FILE = Path(__file__).resolve().parent.parent / "patterns" / "masks.yaml"
@@ -107,6 +107,36 @@ CASES = {
 @pytest.mark.parametrize("lines, templates", CASES.values(), ids=CASES.keys())
 def test_templates(lines: list[str], templates: list[str]) -> None:
     assert mine(lines) == templates
+
+
+# A message's template on its own (no mining), as findings whose signature needs none show it.
+ALONE = {
+    "Booting worker with pid: 7": "Booting worker with pid: <NUM>",
+    '169.254.169.126:51100 - "GET /health HTTP/1.1" 200': '<IP> - "GET /health HTTP/<NUM>" <NUM>',
+    "Connection pool size=429 overflow=0": "Connection pool size=<NUM> overflow=<NUM>",
+    "Token refreshed for client 68ba52f4-f40a-4a19-a6f1-8b41f0f60c00": "Token refreshed for client <UUID>",
+    "Zählung für Kunde abgeschlossen": "Zählung für Kunde abgeschlossen",
+    "retry worker٣ in ٥ seconds": "retry <*> in <DURATION>",
+    "": "",
+}
+
+
+@pytest.mark.parametrize("line", ALONE)
+def test_template_of_a_lone_message_is_the_template_it_starts_a_cluster_with(line: str) -> None:
+    assert template_of(line, MASKER) == ALONE[line]
+    assert template_of(line, MASKER) == TemplateMiner(MASKER).add(line).template()
+
+
+def test_a_repeated_message_is_remembered_and_a_long_one_is_not_but_both_mine_alike() -> None:
+    miner = TemplateMiner(MASKER)
+    short = "cache warmed in 35 ms"
+    long = "payload" + " size=12" * (TOKEN_CACHE_CHARS // 7)
+    assert len(long) > TOKEN_CACHE_CHARS
+    assert miner.add(short) is miner.add(short)
+    assert miner.tokens(short) is miner.tokens(short)  # the second time from the cache
+    assert miner.add(long) is miner.add(long)
+    assert miner.tokens(long) == miner.tokens(long) and miner.tokens(long) is not miner.tokens(long)
+    assert miner.add(long).template() == "payload" + " size=<NUM>" * (MAX_TOKENS - 1)
 
 
 def test_a_template_generalizes_as_words_arrive_and_earlier_members_follow() -> None:

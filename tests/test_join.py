@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
-from logscan.join import MAX_RECORDS, join, single
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+from logscan.join import _INTRO, MAX_RECORDS, _fold, _may_introduce, join, single
 from logscan.model import Event, Record
 from logscan.normalize import strip_ansi
 
@@ -196,3 +201,66 @@ def test_an_exception_message_that_goes_on_over_several_lines_stays_with_it() ->
         "ERROR:    Application startup failed. Exiting.",
     ]
     assert texts(list(join(stderr(lines, INSTANCE)))) == ["\n".join(lines[:-1]), lines[-1]]
+
+
+def test_request_logs_keep_their_place_among_open_groups() -> None:
+    records = [
+        record("Settings loaded from environment:", 0),
+        record("", 1, stream="requests"),
+        record("  REGION=europe-west1", 2),
+        record("", 3, stream="requests"),
+        record("Listening at: http://0.0.0.0:8080 (7)", 4),
+    ]
+    events = list(join(records))
+    assert [[r.index for r in e.records] for e in events] == [[0, 2], [1], [3], [4]]
+
+
+def test_a_group_left_open_comes_out_once_another_instance_has_moved_on_by_more_than_the_gap() -> None:
+    pulled = 0
+
+    def feed() -> Iterator[Record]:
+        nonlocal pulled
+        yield record("Settings loaded from environment:", 0)
+        for i, ms in enumerate((500, 1500, 2500, 3000, 3500), start=1):
+            pulled = i
+            # alternating sources cut the reorder runs, so each record reaches join one pull later
+            source = ("b.json", "c.json")[i % 2]
+            yield record(f"GET /health {i}", i, source=source, timestamp=T0 + timedelta(milliseconds=ms))
+
+    stream = join(feed())
+    first = next(stream)
+    assert first.text == "Settings loaded from environment:"
+    assert pulled == 4  # closed when the record 2.5 s later reached join, not at the end of the input
+    assert [e.index for e in stream] == [1, 2, 3, 4, 5]
+
+
+INTRO_WORDS = ("exception", "error", "traceback", "failed", "uncaught", "unhandled")
+INTRO_LETTERS = sorted(set("".join(INTRO_WORDS)))
+
+
+def test_every_character_the_intro_regex_takes_for_a_letter_casefolds_to_that_letter() -> None:
+    """The premise of _may_introduce, checked over the Basic Multilingual Plane (no character beyond it
+    matches an ASCII letter case-insensitively)."""
+    any_letter = regex.compile(f"(?i)[{''.join(INTRO_LETTERS)}]")
+    for code in range(0x10000):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000 or not any_letter.fullmatch(char):
+            continue
+        for letter in INTRO_LETTERS:
+            if regex.fullmatch(f"(?i){letter}", char):
+                assert _fold(char) == letter, (hex(code), letter)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [*INTRO_WORDS, "ERROR", "Traceback", "FAILED", "\u212a", "\u017f", "\u0130", " ", "x", "s"]
+        )
+        | st.text(alphabet="eErRoOaAcCkKfFiIlLdDuUnNhHtTbBgGpPxX\u212a\u017f\u0131 :", max_size=12),
+        max_size=8,
+    )
+)
+def test_the_intro_prefilter_never_hides_a_line_the_regex_would_take(parts: list[str]) -> None:
+    line = "".join(parts)
+    if _INTRO.search(line):
+        assert _may_introduce(_fold(line))

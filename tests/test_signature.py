@@ -9,7 +9,7 @@ import yaml
 
 from logscan.cluster import Masker
 from logscan.model import Event
-from logscan.signature import Signer, headline, parse_traceback
+from logscan.signature import TRACEBACK_CACHE_CHARS, Signer, headline, parse_traceback, templated
 
 from .factories import event
 
@@ -76,6 +76,47 @@ def test_a_different_app_frame_is_a_different_failure(signer: Signer) -> None:
 def test_rule_matches_with_a_key_sign_as_rule_and_key(signer: Signer) -> None:
     ev = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
     assert signer.sign(ev, "environ-keyerror", "DATABASE_URL", "t") == "environ-keyerror:DATABASE_URL"
+
+
+def test_a_noise_rule_signs_as_its_id_and_key_whatever_the_text(signer: Signer) -> None:
+    ok = event('169.254.169.126:51100 - "GET /health HTTP/1.1" 200')
+    other = event('169.254.169.126:40856 - "GET /v1/invoices/7 HTTP/1.1" 200')
+    assert signer.sign(ok, "access-log-ok", None, "t1", noise=True) == "access-log-ok"
+    assert signer.sign(other, "access-log-ok", None, "t2", noise=True) == "access-log-ok"
+    assert signer.sign(ok, "access-log-ok", "/health", "t1", noise=True) == "access-log-ok:/health"
+    crash = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    assert signer.sign(crash, "handled-retry", None, "t", noise=True) == "handled-retry"
+    assert signer.sign(crash, "handled-retry", None, "t").startswith("handled-retry:KeyError:")
+
+
+def test_fixed_gives_the_signature_unless_it_is_made_from_the_template(signer: Signer) -> None:
+    crash = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    plain = event("Booting worker with pid: 7")
+    assert signer.fixed(plain, "unclaimed", None) is None
+    assert signer.sign(plain, "unclaimed", None, "Booting worker with pid: <NUM>") == templated(
+        "unclaimed", "Booting worker with pid: <NUM>"
+    )
+    assert signer.fixed(plain, "env-var-missing", "PORT") == "env-var-missing:PORT"
+    assert signer.fixed(crash, "fallback-traceback", None) == signer.sign(
+        crash, "fallback-traceback", None, "x"
+    )
+    assert signer.fixed(crash, "fallback-traceback", None) == signer.sign(
+        crash, "fallback-traceback", None, "y"
+    )
+
+
+def test_a_remembered_traceback_keeps_each_rule_apart_and_long_texts_sign_alike(signer: Signer) -> None:
+    crash = boot_failure(7, "2025-09-15 18:02:11", 609, 14)
+    one, two = (
+        signer.fixed(crash, rule, None) for rule in ("gunicorn-worker-exception", "fallback-traceback")
+    )
+    assert one is not None and two is not None
+    assert one.split(":", 1) == ["gunicorn-worker-exception", two.split(":", 1)[1]]
+    padded = event(
+        *crash.clean.split("\n")[:-1], "  " + "x" * TRACEBACK_CACHE_CHARS, crash.clean.split("\n")[-1]
+    )
+    assert len(padded.clean) > TRACEBACK_CACHE_CHARS
+    assert signer.fixed(padded, "fallback-traceback", None) == two
 
 
 def test_other_events_sign_by_their_template(signer: Signer) -> None:
