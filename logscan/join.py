@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import regex
@@ -62,14 +61,26 @@ _PAIRS = {")": "(", "]": "[", "}": "{"}
 _LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE = range(9)
 
 
-@dataclass
 class _Group:
-    records: list[Record]
-    state: int
-    chars: int
-    last: datetime | None
-    closed: bool = False
-    key: tuple[str, str | None, str] = field(default=("", None, ""))
+    """Records joined so far, the state their last line left, and whether more may join."""
+
+    __slots__ = ("chars", "closed", "key", "last", "records", "state")
+
+    def __init__(
+        self,
+        records: list[Record],
+        state: int,
+        chars: int,
+        last: datetime | None,
+        closed: bool = False,
+        key: tuple[str, str | None, str] = ("", None, ""),
+    ) -> None:
+        self.records = records
+        self.state = state
+        self.chars = chars
+        self.last = last
+        self.closed = closed
+        self.key = key
 
 
 def single(records: Iterable[Record]) -> Iterator[Event]:
@@ -218,7 +229,8 @@ def _event(group: _Group) -> Event:
 
 def _continue(group: _Group, record: Record) -> int | None:
     """The group's new state when the record continues it, else None."""
-    if record.stream in _NEVER_JOINED or _apart(group.last, record.timestamp):
+    last, ts = group.last, record.timestamp
+    if record.stream in _NEVER_JOINED or (last is not None and ts is not None and abs(ts - last) > MAX_GAP):
         return None
     text = record.clean
     if _split_message(group.records[-1].clean, text):
@@ -328,6 +340,8 @@ def _split_message(previous: str, text: str) -> bool:
         return previous.count(first) % 2 == 1
     if first in _PAIRS:
         return previous.count(_PAIRS[first]) > previous.count(first)
+    if first != "<":
+        return False
     tag = _TAG_CLOSE.match(text)
     if tag is not None:
         name = tag.group(1)
