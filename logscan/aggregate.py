@@ -2,8 +2,7 @@
 
 Memory holds one accumulator per signature (counts, first and last seen, one example), never the events.
 A finding whose first event came without a template (``classify(..., templates="needed")`` mines only
-the events whose signature needs one) shows the template of that event alone (``cluster.template_of``),
-computed once.
+the events that need one) shows the template of that event alone (``cluster.template_of``), computed once.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Classify events with the pattern library: class, rule, extracted key, signature and template.
 
 Templates are mined (``cluster.TemplateMiner``) for every event with ``templates="all"`` (``logscan
-classify``: each output line carries its template), or only for the events whose signature is made
-from one with ``templates="needed"`` (triage): unclaimed events and keyless matches of the non-noise
-classes that are not tracebacks (see ``signature.py``). The other events carry an empty template;
+classify``: each output line carries its template), or with ``templates="needed"`` (triage) only for
+the events that need one: unclaimed events (the report lists their templates, and signs them by their
+template unless they hold a traceback) and keyless matches of the non-noise classes that are not
+tracebacks (signed by their template, see ``signature.py``). The other events carry an empty template;
 ``aggregate`` shows a finding's template computed once from its first event (``cluster.template_of``).
 Which events are mined shapes the templates, so the two modes can give an unclaimed message different
 templates (and signatures) when claimed messages of the same shape sit beside it; each mode is
@@ -43,8 +44,8 @@ Templates = Literal["all", "needed"]
 """Which events are mined into templates: every one, or those whose signature needs one."""
 TEMPLATE_MODES: Final = ("all", "needed")
 
-_Pending = tuple[Event, str, str, str | None, str | None, Cluster | None]
-"""An event in the window: event, class, rule id, key, signature (None: from the template), cluster."""
+_Pending = tuple[Event, str, str, str | None, str | None, Cluster]
+"""A mined event in the window: event, class, rule id, key, signature (None: from the template), cluster."""
 
 
 def classify(
@@ -55,8 +56,9 @@ def classify(
 ) -> Iterator[Classified]:
     """Each event with the first rule that claims it, its signature and its template, in input order.
 
-    templates: "all" mines every event (each Classified carries its template); "needed" mines only the
-    events whose signature is made from their template, and leaves the others' template empty.
+    templates: "all" mines every event (each Classified carries its template); "needed" mines only
+    unclaimed events and those whose signature is made from their template, and leaves the others'
+    template empty.
     """
     if templates not in TEMPLATE_MODES:
         raise ValueError(f"templates must be one of {', '.join(TEMPLATE_MODES)}, not {templates!r}")
@@ -129,7 +131,7 @@ def _silent(
 
 def _finish(item: _Pending) -> Classified:
     event, klass, rule_id, key, signature, cluster = item
-    template = cluster.template() if cluster is not None else ""
+    template = cluster.template()
     return Classified(
         event=event,
         klass=klass,
