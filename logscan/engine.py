@@ -101,7 +101,9 @@ class Matcher(PlainMatcher):
 
     def candidates(self, text: str) -> list[int]:
         """Indexes of the rules that could match text, in library order."""
-        probe = text + "\x00" + text.casefold() if self._folding else text
+        # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
+        # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
+        probe = text + "\x00" + text.casefold().replace("i\u0307", "i") if self._folding else text
         return sorted(self.always.union(self._search(probe)))
 
     def first(self, text: str, severity: str = "DEFAULT") -> Found:

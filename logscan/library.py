@@ -35,6 +35,8 @@ _ALLOWED_KEYS = {
     "key_group",
 }
 _REQUIRED = ("id", "class", "description", "hint", "regex", "examples")
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it: loading the library is on every run's start-up path."""
 _ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -133,7 +135,7 @@ def load_library(root: Path | None = None) -> Library:
 
 def _load_file(path: Path, data: bytes) -> list[Rule]:
     try:
-        doc = yaml.safe_load(data)
+        doc = yaml.load(data, Loader=_YAML_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise PatternError(
             f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."
@@ -243,7 +245,7 @@ def _examples(where: str, field: str, value: Any) -> tuple[Example, ...]:
 
 def _load_masks(path: Path, data: bytes) -> tuple[tuple[str, str], ...]:
     try:
-        doc = yaml.safe_load(data)
+        doc = yaml.load(data, Loader=_YAML_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise PatternError(
             f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."

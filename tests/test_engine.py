@@ -77,6 +77,14 @@ def test_same_answers_as_plain_engine_on_rule_examples_at_every_severity(
 
 
 @pytest.mark.parametrize("backend", _backends())
+def test_dotted_capital_i_does_not_hide_a_case_insensitive_rule(library: Library, backend: str) -> None:
+    plain, fast = PlainMatcher(library), Matcher(library, backend)
+    texts = [t.replace("i", "\u0130").replace("I", "\u0130") for t in _example_texts(library)]
+    differing = [t for t in texts if _answer(fast.first(t)) != _answer(plain.first(t))]
+    assert differing == []
+
+
+@pytest.mark.parametrize("backend", _backends())
 def test_same_answers_as_plain_engine_on_a_generated_export(library: Library, backend: str) -> None:
     plain, fast = PlainMatcher(library), Matcher(library, backend)
     lines = _generated_texts(1500)
