@@ -126,8 +126,8 @@ class Aggregator:
         event = item.event
         records = event.records
         first = records[0]
-        if first.http_request is not None and not event.clean.strip():
-            return  # a request log with no text: counted as evidence, not a finding
+        if not event.clean.strip():
+            return  # a request log or audit entry with no text: counted (and evidence), not a finding
         acc = self._accs.get(item.signature)
         if acc is None:
             acc = _Acc(
