@@ -60,6 +60,8 @@ class Summary:
     """Most common revision name."""
     timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
     """Events per class per minute (UTC, ISO minute labels), sorted by minute."""
+    notes: tuple[str, ...] = ()
+    """What the run had to give up on while classifying (abandoned searches), for the report's provenance."""
 
 
 class Aggregator:

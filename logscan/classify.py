@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
 
 from .cluster import Cluster, TemplateMiner, masker_for
-from .engine import Matcher
+from .engine import Matcher, PlainMatcher
 from .library import Library, Rule
 from .model import NOISE, Classified, Event, severity_rank
 from .signature import Signer, headline, templated
@@ -53,9 +53,11 @@ def classify(
     library: Library,
     lookahead: int = LOOKAHEAD_EVENTS,
     templates: Templates = "all",
+    matcher: PlainMatcher | None = None,
 ) -> Iterator[Classified]:
     """Each event with the first rule that claims it, its signature and its template, in input order.
 
+    matcher: the engine to use (default: a new Matcher); pass one to read its timeout counts afterwards.
     templates: "all" mines every event (each Classified carries its template); "needed" mines only
     unclaimed events and those whose signature is made from their template, and leaves the others'
     template empty.
@@ -63,7 +65,7 @@ def classify(
     if templates not in TEMPLATE_MODES:
         raise ValueError(f"templates must be one of {', '.join(TEMPLATE_MODES)}, not {templates!r}")
     mine_all = templates == "all"
-    matcher = Matcher(library)
+    matcher = matcher if matcher is not None else Matcher(library)
     masker = masker_for(library)
     miner = TemplateMiner(masker)
     signer = Signer(masker)
@@ -117,7 +119,7 @@ def classify(
 
 
 def _silent(
-    matcher: Matcher, signer: Signer, event: Event, severity: str
+    matcher: PlainMatcher, signer: Signer, event: Event, severity: str
 ) -> tuple[str, str, str | None, str]:
     """Class, rule id, key and signature of an event with no text (the same for every such event)."""
     found = matcher.first("", severity)

@@ -14,6 +14,7 @@ from .baseline import compare
 from .classify import classify
 from .config import Config
 from .decide import decide
+from .engine import Matcher
 from .join import join, single
 from .library import Library, load_library
 from .model import Classified, Comparison, Provenance, Record, Report, Suppression
@@ -65,10 +66,20 @@ def summarize(sources: Sequence[EntrySource], config: Config, library: Library) 
     acc = Aggregator(library)
     stream = records(sources, config)
     events = join(stream) if config.join else single(stream)
+    matcher = Matcher(library)
     with _fewer_collections():
-        for item in classify(events, library, templates="needed"):
+        for item in classify(events, library, templates="needed", matcher=matcher):
             acc.add_event(item)  # every record is in exactly one event
-    return acc.summary(sum(s.skipped for s in sources))
+    summary = acc.summary(sum(s.skipped for s in sources))
+    if matcher.timeouts:
+        retired = (
+            f"; rules retired for the rest of the run: {', '.join(sorted(matcher.disabled))}"
+            if matcher.disabled
+            else ""
+        )
+        note = f"matching: {matcher.timeouts} rule searches abandoned on the time bound{retired}"
+        summary = replace(summary, notes=(*summary.notes, note))
+    return summary
 
 
 GC_THRESHOLD = 50_000
@@ -122,7 +133,8 @@ def triage(
             comparison = replace(comparison, notes=(*comparison.notes, *baseline_info.notes))
         if baseline_info is not None and baseline_info.truncated:
             comparison = replace(
-                comparison, notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound.")
+                comparison,
+                notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound."),
             )
     stale: tuple[Suppression, ...] = ()
     if policy.suppressions:
@@ -142,8 +154,9 @@ def triage(
         env=policy.env,
         truncated=info.truncated,
         redacted=config.redact,
-        skipped_detail=tuple(
-            f"{s.name}: {', '.join(s.skip_reasons)}" for s in sources if s.skipped
+        skipped_detail=(
+            *(f"{s.name}: {', '.join(s.skip_reasons)}" for s in sources if s.skip_reasons),
+            *summary.notes,
         ),
         policy=policy_note or policy.source,
     )
