@@ -201,21 +201,21 @@ def test_cli_writes_each_findings_status_for_a_persisting_crash(tmp_path: Path) 
     assert crashes and all(v == ("persisting", 4, 4) for v in crashes.values())
 
 
-def test_cli_reads_logscan_toml_from_the_working_directory_and_says_so(tmp_path: Path) -> None:
+def test_cli_reads_logscan_toml_from_the_working_directory_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
     target = str(BASE / "invoices-api-00044-dap.json")
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("logscan.toml").write_text(
-            '[environments.staging]\nrequired = ["POSTGRES_HOST"]\n', encoding="utf-8"
-        )
-        result = runner.invoke(cli, ["triage", target, "-o", "r.json"])
-        assert result.exit_code == 1, result.output
-        doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
-        assert doc["provenance"]["policy"] == "logscan.toml (found in the working directory)"
-        assert doc["verdict"]["reasons"][0]["policy"] == ["logscan.toml:2 environments.staging.required"]
-        ignored = runner.invoke(cli, ["triage", target, "--no-policy", "-o", "r.json"])
-        assert ignored.exit_code == 0, ignored.output
-        assert json.loads(Path("r.json").read_text(encoding="utf-8"))["provenance"]["policy"] is None
+    monkeypatch.chdir(tmp_path)
+    Path("logscan.toml").write_text('[environments.staging]\nrequired = ["POSTGRES_HOST"]\n', encoding="utf-8")
+    result = runner.invoke(cli, ["triage", target, "-o", "r.json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert doc["provenance"]["policy"] == "logscan.toml (found in the working directory)"
+    assert doc["verdict"]["reasons"][0]["policy"] == ["logscan.toml:2 environments.staging.required"]
+    ignored = runner.invoke(cli, ["triage", target, "--no-policy", "-o", "r.json"])
+    assert ignored.exit_code == 0, ignored.output
+    assert json.loads(Path("r.json").read_text(encoding="utf-8"))["provenance"]["policy"] is None
 
 
 def test_cli_policy_errors_are_one_line_exit_2(tmp_path: Path) -> None:
