@@ -73,6 +73,8 @@ def decide(
     inconclusive = comparison is not None and comparison.status == INCONCLUSIVE
     roles = _sort(summary.findings, policy, inconclusive)
     context = _context(roles, policy, comparison)
+    damage = _damage(summary)
+    context = [*context, *damage]
 
     failing: list[Reason] = []
     if roles.critical:
@@ -123,7 +125,7 @@ def decide(
     if warnings:
         return Verdict(WARN, tuple(warnings + context), served)
     text = "No regression, platform failure, configuration gap or deprecation found."
-    if context:
+    if len(context) > len(damage):
         text = "Nothing new or unaccepted fails or warns."
     return Verdict(PASS, (Reason(text), *context), served)
 
@@ -168,6 +170,16 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
         roles.failing.pop(REGRESSION, None)
         roles.failing.pop(PLATFORM, None)
     return roles
+
+
+def _damage(summary: Summary) -> list[Reason]:
+    """A reason that says entries were lost, when the sources skipped any: they may hide a failure."""
+    n = summary.counts.skipped
+    if not n:
+        return []
+    entries = "1 input entry was" if n == 1 else f"{n} input entries were"
+    pronoun = "it" if n == 1 else "they"
+    return [Reason(f"{entries} unreadable and skipped: {pronoun} may hold failures this verdict did not see.")]
 
 
 def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> list[Reason]:

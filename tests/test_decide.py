@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -242,3 +243,22 @@ def test_builtin_critical_rules_exist_in_the_shipped_library(library: Library) -
     for env in ("staging", "production"):
         assert set(builtin_policy(env).critical_rules) <= ids
 
+
+
+def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path) -> None:
+    from logscan.config import Config
+    from logscan.pipeline import triage
+    from logscan.sources.files import open_source
+
+    damaged = tmp_path / "export.json"
+    damaged.write_text(
+        '[{"textPayload": "INFO:     Application startup complete.", "logName": "projects/p/logs/'
+        'run.googleapis.com%2Fstderr"}, {"textPay',
+        encoding="utf-8",
+    )
+    verdict = triage([open_source(str(damaged))], Config()).verdict
+    assert verdict.level == "PASS"
+    assert verdict.reasons[0].text.startswith("No regression")
+    assert verdict.reasons[-1].text == (
+        "1 input entry was unreadable and skipped: it may hold failures this verdict did not see."
+    )
