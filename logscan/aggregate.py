@@ -89,21 +89,22 @@ class Aggregator:
     def add_record(self, record: Record) -> None:
         """Count one input record (called by the pipeline as records stream past)."""
         self.records += 1
-        self._streams[record.stream] += 1
+        stream, service, revision, ts = record.stream, record.service, record.revision, record.timestamp
+        self._streams[stream] += 1
         if record.truncated:
             self.truncated_lines += 1
-        if record.service:
-            self._services[record.service] += 1
-        if record.revision:
-            self._revisions[record.revision] += 1
-        ts = record.timestamp
+        if service:
+            self._services[service] += 1
+        if revision:
+            self._revisions[revision] += 1
         if ts is not None:
-            if self._start is None or ts < self._start:
+            start, end = self._start, self._end
+            if start is None or ts < start:
                 self._start = ts
-            if self._end is None or ts > self._end:
+            if end is None or ts > end:
                 self._end = ts
         req = record.http_request
-        if req is not None and record.stream in ("requests", "other"):
+        if req is not None and stream in ("requests", "other"):
             self._evidence["requests"] += 1
             if req.status is not None and 0 < req.status < 500:
                 self._evidence["requests_ok"] += 1

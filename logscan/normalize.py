@@ -77,28 +77,77 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
             source=source,
             truncated=cut,
         )
+    # The common case, written out: an API-form LogEntry (camelCase keys, plain dicts and strings).
+    # Anything unusual in a field drops to the defensive helpers below, which give the same result.
     get = raw.get
-    kind, payload = _payload(raw)
-    text, cut = _bound(_text(kind, payload), max_chars)
+    payload = get("textPayload")
+    if type(payload) is str:
+        kind, text = "text", payload
+    else:
+        kind, payload = _payload(raw)
+        text = _text(kind, payload)
+    cut = len(text) > max_chars
+    if cut:
+        text = text[:max_chars]
+    severity = get("severity")
+    severity = _SEVERITY_NAMES.get(severity) if type(severity) is str else None
+    if severity is None:
+        severity = _severity(get("severity"), kind, payload)
+    log_name = get("logName")
+    stream = _stream_cache.get(log_name) if type(log_name) is str else None
+    if stream is None:
+        stream = stream_of(log_name if log_name is not None else get("log_name"))
     resource = get("resource")
-    labels = _labels(resource)
+    labels = resource.get("labels") if type(resource) is dict else _labels(resource)
+    if type(labels) is dict:
+        service, revision = labels.get("service_name"), labels.get("revision_name")
+    else:
+        service = revision = None
+    if type(service) is not str or not service:
+        service = _label(labels, "service_name")
+    if type(revision) is not str or not revision:
+        revision = _label(labels, "revision_name")
     entry_labels = get("labels")
-    return Record(
+    instance = entry_labels.get("instanceId") if type(entry_labels) is dict else None
+    if type(instance) is not str or not instance:
+        instance = _label(entry_labels, "instanceId") or _label(entry_labels, "instance_id")
+    insert_id = get("insertId")
+    if type(insert_id) is not str or not insert_id:
+        insert_id = _str_or_none(_either(raw, "insertId", "insert_id"))
+    request = get("httpRequest")
+    if request is None:
+        request = get("http_request")
+    trace = get("trace")
+    return _record(
         index=index,
         text=text,
         clean=strip_ansi(text),
-        severity=_severity(get("severity"), kind, payload),
-        stream=stream_of(_either(raw, "logName", "log_name")),
+        severity=severity,
+        stream=stream,
         timestamp=parse_timestamp(get("timestamp")),
         source=source,
-        service=_label(labels, "service_name"),
-        revision=_label(labels, "revision_name"),
-        instance=_label(entry_labels, "instanceId") or _label(entry_labels, "instance_id"),
-        insert_id=_str_or_none(_either(raw, "insertId", "insert_id")),
-        http_request=_http_request(_either(raw, "httpRequest", "http_request")),
-        trace=_str_or_none(get("trace")),
+        service=service,
+        revision=revision,
+        instance=instance,
+        insert_id=insert_id,
+        http_request=None if request is None else _http_request(request),
+        trace=trace if type(trace) is str and trace else _str_or_none(trace),
         truncated=cut,
     )
+
+
+_new = object.__new__
+
+
+def _record(**fields: Any) -> Record:
+    """Record(**fields) without the frozen dataclass's per-field object.__setattr__ calls.
+
+    The result is the same value (same fields, equality and hash); building it this way is about four times
+    faster, which counts at one Record per input entry. Every field must be given.
+    """
+    record: Record = _new(Record)
+    record.__dict__.update(fields)
+    return record
 
 
 def _either(raw: Mapping[str, Any], camel: str, snake: str) -> Any:

@@ -18,7 +18,6 @@ from .errors import ReportError
 from .mdsafe import fence
 from .model import Report
 from .redact import assert_clean, redact_report
-from .render_html import render_html
 from .render_md import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
 from .resources import data_dir
 
@@ -49,6 +48,8 @@ def render(
     elif fmt == "md":
         text = render_markdown(report, _environment(), limit, full_report)
     else:
+        from .render_html import render_html  # only the html format needs it: keep it out of start-up
+
         text = render_html(report, _environment(autoescape=True))
     if redacting:
         assert_clean(text, f"{fmt} report", fmt)
