@@ -143,7 +143,9 @@ def _record(**fields: Any) -> Record:
     """Record(**fields) without the frozen dataclass's per-field object.__setattr__ calls.
 
     The result is the same value (same fields, equality and hash); building it this way is about four times
-    faster, which counts at one Record per input entry. Every field must be given.
+    faster, which counts at one Record per input entry. The price: the instance dict is not key-shared, so
+    a Record takes about 170 bytes more while it lives (records stream through triage; peak grows ~3 MB
+    at 100k entries). Every field must be given.
     """
     record: Record = _new(Record)
     record.__dict__.update(fields)
