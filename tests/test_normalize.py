@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,22 @@ def test_stream_from_unescaped_log_names_and_audit_logs() -> None:
     assert _one({"logName": "projects/p/logs/run.googleapis.com/stderr"}).stream == "stderr"
     assert _one({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity"}).stream == "audit"
     assert _one({"logName": "projects/p/logs/my-app"}).stream == "other"
+
+
+def test_fast_built_records_carry_every_field_and_equal_constructed_ones() -> None:
+    raw = {
+        "insertId": "abc123",
+        "logName": "projects/p/logs/run.googleapis.com%2Fstderr",
+        "resource": {
+            "type": "cloud_run_revision",
+            "labels": {"service_name": "api", "revision_name": "api-00001-abc"},
+        },
+        "labels": {"instanceId": "00bf4bf02d"},
+        "timestamp": "2025-03-01T09:00:00.123456789Z",
+        "severity": "ERROR",
+        "textPayload": "KeyError: 'POSTGRES_HOST'",
+    }
+    record = normalize(raw, 0, "export.json", 65_536)
+    values = {f.name: getattr(record, f.name) for f in fields(Record)}  # AttributeError if a field is missing
+    assert record == Record(**values)
+    assert hash(record) == hash(Record(**values))
