@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from .model import NOISE, Finding, Report
-from .report import IMPORTANCE
+from .report import IMPORTANCE, status_text
 from .resources import data_dir
 
 SECTION_TITLES = {
@@ -191,19 +191,10 @@ def _finding(f: Finding) -> dict[str, Any]:
         "hint": f.hint,
         "description": f.description,
         "signature": f.signature,
-        "status": _status(f),
+        "status": status_text(f),
         "suppression": _suppression(f),
         "suppressed": f.suppressed,
     }
-
-
-def _status(f: Finding) -> str:
-    if f.status == "new":
-        return "new since the baseline"
-    if f.status == "persisting":
-        growth = f", rate ×{f.rate_growth:.1f}" if f.rate_growth is not None else ""
-        return f"persisting: {f.baseline_count or 0:,} in the baseline, {f.count:,} now{growth}"
-    return ""
 
 
 def _suppression(f: Finding) -> str:

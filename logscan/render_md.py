@@ -17,7 +17,7 @@ import jinja2
 from .errors import ReportError
 from .mdsafe import cut, fence, marker, md_code, md_text
 from .model import DEPRECATION, NOISE, Finding, Report, Suppression
-from .report import IMPORTANCE
+from .report import IMPORTANCE, status_text
 
 GITHUB_LIMIT = 65_536
 """Characters GitHub accepts in an issue comment or issue body."""
@@ -113,12 +113,8 @@ def _suppression(s: Suppression | None, suppressed: bool) -> str:
 
 
 def _status(f: Finding) -> str:
-    if f.status == "new":
-        return " · **new** since the baseline"
-    if f.status == "persisting":
-        growth = f" (rate ×{f.rate_growth:.1f})" if f.rate_growth is not None else ""
-        return f" · persisting: {f.baseline_count or 0:,} in the baseline, {f.count:,} now{growth}"
-    return ""
+    text = status_text(f)
+    return f" · {text}" if text else ""
 
 
 def _finding_view(f: Finding) -> FindingView:

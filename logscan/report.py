@@ -67,6 +67,16 @@ def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
     )
 
 
+def status_text(finding: Finding) -> str:
+    """How a finding compares with the baseline, in words for every report format ("" without a baseline)."""
+    if finding.status == "new":
+        return "new since the baseline"
+    if finding.status == "persisting":
+        growth = f", rate ×{finding.rate_growth:.1f}" if finding.rate_growth is not None else ""
+        return f"persisting: {finding.baseline_count or 0:,} in the baseline, {finding.count:,} now{growth}"
+    return ""
+
+
 def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
     unclaimed = [f for f in findings if f.rule == UNCLAIMED]
     unclaimed.sort(key=lambda f: (-f.count, f.template))

@@ -413,3 +413,11 @@ def test_to_json_shows_what_it_is_given() -> None:
     report = factories.report([factories.finding(example="POSTGRES_PASSWORD=mXxY9B4bZWOz648JJn")])
     assert "mXxY9B4bZWOz648JJn" in _doc(report)["findings"][0]["example"]
     assert "mXxY9B4bZWOz648JJn" not in render(report, "json")
+
+
+def test_markdown_and_html_say_the_same_about_a_persisting_finding() -> None:
+    crash = replace(factories.finding(), status="persisting", baseline_count=1200, count=4800, rate_growth=4.0)
+    report = factories.report([crash])
+    words = "persisting: 1,200 in the baseline, 4,800 now, rate ×4.0"
+    assert words in render(report, "md")
+    assert words in render(report, "html")
