@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -28,5 +28,3 @@ class Config:
     """Injected clock for reproducible reports; None means the real time."""
     version: str | None = None
     """Injected version for reproducible reports; None means the installed one."""
-    extra: dict[str, str] = field(default_factory=dict)
-    """Free-form provenance additions (filter, Logs Explorer link)."""
