@@ -8,7 +8,6 @@ the events that need one) shows the template of that event alone (``cluster.temp
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -225,14 +224,6 @@ class Aggregator:
             revision=_most_common(self._revisions),
             timeline=timeline,
         )
-
-
-def aggregate(classified: Iterable[Classified], library: Library, skipped: int = 0) -> Summary:
-    """Fold a finished stream of classified events (records counted from the events themselves)."""
-    acc = Aggregator(library)
-    for item in classified:
-        acc.add_event(item)
-    return acc.summary(skipped)
 
 
 def _most_common(counter: Counter[str]) -> str | None:
