@@ -75,7 +75,7 @@ from logscan.classify import classify
 from logscan.config import Config
 from logscan.join import join
 from logscan.library import load_library
-from logscan.pipeline import records
+from logscan.front import records
 from logscan.sources.files import open_source
 
 path, upto = sys.argv[1], sys.argv[2]

@@ -179,7 +179,9 @@ def _damage(summary: Summary) -> list[Reason]:
         return []
     entries = "1 input entry was" if n == 1 else f"{n} input entries were"
     pronoun = "it" if n == 1 else "they"
-    return [Reason(f"{entries} unreadable and skipped: {pronoun} may hold failures this verdict did not see.")]
+    return [
+        Reason(f"{entries} unreadable and skipped: {pronoun} may hold failures this verdict did not see.")
+    ]
 
 
 def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> list[Reason]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .library import Library, Rule
 from .model import severity_rank
-from .prefilter import required_literals
+from .prefilter import required_literals, required_prefix
 
 MATCH_TIMEOUT_S = 0.25
 """A single rule's search is abandoned after this long (regex module timeout): no line can hang logscan."""
@@ -86,25 +86,58 @@ class Matcher(PlainMatcher):
     def __init__(self, library: Library, backend: str | None = None) -> None:
         super().__init__(library)
         always: list[int] = []
-        patterns: dict[int, tuple[frozenset[str], bool]] = {}
+        sets: list[frozenset[str]] = []
+        owner: list[int] = []
+        needed: dict[int, int] = {}
+        prefixes: dict[int, str] = {}
+        folding = False
         for i, rule in enumerate(library.rules):
-            need = required_literals(rule.regex, getattr(rule.compiled, "flags", 0))
+            flags = getattr(rule.compiled, "flags", 0)
+            need = required_literals(rule.regex, flags)
+            prefix = required_prefix(rule.regex, flags)
+            if prefix:
+                prefixes[i] = prefix
             if need is None:
                 always.append(i)
-            else:
-                patterns[i] = (need.strings, need.folded)
+                continue
+            folding = folding or need.folded
+            for strings in (need.strings, *need.also):
+                sets.append(strings)
+                owner.append(i)
+            if need.also:
+                needed[i] = 1 + len(need.also)
         self.always = frozenset(always)
         """Indexes of rules tried on every text (no usable literal)."""
-        self._folding = any(folded for _, folded in patterns.values())
-        self._search, self.engine = _literal_search(patterns, backend)
+        self._folding = folding
+        self._owner = tuple(owner)
+        self._needed = needed
+        """Rules with more than one required set: how many sets a text must hold for each."""
+        self._prefixes = prefixes
+        """Rules anchored at the start of the text by a literal: the text must start with it."""
+        self._checked = frozenset(needed).union(prefixes)
+        """Rules that need more than one of their literals found."""
+        self._always = tuple(always)
+        self._search, self.engine = _literal_search(sets, backend)
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
 
-    def candidates(self, text: str) -> list[int]:
+    def candidates(self, text: str) -> Sequence[int]:
         """Indexes of the rules that could match text, in library order."""
         # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
         # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
         probe = text + "\x00" + text.casefold().replace("i\u0307", "i") if self._folding else text
-        return sorted(self.always.union(self._search(probe)))
+        hits = self._search(probe)
+        if not hits:
+            return self._always
+        owner = self._owner
+        found = {owner[k] for k in hits}
+        checked = self._checked.intersection(found)
+        if checked:
+            rules = [owner[k] for k in hits]
+            needed, prefixes = self._needed, self._prefixes
+            for i in checked:
+                if rules.count(i) < needed.get(i, 1) or not text.startswith(prefixes.get(i, "")):
+                    found.discard(i)
+        return sorted(self.always.union(found))
 
     def first(self, text: str, severity: str = "DEFAULT") -> Found:
         rank = severity_rank(severity)
@@ -121,9 +154,9 @@ class Matcher(PlainMatcher):
 
 
 def _literal_search(
-    patterns: dict[int, tuple[frozenset[str], bool]], backend: str | None
+    patterns: Sequence[frozenset[str]], backend: str | None
 ) -> tuple[Callable[[str], Sequence[int]], str]:
-    """A function from a probe text to the indexes of rules whose literals it holds, and its name.
+    """A function from a probe text to the indexes of the sets of which it holds a string, and its name.
 
     Case-insensitive rules' literals are lower-case and the probe carries the casefolded text after a
     NUL, so a single search serves both; a literal found in the wrong half only adds a candidate.
@@ -140,21 +173,17 @@ def _literal_search(
     raise AssertionError("the python backend needs no import")
 
 
-def _re2_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
     import re2  # google-re2; optional
 
+    if not patterns:
+        return lambda probe: ()
     options = re2.Options()
     options.max_mem = 64 << 20
     matcher = re2.Set.SearchSet(options)
-    order: list[int] = []
-    for i, (strings, _folded) in sorted(patterns.items()):
-        matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))
-        order.append(i)
-    if order:
-        matcher.Compile()
-    else:
-        return lambda probe: ()
-    ids = tuple(order)
+    for strings in patterns:
+        matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))  # the k-th Add is answer k
+    matcher.Compile()
     match = matcher.Match
 
     def search(probe: str) -> Sequence[int]:
@@ -162,16 +191,16 @@ def _re2_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[s
             hits = match(probe)
         except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
             hits = match(probe.encode("utf-8", "replace").decode("utf-8"))
-        return [ids[k] for k in hits] if hits else ()
+        return hits or ()  # None when nothing matched
 
     return search
 
 
-def _aho_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+def _aho_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
     import ahocorasick  # pyahocorasick; optional
 
     owners: dict[str, list[int]] = {}
-    for i, (strings, _folded) in patterns.items():
+    for i, strings in enumerate(patterns):
         for s in strings:
             owners.setdefault(s, []).append(i)
     automaton = ahocorasick.Automaton()
@@ -191,18 +220,18 @@ def _aho_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[s
     return search
 
 
-def _python_search(patterns: dict[int, tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+def _python_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
     owners: dict[str, list[int]] = {}
-    for i, (strings, _folded) in patterns.items():
+    for i, strings in enumerate(patterns):
         for s in strings:
             owners.setdefault(s, []).append(i)
-    table = tuple((s, tuple(rules)) for s, rules in sorted(owners.items()))
+    table = tuple((s, tuple(sets)) for s, sets in sorted(owners.items()))
 
     def search(probe: str) -> Sequence[int]:
-        found: list[int] = []
-        for s, rules in table:
+        found: set[int] = set()
+        for s, sets in table:
             if s in probe:
-                found.extend(rules)
-        return found
+                found.update(sets)
+        return list(found)
 
     return search

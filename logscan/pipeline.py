@@ -15,10 +15,9 @@ from .classify import classify
 from .config import Config
 from .decide import decide
 from .engine import Matcher
-from .join import join, single
+from .front import events
 from .library import Library, load_library
-from .model import Classified, Comparison, Provenance, Record, Report, Suppression
-from .normalize import normalize
+from .model import Classified, Comparison, Event, Provenance, Report, Suppression
 from .policy import Policy, apply_suppressions, builtin_policy
 from .report import assemble
 from .sources import EntrySource
@@ -42,33 +41,26 @@ class SourceInfo:
     """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
 
 
-def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
-    """Normalized records of all sources in order, indexed from 0."""
-    index = 0
-    for source in sources:
-        for raw in source.entries():
-            yield normalize(raw, index, source.name, config.max_line_chars)
-            index += 1
-
-
 def classify_stream(
     sources: Sequence[EntrySource], config: Config, library: Library | None = None
 ) -> Iterator[Classified]:
     """Classified events of the sources, in input order, each with its mined template."""
     lib = library if library is not None else load_library(config.patterns_dir)
-    stream = records(sources, config)
-    events = join(stream) if config.join else single(stream)
-    yield from classify(events, lib)
+    yield from classify(events(sources, config), lib)
 
 
-def summarize(sources: Sequence[EntrySource], config: Config, library: Library) -> Summary:
-    """Read, join, classify and fold the sources into one Summary (templates mined only where needed)."""
+def summarize(
+    sources: Sequence[EntrySource], config: Config, library: Library, stream: Iterator[Event] | None = None
+) -> Summary:
+    """Read, join, classify and fold the sources into one Summary (templates mined only where needed).
+
+    stream: the sources' events when the caller has already started reading them (front.events).
+    """
     acc = Aggregator(library)
-    stream = records(sources, config)
-    events = join(stream) if config.join else single(stream)
     matcher = Matcher(library)
+    stream = stream if stream is not None else events(sources, config)
     with _fewer_collections():
-        for item in classify(events, library, templates="needed", matcher=matcher):
+        for item in classify(stream, library, templates="needed", matcher=matcher):
             acc.add_event(item)  # every record is in exactly one event
     summary = acc.summary(sum(s.skipped for s in sources))
     if matcher.timeouts:
@@ -94,13 +86,16 @@ def _fewer_collections() -> Iterator[None]:
     consumed them: at the default threshold the collector ran about 800 times per 100k entries, each
     time scanning those live batches again, which cost 15-20% of triage. The stages free what they
     build by reference counting, so a higher threshold changes when cycles would be collected, not
-    how much memory the fold holds.
+    how much memory the fold holds. What was built before (modules, the compiled library) is frozen
+    for the duration, so that the collections that do run do not scan it again.
     """
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         gc.set_threshold(*before)
 
 
@@ -121,10 +116,11 @@ def triage(
     policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
     report's provenance.
     """
+    stream = events(sources, config)  # may start a reader process now: reading overlaps the set-up below
     lib = library if library is not None else load_library(config.patterns_dir)
     info = info or SourceInfo()
     policy = policy if policy is not None else builtin_policy(config.env)
-    summary = summarize(sources, config, lib)
+    summary = summarize(sources, config, lib, stream)
     comparison: Comparison | None = None
     if baseline is not None:
         base = summarize(baseline, config, lib)

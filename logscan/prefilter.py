@@ -23,28 +23,39 @@ _MAX_SET = 16
 _MAX_NEED = 64
 """Largest union of alternatives kept as a rule's requirement."""
 _MAX_LEN = 64
+_MAX_ALSO = 3
+"""Further required sets kept beside the strongest one (each costs a multi-string search entry)."""
+_MIN_ALSO_LEN = 2
+"""Shortest string a further set may hold: shorter ones are in nearly every line and rule out nothing."""
 _FLAGS = regex.compile(r"\(\?([a-zA-Z0-9-]+)[:)]")
 _SAFE_FLAGS = set("aimsfuw-")
 _UNSAFE_COMPILED = regex.X | regex.V1 | regex.B | regex.E | regex.P | regex.R | regex.L
+_PLAIN_RUN = regex.compile(r"[^\\.^$*+?{}\[\]|()]+")
+"""Characters that stand for themselves outside a set (verbose mode is refused before this is used)."""
 _QUANT = regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _ASSERT_ESCAPES = set("bBAZzGmMK")
 _CLASS_ESCAPES = set("dDwWsShHvVXR")
 _CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "a": "\a"}
 
-_Info = tuple[frozenset[str] | None, frozenset[str] | None]
-"""(exact, need): the node matches exactly one of ``exact``; or every match contains one of ``need``."""
-_ANY: _Info = (None, None)
-_EMPTY: _Info = (frozenset({""}), None)
+_Need = tuple[frozenset[str], ...]
+"""Sets of alternatives that every match must all hold: one string of each set (a conjunction)."""
+_Info = tuple[frozenset[str] | None, _Need]
+"""(exact, need): the node matches exactly one of ``exact``; or every match holds one string of each
+set in ``need`` (empty: nothing is known)."""
+_ANY: _Info = (None, ())
+_EMPTY: _Info = (frozenset({""}), ())
 
 
 @dataclass(frozen=True)
 class Literals:
-    """A rule's requirement: every match contains at least one of ``strings``."""
+    """A rule's requirement: every match contains at least one of ``strings`` (and one of each ``also`` set)."""
 
     strings: frozenset[str]
-    """The alternatives, each non-empty."""
+    """The alternatives, each non-empty: the strongest requirement."""
     folded: bool
     """Compare against the line's casefold() (the rule is case-insensitive)."""
+    also: tuple[frozenset[str], ...] = ()
+    """Further sets a match must hold one string of, each (a line missing any one cannot match)."""
 
 
 class Unsupported(Exception):
@@ -66,10 +77,62 @@ def required_literals(pattern: str, flags: int = 0) -> Literals | None:
             raise Unsupported("unbalanced parenthesis")
     except (Unsupported, RecursionError, IndexError):
         return None
-    need = _best(info)
+    need = sorted(_needs(info), key=_score, reverse=True)
     if not need:
         return None
-    return Literals(strings=need, folded=folded)
+    also = tuple(n for n in need[1:] if _score(n)[0] >= _MIN_ALSO_LEN)  # a lone "5" is in most lines
+    return Literals(strings=need[0], folded=folded, also=also[:_MAX_ALSO])
+
+
+def required_prefix(pattern: str, flags: int = 0) -> str | None:
+    """Literal text every match starts the string with (a pattern anchored by ``\\A`` or ``^``), or None.
+
+    Only the simplest shape counts: an anchor, then plain characters, in a pattern with no top-level
+    alternation, case-sensitive, and no multi-line ``^``. A character followed by a quantifier is not
+    part of the prefix.
+    """
+    if flags & (_UNSAFE_COMPILED | regex.I | regex.F) or _top_level_bar(pattern):
+        return None
+    if any(set(f.group(1)) & set("xifmV") for f in _FLAGS.finditer(pattern)):
+        return None  # an inline flag anywhere applies to the whole pattern
+    if pattern.startswith("\\A"):
+        i = 2
+    elif pattern.startswith("^") and not flags & regex.M:
+        i = 1
+    else:
+        return None
+    found = _PLAIN_RUN.match(pattern, i)
+    prefix = found.group(0) if found else ""
+    if prefix and pattern.startswith(("*", "+", "?", "{"), i + len(prefix)):
+        prefix = prefix[:-1]
+    return prefix or None
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Whether the pattern has a | outside every group and set (or could: anything unclear counts)."""
+    depth = 0
+    in_set = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_set:
+            in_set = c != "]"
+        elif c == "[":
+            in_set = True
+            if pattern.startswith(("[]", "[^]"), i):
+                i += 2 if pattern[i + 1] == "]" else 3
+                continue
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth <= 0:
+            return True
+        i += 1
+    return in_set or depth != 0
 
 
 def _global_flags(pattern: str) -> bool:
@@ -82,12 +145,18 @@ def _global_flags(pattern: str) -> bool:
     return folded
 
 
-def _best(info: _Info) -> frozenset[str] | None:
-    """The strongest requirement a node gives: its exact strings when none is empty, else its need."""
+def _needs(info: _Info) -> _Need:
+    """What a node requires: its exact strings when none is empty, else its need."""
     exact, need = info
     if exact is not None:
-        return exact if exact and "" not in exact else None
+        return (exact,) if exact and "" not in exact else ()
     return need
+
+
+def _best(info: _Info) -> frozenset[str] | None:
+    """The strongest single requirement a node gives."""
+    need = _needs(info)
+    return max(need, key=_score) if need else None
 
 
 def _score(strings: frozenset[str]) -> tuple[int, int]:
@@ -115,26 +184,25 @@ def _concat(items: list[_Info]) -> _Info:
         if run is not None:
             candidates.append(frozenset(run))
             run = None
-        if need:
-            candidates.append(need)
+        candidates.extend(need)
     if run is not None:
         candidates.append(frozenset(run))
     if exact_all and run is not None:
-        return frozenset(run), None
-    usable = [c for c in candidates if c and "" not in c]
-    return None, max(usable, key=_score) if usable else None
+        return frozenset(run), ()
+    usable = {c for c in candidates if c and "" not in c}  # every item of a sequence is required
+    return None, tuple(sorted(usable, key=_score, reverse=True)[: 1 + _MAX_ALSO])
 
 
 def _alternate(branches: list[_Info]) -> _Info:
     if all(b[0] is not None for b in branches):
         union = frozenset().union(*(b[0] for b in branches if b[0] is not None))
         if len(union) <= _MAX_SET:
-            return union, None
+            return union, ()
     needs = [_best(b) for b in branches]
     if any(n is None for n in needs):
         return _ANY
     union = frozenset().union(*(n for n in needs if n is not None))
-    return (None, union) if len(union) <= _MAX_NEED else _ANY
+    return (None, (union,)) if len(union) <= _MAX_NEED else _ANY
 
 
 def _repeat(info: _Info, low: int, high: int | None) -> _Info:
@@ -143,9 +211,9 @@ def _repeat(info: _Info, low: int, high: int | None) -> _Info:
     if low == 0:
         exact = info[0]
         if high == 1 and exact is not None and len(exact) < _MAX_SET:
-            return exact | {""}, None
+            return exact | {""}, ()
         return _ANY
-    return None, _best(info)
+    return None, _needs(info)
 
 
 class _Parser:
@@ -155,6 +223,8 @@ class _Parser:
         self.p = pattern
         self.i = 0
         self.folded = folded
+        self.inside: list[_Info] | None = None
+        """The nodes of the group atom() just read, when it had one branch (to splice into a sequence)."""
 
     def peek(self, n: int = 1) -> str:
         return self.p[self.i : self.i + n]
@@ -167,10 +237,22 @@ class _Parser:
         return branches[0] if len(branches) == 1 else _alternate(branches)
 
     def sequence(self) -> _Info:
+        items = self.items()
+        return _concat(items) if items else _EMPTY
+
+    def items(self) -> list[_Info]:
+        """The nodes of one branch. A group of one branch, not repeated, is spliced in: ``" (5)\\d``
+        then yields the literal ``" 5`` across the group's edge."""
         items: list[_Info] = []
         while self.i < len(self.p) and self.peek() not in ("|", ")"):
-            items.append(self.quantified(self.atom()))
-        return _concat(items) if items else _EMPTY
+            self.inside = None
+            info = self.atom()
+            inside = self.inside
+            if inside is not None and self.peek() not in ("*", "+", "?", "{"):
+                items.extend(inside)
+            else:
+                items.append(self.quantified(info))
+        return items
 
     def quantified(self, info: _Info) -> _Info:
         while True:
@@ -212,8 +294,8 @@ class _Parser:
         if self.folded:
             if not c.isascii() or c == "\x00":
                 return _ANY
-            return frozenset({c.lower()}), None
-        return (frozenset({c}), None) if c != "\x00" and not "\ud800" <= c <= "\udfff" else _ANY
+            return frozenset({c.lower()}), ()
+        return (frozenset({c}), ()) if c != "\x00" and not "\ud800" <= c <= "\udfff" else _ANY
 
     def group(self) -> _Info:
         p, i = self.p, self.i
@@ -244,10 +326,20 @@ class _Parser:
                 self.i = found.end()
                 if p[found.end() - 1] == ")":
                     return _EMPTY  # (?i): a flag setting, applied globally already
-        inner = self.alternation()
+        first: list[_Info] | None = self.items()
+        if first is not None and self.peek() == "|":
+            branches = [_concat(first) if first else _EMPTY]
+            while self.peek() == "|":
+                self.i += 1
+                branches.append(self.sequence())
+            inner = _alternate(branches)
+            first = None
+        else:
+            inner = _concat(first) if first else _EMPTY
         if self.peek() != ")":
             raise Unsupported("unclosed group")
         self.i += 1
+        self.inside = None if kind == "assert" else first  # a group inside it may have set it
         return _EMPTY if kind == "assert" else inner
 
     def escape(self) -> _Info:
@@ -325,5 +417,5 @@ class _Parser:
         if self.folded:
             if not all(ch.isascii() for ch in chars):
                 return _ANY
-            return frozenset(ch.lower() for ch in chars), None
-        return frozenset(chars), None
+            return frozenset(ch.lower() for ch in chars), ()
+        return frozenset(chars), ()

@@ -14,10 +14,11 @@ from logscan.classify import UNCLAIMED, Templates, classify
 from logscan.cli import cli
 from logscan.cluster import masker_for
 from logscan.config import Config
+from logscan.front import records
 from logscan.join import join
 from logscan.library import Library
 from logscan.model import NOISE, Event, HttpRequest
-from logscan.pipeline import records, summarize
+from logscan.pipeline import summarize
 from logscan.signature import Signer
 from logscan.sources.files import open_source
 

@@ -17,7 +17,7 @@ from logscan.engine import Matcher, PlainMatcher
 from logscan.library import Library, load_library
 from logscan.model import SEVERITIES
 from logscan.normalize import normalize
-from logscan.prefilter import Literals, required_literals
+from logscan.prefilter import Literals, required_literals, required_prefix
 from logscan.sources.files import FileSource
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -130,7 +130,92 @@ def test_candidates_are_few_on_a_routine_line(library: Library) -> None:
     ],
 )
 def test_required_literals(pattern: str, strings: set[str], folded: bool) -> None:
-    assert required_literals(pattern) == Literals(frozenset(strings), folded)
+    found = required_literals(pattern)
+    assert found is not None
+    assert (found.strings, found.folded) == (frozenset(strings), folded)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "strongest", "also"),
+    [
+        (r"(?s)os\.environ\[.*?KeyError", {"os.environ["}, [{"KeyError"}]),
+        (
+            r'"(?:GET|POST) [^"\s]{1,200} HTTP/[\d.]+" 5\d\d\b',
+            {" HTTP/"},
+            [{'"GET ', '"POST '}, {'" 5'}],
+        ),
+        (r"Memory limit of \d+ MiB exceeded", {"Memory limit of "}, [{" MiB exceeded"}]),
+        (r"(?:abc|abd)x\d+yz", {"abcx", "abdx"}, [{"yz"}]),
+        (r"abc\d+y", {"abc"}, []),  # a one-character piece rules out almost nothing: not kept
+    ],
+)
+def test_every_required_piece_of_a_sequence_is_kept(
+    pattern: str, strongest: set[str], also: list[set[str]]
+) -> None:
+    found = required_literals(pattern)
+    assert found is not None
+    assert found.strings == frozenset(strongest)
+    assert sorted(map(sorted, found.also)) == sorted(map(sorted, also))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "prefix"),
+    [
+        (r"\A  (?=\S)(?!File )", 0, "  "),
+        (r"^Traceback \(most", 0, "Traceback "),
+        (r"^ab*c", 0, "a"),  # b may repeat or be absent: only "a" is certain
+        (r"\AINFO:\s", 0, "INFO:"),
+        (r"^INFO", regex.M, None),  # multi-line ^ matches after any newline
+        (r"\Aabc|xyz", 0, None),  # the anchor binds the first branch only
+        (r"\A(?:abc)", 0, None),
+        (r"\Aabc(?i)", 0, None),  # an inline flag applies to the whole pattern
+        (r"\Aabc", regex.I, None),
+        (r"x\Aabc", 0, None),
+        (r"\A[|]abc", 0, None),
+    ],
+)
+def test_required_prefix(pattern: str, flags: int, prefix: str | None) -> None:
+    assert required_prefix(pattern, flags) == prefix
+
+
+_ACCESS_RULES = """
+rules:
+  - id: access-5xx
+    class: regression
+    description: A 5xx in an access line.
+    hint: Read it.
+    regex: '"(?:GET|POST) [^"\\s]{1,200} HTTP/[\\d.]+" (?P<status>5\\d\\d)\\b'
+    examples:
+      match: ['1.2.3.4 - "GET /a HTTP/1.1" 503']
+  - id: access-ok
+    class: noise
+    description: Any other access line.
+    hint: Nothing to do.
+    regex: '"(?:GET|POST) [^"\\s]{1,200} HTTP/[\\d.]+" (?P<status>[1-4]\\d\\d)\\b'
+    examples:
+      match: ['1.2.3.4 - "GET /a HTTP/1.1" 200']
+  - id: indented-source
+    class: noise
+    description: An indented source line.
+    hint: Nothing to do.
+    regex: '\\A    \\w+ = '
+    examples:
+      match: ['    x = 1']
+"""
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_a_rule_is_tried_only_when_the_text_holds_every_required_piece(tmp_path: Path, backend: str) -> None:
+    library = _library_with(tmp_path, _ACCESS_RULES)
+    fast, plain = Matcher(library, backend), PlainMatcher(library)
+    ids = [r.id for r in library.rules]
+    ok, failed = '10.0.0.5:45 - "GET /v1/x HTTP/1.1" 200', '10.0.0.5:45 - "POST /v1/x HTTP/1.1" 502'
+    assert [ids[i] for i in fast.candidates(ok)] == ["access-ok"]  # no '" 5' in it, though a 5
+    assert [ids[i] for i in fast.candidates(failed)] == ["access-5xx", "access-ok"]
+    assert [ids[i] for i in fast.candidates("x    y = 2")] == []  # indented, but not at the start
+    assert [ids[i] for i in fast.candidates("    y = 2")] == ["indented-source"]
+    for text in (ok, failed, "x    y = 2", "    y = 2", '"GET /x HTTP/1.1" 5'):
+        assert _answer(fast.first(text)) == _answer(plain.first(text)), text
 
 
 @pytest.mark.parametrize(
@@ -202,6 +287,7 @@ _atoms = st.sampled_from(
         "$",
         "\u212a",
         "ss",
+        r"\A",
     ]
 )
 
@@ -227,18 +313,22 @@ def _regexes() -> st.SearchStrategy[str]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pattern=_regexes(), texts=st.lists(st.text(alphabet=_ALPHABET, max_size=12), min_size=1, max_size=6))
 def test_prefilter_never_drops_a_rule_that_matches(pattern: str, texts: list[str]) -> None:
-    """Whenever the regex matches a text, the text holds one of the rule's required literals."""
+    """Whenever the regex matches a text, it holds a string of every required set and starts with the prefix."""
     try:
         compiled = regex.compile(pattern, regex.VERSION0)
     except regex.error:
         return
     need = required_literals(pattern, compiled.flags)
-    if need is None:
-        return
+    prefix = required_prefix(pattern, compiled.flags)
     for text in texts:
-        if compiled.search(text) is not None:
+        if compiled.search(text) is None:
+            continue
+        if prefix is not None:
+            assert text.startswith(prefix), (pattern, text, prefix)
+        if need is not None:
             probe = text.casefold() if need.folded else text
-            assert any(s in probe for s in need.strings), (pattern, text, need)
+            for strings in (need.strings, *need.also):
+                assert any(s in probe for s in strings), (pattern, text, need)
 
 
 def _library_with(tmp_path: Path, rules_yaml: str) -> Library:
@@ -297,7 +387,9 @@ def test_long_texts_bypass_the_cache(library: Library) -> None:
     assert fast.cache_info().currsize == 0
 
 
-def test_abandoned_searches_are_reported_in_provenance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_abandoned_searches_are_reported_in_provenance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from logscan.config import Config
     from logscan.pipeline import triage
 

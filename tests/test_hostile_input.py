@@ -17,11 +17,23 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from logscan import front
 from logscan.cli import cli
 from logscan.errors import EXIT_USAGE
 
 INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"
 GCLOUD = INPUTS / "gcloud.json"
+
+
+@pytest.fixture(autouse=True, params=["inline", "reader-process"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case runs twice: read in this process, and read by the reader process (front.py)."""
+    if request.param == "reader-process":
+        monkeypatch.setattr(front, "OFFLOAD_MIN_BYTES", 0)
+        monkeypatch.setattr(front, "cpus", lambda: 2)
+    else:
+        monkeypatch.setattr(front, "cpus", lambda: 1)
+    return str(request.param)
 
 
 def _run(*args: str) -> tuple[int, str, str]:

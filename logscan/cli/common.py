@@ -51,6 +51,17 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The --jobs option: processes a run may use."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Processes to use: 1 keeps everything in one; 2 lets a reader process decode large files alongside; 0 decides from the CPUs.",
+    )(fn)
+
+
 def file_sources(paths: Sequence[str]) -> list[FileSource]:
     """A FileSource per path (or - for stdin)."""
     return [open_source(p) for p in paths]

@@ -11,7 +11,7 @@ import orjson
 from ..config import Config
 from ..errors import EXIT_FAIL, EXIT_OK
 from ..library import load_library
-from .common import file_sources, guarded
+from .common import file_sources, guarded, jobs_option
 
 
 @click.command()
@@ -21,12 +21,13 @@ from .common import file_sources, guarded
 @click.option(
     "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Use this pattern library folder."
 )
+@jobs_option
 @guarded
-def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None) -> None:
+def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, jobs: int) -> None:
     """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, records, text."""
     from ..pipeline import classify_stream
 
-    config = Config(patterns_dir=patterns_dir, join=not no_join)
+    config = Config(patterns_dir=patterns_dir, join=not no_join, jobs=jobs)
     out = sys.stdout.buffer
     for item in classify_stream(file_sources(sources), config):
         event = item.event

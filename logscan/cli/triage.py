@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..policy import resolve_policy
 from ..render import FORMATS, render
 from ..resources import data_dir
-from .common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded
+from .common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded, jobs_option
 from .live import baseline_sources, fetch_options, live_inputs
 
 
@@ -56,6 +56,7 @@ from .live import baseline_sources, fetch_options, live_inputs
     is_flag=True,
     help="In GitHub Actions: append the Markdown report to $GITHUB_STEP_SUMMARY and print ::error::/::warning:: annotations.",
 )
+@jobs_option
 @fetch_options
 @guarded
 def triage(
@@ -72,6 +73,7 @@ def triage(
     no_policy: bool,
     no_redact: bool,
     github_step_summary: bool,
+    jobs: int,
     **live: Any,
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
@@ -87,7 +89,7 @@ def triage(
             "no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision."
         )
     report_format = format_for(output, fmt)
-    config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact)
+    config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
     policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
     base_sources, base_info = baseline_sources(baseline, baseline_revision)
     report = run_triage(

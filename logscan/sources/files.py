@@ -94,6 +94,16 @@ class FileSource:
         lines += [f"{n} {note}" for note, n in sorted(self._notes.items())]
         return tuple(lines)
 
+    def tally(self) -> tuple[dict[str, int], dict[str, int], str]:
+        """What reading found besides entries (skips, notes, format), to carry to another process."""
+        return dict(self._skips), dict(self._notes), self.format
+
+    def absorb(self, tally: tuple[dict[str, int], dict[str, int], str]) -> None:
+        """Take on a tally made by a reader process that read this source."""
+        skips, notes, self.format = tally
+        self._skips.update(skips)
+        self._notes.update(notes)
+
     def _skip(self, reason: str, n: int = 1) -> None:
         self._skips[reason] += n
 

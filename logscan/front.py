@@ -1,0 +1,273 @@
+"""The front of the pipeline, source -> normalize -> join: in this process, or in a reader process.
+
+Triage on one core spends about half its time reading: decoding JSON, building records and joining
+them into events. With a second core, a forked reader process does that part and streams the events
+back in batches while this process classifies and folds the previous batch, so the two halves overlap.
+The answers are the same either way (same events, same order, same skip counts); only the wall time
+changes.
+
+The events cross the pipe as ``marshal`` data of plain tuples (pickling the frozen dataclasses costs
+more than building them again). Batches are small and the pipe blocks the reader when this process
+falls behind, so memory holds a few batches, never the export. An error in the reader (a damaged file)
+comes back as the same LogscanError, after the events read before it, as it would inline.
+
+The reader process is used only where it pays and is safe: every source is a regular file of at least
+``OFFLOAD_MIN_BYTES`` in total, the platform can fork, and more than one CPU is available.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from . import errors
+from .config import Config
+from .join import join, single
+from .model import Event, HttpRequest, Record
+from .normalize import normalize
+from .sources import EntrySource
+from .sources.files import FileSource
+
+OFFLOAD_MIN_BYTES = 8 * 1024 * 1024
+"""Smaller inputs are read inline: starting the reader costs more than it saves."""
+BATCH_EVENTS = 1024
+"""Events per message from the reader."""
+READER_GC_THRESHOLD = 50_000
+"""Allocations between collections of the youngest generation in the reader (as in pipeline.py)."""
+QUEUED_BATCHES = 16
+"""Messages the reader may have ready before it waits for the main process."""
+
+_new = object.__new__
+
+
+def events(sources: Sequence[EntrySource], config: Config) -> Iterator[Event]:
+    """The sources' events (joined unless config.join is off), in input order, from wherever is fastest."""
+    if offloads(sources, config):
+        return _from_reader(sources, config)  # type: ignore[arg-type]  # _offload checked the types
+    return _inline(sources, config)
+
+
+def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
+    """Normalized records of all sources in order, indexed from 0."""
+    index = 0
+    for source in sources:
+        for raw in source.entries():
+            yield normalize(raw, index, source.name, config.max_line_chars)
+            index += 1
+
+
+def _inline(sources: Sequence[EntrySource], config: Config) -> Iterator[Event]:
+    stream = records(sources, config)
+    return join(stream) if config.join else single(stream)
+
+
+def cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
+    """Whether events() reads these sources in a reader process."""
+    jobs = config.jobs if config.jobs > 0 else cpus()
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    size = 0
+    for source in sources:
+        if not isinstance(source, FileSource) or source.name == "-" or not os.path.isfile(source.name):
+            return False
+        size += os.path.getsize(source.name)
+    return size >= OFFLOAD_MIN_BYTES
+
+
+def _from_reader(sources: Sequence[FileSource], config: Config) -> Iterator[Event]:
+    """Start the reader process now (so that it reads while the caller sets up) and receive its events."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):  # the child must not write out a copy of unflushed output
+        stream.flush()
+    # Daemonic: should the events never be asked for, the process ends with this one.
+    reader = context.Process(target=_read, args=(send, sources, config), daemon=True, name="logscan-reader")
+    reader.start()
+    send.close()
+    return _receive(reader, receive, sources)
+
+
+def _receive(reader: Any, receive: Any, sources: Sequence[FileSource]) -> Iterator[Event]:
+    try:
+        while True:
+            try:
+                kind, payload = marshal.loads(receive.recv_bytes())
+            except (EOFError, OSError):  # OSError: the pipe closed in the middle of a message
+                reader.join()
+                raise RuntimeError(
+                    f"the reader process ended without a word (exit code {reader.exitcode})"
+                ) from None
+            if kind == "events":
+                for item in payload:
+                    yield _event(item)
+            elif kind == "end":
+                for source, tally in zip(sources, payload, strict=True):
+                    source.absorb(tally)
+                return
+            else:
+                _raise(kind, payload)
+    finally:
+        receive.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
+
+
+def _read(send: Any, sources: Sequence[FileSource], config: Config) -> None:
+    """The reader process: read, normalize and join; send events in batches, then each source's tally.
+
+    A thread writes to the pipe from a bounded queue, so that reading goes on while the main process
+    is busy with an earlier batch (the pipe itself holds far less than one batch).
+    """
+    gc.freeze()  # what the parent built stays: no collection needs to scan it (or copy its pages)
+    gc.set_threshold(READER_GC_THRESHOLD, *gc.get_threshold()[1:])
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+    writer = threading.Thread(target=_write, args=(send, outbox), daemon=True)
+    writer.start()
+    try:
+        batch: list[tuple[Any, ...]] = []
+        pack = _packer()
+        for event in _inline(sources, config):
+            batch.append(pack(event))
+            if len(batch) >= BATCH_EVENTS:
+                outbox.put(marshal.dumps(("events", batch)))
+                batch = []
+        outbox.put(marshal.dumps(("events", batch)))
+        outbox.put(marshal.dumps(("end", [source.tally() for source in sources])))
+    except errors.LogscanError as exc:
+        outbox.put(marshal.dumps((type(exc).__name__, str(exc))))
+    except KeyboardInterrupt:
+        pass  # the user stopped the run; the main process says so
+    except Exception as exc:  # reported by the main process, which decides how to show it
+        outbox.put(marshal.dumps(("crash", f"{type(exc).__name__}: {exc}")))
+    finally:
+        outbox.put(None)
+        writer.join()
+
+
+def _write(send: Any, outbox: queue.Queue[bytes | None]) -> None:
+    try:
+        while (message := outbox.get()) is not None:
+            send.send_bytes(message)
+    except (BrokenPipeError, OSError):
+        pass  # the main process stopped listening (it failed or finished early)
+    finally:
+        send.close()
+
+
+def _raise(kind: str, message: str) -> None:
+    error = getattr(errors, kind, None)
+    if isinstance(error, type) and issubclass(error, errors.LogscanError):
+        raise error(message)
+    raise RuntimeError(f"reader process: {message}")
+
+
+def _packer() -> Callable[[Event], tuple[Any, ...]]:
+    """A function from an event to its marshal-ready tuple.
+
+    Repeated labels (instance ids run to 160 characters) are sent as one string object, which marshal
+    then writes once per batch, and a clean text that is the raw text is sent as None.
+    """
+    shared: dict[str | None, str | None] = {}
+    same = shared.setdefault
+
+    def pack_record(r: Record) -> tuple[Any, ...]:
+        http = r.http_request
+        ts = r.timestamp
+        text = r.text
+        clean = r.clean
+        return (
+            r.index,
+            text,
+            None if clean is text else clean,
+            r.severity,
+            r.stream,
+            None if ts is None else ts.isoformat(),
+            r.source,
+            same(r.service, r.service),
+            same(r.revision, r.revision),
+            same(r.instance, r.instance),
+            r.insert_id,
+            None if http is None else (http.status, http.method, http.url, http.latency),
+            r.trace,
+            r.truncated,
+        )
+
+    def pack(event: Event) -> tuple[Any, ...]:
+        records = event.records
+        if len(records) == 1:
+            return pack_record(records[0])
+        return ([pack_record(r) for r in records], event.text, event.clean)
+
+    return pack
+
+
+def _event(item: tuple[Any, ...]) -> Event:
+    event: Event = _new(Event)
+    if len(item) == 3:
+        packed, text, clean = item
+        event.__dict__.update(records=tuple(map(_record, packed)), text=text, clean=clean)
+    else:
+        record = _record(item)
+        event.__dict__.update(records=(record,), text=record.text, clean=record.clean)
+    return event
+
+
+_from_iso = datetime.fromisoformat
+
+
+def _record(item: tuple[Any, ...]) -> Record:
+    (
+        index,
+        text,
+        clean,
+        severity,
+        stream,
+        ts,
+        source,
+        service,
+        revision,
+        instance,
+        insert_id,
+        http,
+        trace,
+        cut,
+    ) = item
+    request: HttpRequest | None = None
+    if http is not None:
+        request = _new(HttpRequest)
+        request.__dict__.update(status=http[0], method=http[1], url=http[2], latency=http[3])
+    record: Record = _new(Record)
+    record.__dict__.update(
+        index=index,
+        text=text,
+        clean=text if clean is None else clean,
+        severity=severity,
+        stream=stream,
+        timestamp=None if ts is None else _from_iso(ts),
+        source=source,
+        service=service,
+        revision=revision,
+        instance=instance,
+        insert_id=insert_id,
+        http_request=request,
+        trace=trace,
+        truncated=cut,
+    )
+    return record
