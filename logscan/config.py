@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+REPORT_FORMATS = ("md", "json", "html")
+"""Report formats, by their file extension (render.py renders them; here so that the CLI need not load it)."""
 MAX_LINE_CHARS = 65_536
 """Longer record texts are cut to this many characters before matching (and counted)."""
 

@@ -24,9 +24,9 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import errors
 from .config import Config
@@ -48,10 +48,24 @@ QUEUED_BATCHES = 16
 _new = object.__new__
 
 
-def events(sources: Sequence[EntrySource], config: Config) -> Iterator[Event]:
-    """The sources' events (joined unless config.join is off), in input order, from wherever is fastest."""
+class EventStream(Protocol):
+    """Events to iterate over once; close() releases what reading holds (a reader process), read or not."""
+
+    def __iter__(self) -> Iterator[Event]: ...
+
+    def __next__(self) -> Event: ...
+
+    def close(self) -> None: ...
+
+
+def events(sources: Sequence[EntrySource], config: Config) -> EventStream:
+    """The sources' events (joined unless config.join is off), in input order, from wherever is fastest.
+
+    A reader process, when one is used, starts at once: calling this early lets reading overlap the
+    caller's own set-up. Close the stream when done with it (``contextlib.closing``).
+    """
     if offloads(sources, config):
-        return _from_reader(sources, config)  # type: ignore[arg-type]  # _offload checked the types
+        return _ReaderEvents(sources, config)  # type: ignore[arg-type]  # offloads() checked the types
     return _inline(sources, config)
 
 
@@ -64,9 +78,9 @@ def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
             index += 1
 
 
-def _inline(sources: Sequence[EntrySource], config: Config) -> Iterator[Event]:
+def _inline(sources: Sequence[EntrySource], config: Config) -> Generator[Event, None, None]:
     stream = records(sources, config)
-    return join(stream) if config.join else single(stream)
+    yield from join(stream) if config.join else single(stream)
 
 
 def cpus() -> int:
@@ -90,43 +104,60 @@ def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
     return size >= OFFLOAD_MIN_BYTES
 
 
-def _from_reader(sources: Sequence[FileSource], config: Config) -> Iterator[Event]:
-    """Start the reader process now (so that it reads while the caller sets up) and receive its events."""
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    for stream in (sys.stdout, sys.stderr):  # the child must not write out a copy of unflushed output
-        stream.flush()
-    # Daemonic: should the events never be asked for, the process ends with this one.
-    reader = context.Process(target=_read, args=(send, sources, config), daemon=True, name="logscan-reader")
-    reader.start()
-    send.close()
-    return _receive(reader, receive, sources)
+class _ReaderEvents:
+    """Events received from a reader process, which is started on creation and ended by close()."""
 
+    def __init__(self, sources: Sequence[FileSource], config: Config) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        for stream in (sys.stdout, sys.stderr):  # the child must not write out a copy of unflushed output
+            stream.flush()
+        # Daemonic: should this process exit without closing the stream, the reader ends with it.
+        self._reader = context.Process(
+            target=_read, args=(send, sources, config), daemon=True, name="logscan-reader"
+        )
+        self._reader.start()
+        send.close()
+        self._sources = sources
+        self._events = self._received()
 
-def _receive(reader: Any, receive: Any, sources: Sequence[FileSource]) -> Iterator[Event]:
-    try:
-        while True:
-            try:
-                kind, payload = marshal.loads(receive.recv_bytes())
-            except (EOFError, OSError):  # OSError: the pipe closed in the middle of a message
-                reader.join()
-                raise RuntimeError(
-                    f"the reader process ended without a word (exit code {reader.exitcode})"
-                ) from None
-            if kind == "events":
-                for item in payload:
-                    yield _event(item)
-            elif kind == "end":
-                for source, tally in zip(sources, payload, strict=True):
-                    source.absorb(tally)
-                return
-            else:
-                _raise(kind, payload)
-    finally:
-        receive.close()
-        if reader.is_alive():
-            reader.terminate()
-        reader.join()
+    def __iter__(self) -> Iterator[Event]:
+        return self
+
+    def __next__(self) -> Event:
+        return next(self._events)
+
+    def close(self) -> None:
+        self._events.close()
+        self._stop()
+
+    def _stop(self) -> None:
+        self._receive.close()
+        if self._reader.is_alive():
+            self._reader.terminate()
+        self._reader.join()
+
+    def _received(self) -> Generator[Event, None, None]:
+        try:
+            while True:
+                try:
+                    kind, payload = marshal.loads(self._receive.recv_bytes())
+                except (EOFError, OSError):  # OSError: the pipe closed in the middle of a message
+                    self._reader.join()
+                    raise RuntimeError(
+                        f"the reader process ended without a word (exit code {self._reader.exitcode})"
+                    ) from None
+                if kind == "events":
+                    for item in payload:
+                        yield _event(item)
+                elif kind == "end":
+                    for source, tally in zip(self._sources, payload, strict=True):
+                        source.absorb(tally)
+                    return
+                else:
+                    _raise(kind, payload)
+        finally:
+            self._stop()
 
 
 def _read(send: Any, sources: Sequence[FileSource], config: Config) -> None:
@@ -141,7 +172,7 @@ def _read(send: Any, sources: Sequence[FileSource], config: Config) -> None:
     writer = threading.Thread(target=_write, args=(send, outbox), daemon=True)
     writer.start()
     try:
-        batch: list[tuple[Any, ...]] = []
+        batch: list[Any] = []
         pack = _packer()
         for event in _inline(sources, config):
             batch.append(pack(event))
@@ -178,7 +209,7 @@ def _raise(kind: str, message: str) -> None:
     raise RuntimeError(f"reader process: {message}")
 
 
-def _packer() -> Callable[[Event], tuple[Any, ...]]:
+def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
     """A function from an event to its marshal-ready tuple.
 
     Repeated labels (instance ids run to 160 characters) are sent as one string object, which marshal
@@ -187,29 +218,24 @@ def _packer() -> Callable[[Event], tuple[Any, ...]]:
     shared: dict[str | None, str | None] = {}
     same = shared.setdefault
 
-    def pack_record(r: Record) -> tuple[Any, ...]:
-        http = r.http_request
-        ts = r.timestamp
-        text = r.text
-        clean = r.clean
-        return (
-            r.index,
-            text,
-            None if clean is text else clean,
-            r.severity,
-            r.stream,
-            None if ts is None else ts.isoformat(),
-            r.source,
-            same(r.service, r.service),
-            same(r.revision, r.revision),
-            same(r.instance, r.instance),
-            r.insert_id,
-            None if http is None else (http.status, http.method, http.url, http.latency),
-            r.trace,
-            r.truncated,
-        )
+    def pack_record(r: Record) -> list[Any]:
+        # A Record's __dict__ holds its fields in declaration order (normalize and the dataclass both
+        # set them so), which _record() relies on; the tests compare every field after the round trip.
+        values = list(r.__dict__.values())
+        if values[2] is values[1]:
+            values[2] = None  # clean is the raw text
+        ts = values[5]
+        if ts is not None:
+            values[5] = ts.isoformat()
+        values[7] = same(values[7], values[7])
+        values[8] = same(values[8], values[8])
+        values[9] = same(values[9], values[9])
+        http = values[11]
+        if http is not None:
+            values[11] = (http.status, http.method, http.url, http.latency)
+        return values
 
-    def pack(event: Event) -> tuple[Any, ...]:
+    def pack(event: Event) -> list[Any] | tuple[Any, ...]:
         records = event.records
         if len(records) == 1:
             return pack_record(records[0])

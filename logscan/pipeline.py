@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -15,7 +15,7 @@ from .classify import classify
 from .config import Config
 from .decide import decide
 from .engine import Matcher
-from .front import events
+from .front import EventStream, events
 from .library import Library, load_library
 from .model import Classified, Comparison, Event, Provenance, Report, Suppression
 from .policy import Policy, apply_suppressions, builtin_policy
@@ -46,19 +46,22 @@ def classify_stream(
 ) -> Iterator[Classified]:
     """Classified events of the sources, in input order, each with its mined template."""
     lib = library if library is not None else load_library(config.patterns_dir)
-    yield from classify(events(sources, config), lib)
+    with closing(events(sources, config)) as stream:
+        yield from classify(stream, lib)
 
 
 def summarize(
-    sources: Sequence[EntrySource], config: Config, library: Library, stream: Iterator[Event] | None = None
+    sources: Sequence[EntrySource], config: Config, library: Library, stream: Iterable[Event] | None = None
 ) -> Summary:
     """Read, join, classify and fold the sources into one Summary (templates mined only where needed).
 
     stream: the sources' events when the caller has already started reading them (front.events).
     """
+    if stream is None:
+        with closing(events(sources, config)) as own:
+            return summarize(sources, config, library, own)
     acc = Aggregator(library)
     matcher = Matcher(library)
-    stream = stream if stream is not None else events(sources, config)
     with _fewer_collections():
         for item in classify(stream, library, templates="needed", matcher=matcher):
             acc.add_event(item)  # every record is in exactly one event
@@ -109,18 +112,21 @@ def triage(
     baseline_info: SourceInfo | None = None,
     policy: Policy | None = None,
     policy_note: str | None = None,
+    stream: EventStream | None = None,
 ) -> Report:
     """The whole job: read every source and return the decided, assembled Report.
+
+    stream: the sources' events, when the caller started reading them already (front.events); closed here.
 
     baseline: the sources of the revision to compare with (None: no comparison). policy: the environment's
     policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
     report's provenance.
     """
-    stream = events(sources, config)  # may start a reader process now: reading overlaps the set-up below
-    lib = library if library is not None else load_library(config.patterns_dir)
-    info = info or SourceInfo()
-    policy = policy if policy is not None else builtin_policy(config.env)
-    summary = summarize(sources, config, lib, stream)
+    with closing(stream if stream is not None else events(sources, config)) as started:
+        lib = library if library is not None else load_library(config.patterns_dir)
+        info = info or SourceInfo()
+        policy = policy if policy is not None else builtin_policy(config.env)
+        summary = summarize(sources, config, lib, started)
     comparison: Comparison | None = None
     if baseline is not None:
         base = summarize(baseline, config, lib)

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 import orjson
 
+from .config import REPORT_FORMATS
 from .errors import ReportError
 from .mdsafe import fence
 from .model import Report
@@ -21,7 +22,7 @@ from .redact import assert_clean, redact_report
 from .render_md import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
 from .resources import data_dir
 
-FORMATS = ("md", "json", "html")
+FORMATS = REPORT_FORMATS
 SCHEMA_VERSION = "1"
 NOT_REDACTED_NOTICE = (
     "Not redacted: this report was made with --no-redact and may contain secrets. Keep it private."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import multiprocessing
 import os
 import signal
 import sys
@@ -115,7 +116,7 @@ def test_a_reader_killed_midway_is_an_error_not_a_short_report(tmp_path: Path) -
     path = _export(tmp_path / "export.json", 3000)
     stream = front.events([FileSource(str(path))], Config(jobs=2))
     assert next(iter(stream)).records
-    readers = [p for p in __import__("multiprocessing").active_children() if p.name == "logscan-reader"]
+    readers = [p for p in multiprocessing.active_children() if p.name == "logscan-reader"]
     assert len(readers) == 1
     os.kill(readers[0].pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match="ended without a word"):
@@ -128,7 +129,7 @@ def test_stopping_early_ends_the_reader(tmp_path: Path) -> None:
     path = _export(tmp_path / "export.json", 3000)
     stream = front.events([FileSource(str(path))], Config(jobs=2))
     next(iter(stream))
-    readers = [p for p in __import__("multiprocessing").active_children() if p.name == "logscan-reader"]
+    readers = [p for p in multiprocessing.active_children() if p.name == "logscan-reader"]
     stream.close()  # type: ignore[attr-defined]  # a generator
     assert readers and not readers[0].is_alive()
 
@@ -160,3 +161,14 @@ def test_triage_reports_are_the_same_with_one_process_or_two(tmp_path: Path) -> 
         reports.append(report)
     assert reports[0]["counts"]["records"] == 2500
     assert reports[0] == reports[1]
+
+
+@pytest.mark.usefixtures("reader_for_any_size")
+def test_a_failure_after_the_reader_started_leaves_no_reader_behind(tmp_path: Path) -> None:
+    path = _export(tmp_path / "export.json", 2500)
+    policy = tmp_path / "logscan.toml"
+    policy.write_text("[environments.staging\nfail = [", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["triage", str(path), "--policy", str(policy)])
+    assert result.exit_code == 2
+    assert str(policy) in result.stderr
+    assert [p for p in multiprocessing.active_children() if p.name == "logscan-reader"] == []

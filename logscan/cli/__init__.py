@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
 from .common import EXAMPLE_EXPORT, VERDICT_EXIT
 from .remote import fetch, publish
 from .tools import classify, patterns, score
@@ -16,8 +15,24 @@ from .triage import triage
 __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__  # looked up only when asked for: it costs start-up time
+
+    click.echo(f"logscan, version {__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="logscan")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Triage a Cloud Run revision's logs: classify every entry, decide a verdict, render a report."""
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from ..config import REPORT_FORMATS as FORMATS
 from ..errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
-from ..render import FORMATS
 from ..sources.files import FileSource, open_source
 
 VERDICT_EXIT = {

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..config import REPORT_FORMATS as FORMATS
 from ..config import Config
 from ..errors import InputError
-from ..policy import resolve_policy
-from ..render import FORMATS, render
 from ..resources import data_dir
 from .common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded, jobs_option
 from .live import baseline_sources, fetch_options, live_inputs
@@ -78,7 +78,7 @@ def triage(
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
     Logging (--project, --revision), and print or write a report."""
-    from ..pipeline import triage as run_triage
+    from ..front import events
 
     paths = list(sources)
     if example:
@@ -90,17 +90,27 @@ def triage(
         )
     report_format = format_for(output, fmt)
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
-    policy, policy_note = resolve_policy(policy_file, env, None if no_policy or policy_file else Path("."))
-    base_sources, base_info = baseline_sources(baseline, baseline_revision)
-    report = run_triage(
-        live_sources or file_sources(paths),
-        config,
-        info=info,
-        baseline=base_sources,
-        baseline_info=base_info,
-        policy=policy,
-        policy_note=policy_note,
-    )
+    inputs = live_sources or file_sources(paths)
+    # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
+    with closing(events(inputs, config)) as stream:
+        from ..pipeline import triage as run_triage
+        from ..policy import resolve_policy
+        from ..render import render
+
+        policy, policy_note = resolve_policy(
+            policy_file, env, None if no_policy or policy_file else Path(".")
+        )
+        base_sources, base_info = baseline_sources(baseline, baseline_revision)
+        report = run_triage(
+            inputs,
+            config,
+            info=info,
+            baseline=base_sources,
+            baseline_info=base_info,
+            policy=policy,
+            policy_note=policy_note,
+            stream=stream,
+        )
     text = render(report, report_format)
     summary = step_summary(report, output, report_format) if github_step_summary else None
     if output:
@@ -115,7 +125,7 @@ def triage(
 
 def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:
     """Render the step summary now (it fails closed like any report); the returned call writes it and the annotations."""
-    from ..render import github_annotations
+    from ..render import github_annotations, render
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
