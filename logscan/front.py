@@ -6,13 +6,16 @@ back in batches while this process classifies and folds the previous batch, so t
 The answers are the same either way (same events, same order, same skip counts); only the wall time
 changes.
 
-The events cross the pipe as ``marshal`` data of plain tuples (pickling the frozen dataclasses costs
-more than building them again). Batches are small and the pipe blocks the reader when this process
-falls behind, so memory holds a few batches, never the export. An error in the reader (a damaged file)
-comes back as the same LogscanError, after the events read before it, as it would inline.
+The events cross the pipe as ``marshal`` data of plain lists and tuples (pickling the frozen
+dataclasses costs more than building them again), ``BATCH_EVENTS`` to a message. The reader may run
+``QUEUED_BATCHES`` messages ahead, then waits: memory holds a few batches, never the export (the reader
+process peaks near 50 MB). An error in the reader (a damaged file) comes back as the same
+LogscanError, after the events read before it, as it would inline; a reader that dies is an error,
+never a short report.
 
-The reader process is used only where it pays and is safe: every source is a regular file of at least
-``OFFLOAD_MIN_BYTES`` in total, the platform can fork, and more than one CPU is available.
+The reader process is used only where it pays and is safe: every source is a regular file, together at
+least ``OFFLOAD_MIN_BYTES``, the platform is Linux (fork), and more than one CPU is available (or
+``--jobs 2`` asks for it). Anything else, standard input and live reads included, is read inline.
 """
 
 from __future__ import annotations
@@ -91,10 +94,16 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """Whether a reader process can be forked safely: on Linux (macOS system libraries do not survive a
+    fork reliably, and Windows cannot fork)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
     """Whether events() reads these sources in a reader process."""
     jobs = config.jobs if config.jobs > 0 else cpus()
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or not can_fork():
         return False
     size = 0
     for source in sources:
