@@ -253,7 +253,7 @@ def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
     return pack
 
 
-def _event(item: tuple[Any, ...]) -> Event:
+def _event(item: Sequence[Any]) -> Event:
     event: Event = _new(Event)
     if len(item) == 3:
         packed, text, clean = item
@@ -267,7 +267,7 @@ def _event(item: tuple[Any, ...]) -> Event:
 _from_iso = datetime.fromisoformat
 
 
-def _record(item: tuple[Any, ...]) -> Record:
+def _record(item: Sequence[Any]) -> Record:
     (
         index,
         text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -19,7 +20,8 @@ from logscan import front
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import InputError
-from logscan.model import Event
+from logscan.model import Event, Record
+from logscan.normalize import normalize
 from logscan.sources.files import FileSource
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -118,7 +120,9 @@ def test_a_reader_killed_midway_is_an_error_not_a_short_report(tmp_path: Path) -
     assert next(iter(stream)).records
     readers = [p for p in multiprocessing.active_children() if p.name == "logscan-reader"]
     assert len(readers) == 1
-    os.kill(readers[0].pid, signal.SIGKILL)
+    pid = readers[0].pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
     with pytest.raises(RuntimeError, match="ended without a word"):
         for _ in stream:
             pass
@@ -130,7 +134,7 @@ def test_stopping_early_ends_the_reader(tmp_path: Path) -> None:
     stream = front.events([FileSource(str(path))], Config(jobs=2))
     next(iter(stream))
     readers = [p for p in multiprocessing.active_children() if p.name == "logscan-reader"]
-    stream.close()  # type: ignore[attr-defined]  # a generator
+    stream.close()
     assert readers and not readers[0].is_alive()
 
 
@@ -172,3 +176,39 @@ def test_a_failure_after_the_reader_started_leaves_no_reader_behind(tmp_path: Pa
     assert result.exit_code == 2
     assert str(policy) in result.stderr
     assert [p for p in multiprocessing.active_children() if p.name == "logscan-reader"] == []
+
+
+@pytest.mark.usefixtures("reader_for_any_size")
+def test_classify_prints_the_same_lines_with_one_process_or_two(tmp_path: Path) -> None:
+    path = _export(tmp_path / "export.jsonl", 2500, "jsonl")
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["classify", str(path), "--jobs", jobs])
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout.splitlines())
+    assert len(outputs[0]) > 1000
+    assert outputs[0] == outputs[1]
+
+
+def test_records_keep_their_fields_in_declaration_order() -> None:
+    """The reader sends a Record as its __dict__'s values (front._packer): every way of building one
+    must set the fields in the order the dataclass declares them."""
+    names = [f.name for f in dataclasses.fields(Record)]
+    entries: list[Any] = [
+        "plain text line",
+        {
+            "textPayload": "x",
+            "severity": "ERROR",
+            "timestamp": "2025-09-15T18:00:00Z",
+            "httpRequest": {"status": 500},
+        },
+        {"text_payload": "y", "log_name": "projects/p/logs/run.googleapis.com%2Fstderr", "insert_id": "a"},
+        {"jsonPayload": {"message": "z"}, "labels": {"instanceId": "00ab"}},
+        {"message": "a bare structured object", "level": "warning"},
+    ]
+    for i, raw in enumerate(entries):
+        assert list(normalize(raw, i, "src", 100).__dict__) == names
+    rebuilt = front._record(
+        front._packer()(Event(records=(normalize(entries[1], 0, "s", 100),), text="x", clean="x"))
+    )
+    assert list(rebuilt.__dict__) == names
