@@ -123,7 +123,7 @@ class _ReaderEvents:
             stream.flush()
         # Daemonic: should this process exit without closing the stream, the reader ends with it.
         self._reader = context.Process(
-            target=_read, args=(send, sources, config), daemon=True, name="logscan-reader"
+            target=_read, args=(self._receive, send, sources, config), daemon=True, name="logscan-reader"
         )
         self._reader.start()
         send.close()
@@ -169,12 +169,13 @@ class _ReaderEvents:
             self._stop()
 
 
-def _read(send: Any, sources: Sequence[FileSource], config: Config) -> None:
+def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Config) -> None:
     """The reader process: read, normalize and join; send events in batches, then each source's tally.
 
     A thread writes to the pipe from a bounded queue, so that reading goes on while the main process
     is busy with an earlier batch (the pipe itself holds far less than one batch).
     """
+    inherited.close()  # the main process's end of the pipe: with it open here, a write could never fail
     gc.freeze()  # what the parent built stays: no collection needs to scan it (or copy its pages)
     gc.set_threshold(READER_GC_THRESHOLD, *gc.get_threshold()[1:])
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_BATCHES)
@@ -205,8 +206,10 @@ def _write(send: Any, outbox: queue.Queue[bytes | None]) -> None:
     try:
         while (message := outbox.get()) is not None:
             send.send_bytes(message)
-    except (BrokenPipeError, OSError):
-        pass  # the main process stopped listening (it failed or finished early)
+    except OSError:
+        # Nobody is listening any more (the main process finished early, failed or was killed). The
+        # reading thread may be blocked on a full queue: end the whole reader process now.
+        os._exit(0)
     finally:
         send.close()
 

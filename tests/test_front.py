@@ -9,7 +9,9 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +214,37 @@ def test_records_keep_their_fields_in_declaration_order() -> None:
         front._packer()(Event(records=(normalize(entries[1], 0, "s", 100),), text="x", clean="x"))
     )
     assert list(rebuilt.__dict__) == names
+
+
+def test_the_reader_ends_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    """A reader whose main process died must not wait forever on a full queue."""
+    path = _export(tmp_path / "export.json", 3000)
+    script = (
+        "import os, sys, time\n"
+        "from logscan import front\n"
+        "from logscan.config import Config\n"
+        "from logscan.sources.files import FileSource\n"
+        "front.OFFLOAD_MIN_BYTES = 0\n"
+        "front.BATCH_EVENTS = 16\n"
+        "stream = front.events([FileSource(sys.argv[1])], Config(jobs=2))\n"
+        "next(iter(stream))\n"
+        "print(stream._reader.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    main = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
+    assert main.stdout is not None
+    reader = int(main.stdout.readline())
+    main.kill()  # no clean-up runs in the main process
+    main.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(reader):
+        time.sleep(0.05)
+    assert not _alive(reader)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
