@@ -189,7 +189,9 @@ def _concat(items: list[_Info]) -> _Info:
         candidates.append(frozenset(run))
     if exact_all and run is not None:
         return frozenset(run), ()
-    usable = {c for c in candidates if c and "" not in c}  # every item of a sequence is required
+    # Every item of a sequence is required. Deduplicated in order, and sorted stably: among equally
+    # strong sets the earliest wins, the same in every run (a set's order would follow string hashing).
+    usable = list(dict.fromkeys(c for c in candidates if c and "" not in c))
     return None, tuple(sorted(usable, key=_score, reverse=True)[: 1 + _MAX_ALSO])
 
 

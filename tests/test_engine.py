@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -403,3 +405,24 @@ def test_abandoned_searches_are_reported_in_provenance(
     assert notes == [
         "matching: 5 rule searches abandoned on the time bound; rules retired for the rest of the run: catastrophic"
     ]
+
+
+def test_the_chosen_literals_do_not_depend_on_string_hashing() -> None:
+    """Sets iterate in hash order, which changes per process: the choice among equal sets must not."""
+    probe = (
+        "from logscan.prefilter import required_literals as r\n"
+        "for p in ['(a|a)+b', 'x\\\\d+y', '(?:ab|cd)\\\\d(?:ef|gh)\\\\s(?:ij|kl)', '\\\\w+ (?:Error|Fault) \\\\d+ (?:on|at) ']:\n"
+        "    found = r(p)\n"
+        "    print(sorted(found.strings), [sorted(s) for s in found.also])\n"
+    )
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(answers) == 1, answers
