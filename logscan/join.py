@@ -160,8 +160,7 @@ def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
             if (
                 len(run) >= REORDER_MAX
                 or record.source != previous.source
-                or ts - before > MAX_GAP
-                or before - ts > MAX_GAP
+                or abs(ts - before) > MAX_GAP
             ):
                 yield from _ordered(run)
                 run = []

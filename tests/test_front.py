@@ -6,12 +6,14 @@ import dataclasses
 import gzip
 import io
 import json
+import marshal
 import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +250,22 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2025-09-15T18:05:42.001840Z",
+        "2025-09-15T18:05:42Z",
+        "0001-01-01T00:00:00.000001Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2025-03-30T02:30:00.5+02:00",
+    ],
+)
+def test_timestamps_cross_the_pipe_exactly(stamp: str) -> None:
+    record = normalize({"textPayload": "x", "timestamp": stamp}, 0, "s", 100)
+    assert record.timestamp is not None
+    packed = front._packer()(Event(records=(record,), text="x", clean="x"))
+    back = front._record(marshal.loads(marshal.dumps(packed)))
+    assert back == record
+    assert back.timestamp is not None and back.timestamp.tzinfo is UTC
