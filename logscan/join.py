@@ -157,11 +157,7 @@ def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
         if previous is not None:
             before = previous.timestamp
             assert before is not None  # every record of a run has a timestamp
-            if (
-                len(run) >= REORDER_MAX
-                or record.source != previous.source
-                or abs(ts - before) > MAX_GAP
-            ):
+            if len(run) >= REORDER_MAX or record.source != previous.source or abs(ts - before) > MAX_GAP:
                 yield from _ordered(run)
                 run = []
         run.append(record)
