@@ -207,3 +207,31 @@ def test_jsonl_of_generated_entries_matches_json_array(tmp_path: Path) -> None:
     lines, source = _read(tmp_path / "a.jsonl")
     assert source.format == "jsonl"
     assert lines == array
+
+
+def _stdin(data: bytes) -> tuple[list[Any], FileSource]:
+    source = FileSource("-", stdin=io.BytesIO(data))
+    return list(source.entries()), source
+
+
+def test_a_damaged_byte_before_the_first_element_loses_nothing_and_invents_nothing() -> None:
+    """``[\\n  {`` with the newline damaged: the element is read from its bracket, not skipped as a
+    scalar (which made the reader take the objects nested inside it for entries)."""
+    entries = [{"insertId": "a1", "labels": {"instanceId": "00ab"}, "errorGroups": [{"id": "x"}, {"id": "y"}]}]
+    data = bytearray(json.dumps(entries, indent=2).encode())
+    assert data[1:2] == b"\n"
+    data[1] = ord('"')
+    read, source = _stdin(bytes(data))
+    assert read == entries
+    assert source.skipped == 0
+    assert source.skip_reasons == ("1 damaged bytes before an array element passed over",)
+
+
+def test_junk_after_a_damaged_element_is_skipped_not_read_as_entries() -> None:
+    entries = [{"insertId": {}, "logName": {}}, {"insertId": "b2"}]
+    data = bytearray(json.dumps(entries, indent=2).encode())
+    data[5] = ord("}")  # "[\n  {}   \"insertId\": {}, ...": the first object closes early
+    read, source = _stdin(bytes(data))
+    assert {} not in read[1:]  # the nested {} values are not entries
+    assert read[-1] == {"insertId": "b2"}
+    assert source.skipped >= 1

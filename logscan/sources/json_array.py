@@ -26,6 +26,7 @@ _SEP = re.compile(rb"[ \t\r\n]*,[ \t\r\n]*")
 _TOKEN = re.compile(rb'[\[\]{}"]')
 _STRING_TAIL = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _SCALAR = re.compile(rb"[^,\]]*")
+_DAMAGED_OPENING = re.compile(rb".[ \t\r]*[{\[]", re.S)
 
 
 class _Buffer:
@@ -160,9 +161,16 @@ def _one_element(buf: _Buffer, marker: bytes | None, ledger: Ledger) -> Iterator
     start = buf.pos
     if buf.data[start] not in (0x7B, 0x5B):  # a bare number, string or literal
         scalar = _SCALAR.match(buf.data, start)
-        buf.pos = max(scalar.end() if scalar else 0, start + 1)
-        ledger.skip("array elements that were not log entry objects")
-        return
+        after = max(scalar.end() if scalar else 0, start + 1)
+        opening = _damaged_opening(buf.data[start:after])
+        if opening is None:
+            buf.pos = after
+            ledger.skip("array elements that were not log entry objects")
+            return
+        # Not a scalar but a damaged byte before an element's bracket: read the element from its bracket.
+        # Going on after the scalar instead would take objects nested inside this element for entries.
+        buf.pos = start = start + opening
+        ledger.note("damaged bytes before an array element passed over")
     resync: int | None = None
     if marker is not None:
         cut = buf.data.find(marker, start)
@@ -207,6 +215,35 @@ def _one_element(buf: _Buffer, marker: bytes | None, ledger: Ledger) -> Iterator
             ledger.skip("entries lost: the JSON array is cut off inside an entry")
         buf.pos = len(buf.data)
         buf.eof = buf.stopped = True
+
+
+def _damaged_opening(scalar: bytes) -> int | None:
+    """Where an element's bracket starts in what was read as a bare scalar, when that is not valid JSON
+    and it is one stray byte, then blanks, then the bracket (``"  {`` is ``\\n  {`` with one byte
+    damaged); else None. Anything longer is real content of a damaged element: it is skipped."""
+    opening = _DAMAGED_OPENING.match(scalar)
+    if opening is None:
+        return None
+    try:
+        decode(scalar, _IGNORED)
+    except (ValueError, TooDeep):
+        return opening.end() - 1
+    return None  # a real scalar (a string holding a bracket, say): skipped as such
+
+
+class _Ignored:
+    """A ledger for a trial decode, whose repairs are not counted (the bytes are read again)."""
+
+    name = ""
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        pass
+
+    def note(self, note: str, n: int = 1) -> None:
+        pass
+
+
+_IGNORED = _Ignored()
 
 
 def _entry_or_skip(value: Any, ledger: Ledger) -> Iterator[RawEntry]:
