@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -100,3 +103,29 @@ def _command_paths(group: click.Group, prefix: str = "logscan") -> list[str]:
 def test_every_command_is_documented_in_readme(command: str) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"`{command}" in readme, f"README.md does not document `{command}`"
+
+
+F_SETPIPE_SZ = 1031
+"""fcntl command that sets a pipe's capacity (Linux)."""
+
+
+def test_output_cut_short_by_its_reader_is_not_an_error(tmp_path: Path) -> None:
+    """`logscan classify big.json | head -1`: the reader leaves early; what it took is right, so no
+    error line and exit 0 (it was "internal error (BrokenPipeError ...)", exit 2)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    export = tmp_path / "export.json"
+    with export.open("wb") as out:
+        generate.write(out, 4000, seed=3)
+    args = [sys.executable, "-c", "from logscan.cli import main; main()", "classify", str(export)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    fcntl.fcntl(proc.stdout.fileno(), F_SETPIPE_SZ, 4096)  # smaller than any report: the write must block
+    assert proc.stdout.read(100)  # take a little, then leave
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert err == ""

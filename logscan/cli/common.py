@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted.")
+        except BrokenPipeError:
+            # The reader of standard output left (`logscan classify ... | head`): what it took is correct.
+            _output_closed()
+            raise SystemExit(EXIT_OK) from None
         except (SystemExit, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # no traceback reaches a user
@@ -49,6 +54,17 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _output_closed() -> None:
+    """Point standard output at /dev/null once its reader has gone, so the exit's flush fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
