@@ -189,6 +189,7 @@ def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Conf
             if len(batch) >= BATCH_EVENTS:
                 outbox.put(marshal.dumps(("events", batch)))
                 batch = []
+                pack = _packer()  # its shared strings serve one message: memory stays bounded
         outbox.put(marshal.dumps(("events", batch)))
         outbox.put(marshal.dumps(("end", [source.tally() for source in sources])))
     except errors.LogscanError as exc:
@@ -222,10 +223,10 @@ def _raise(kind: str, message: str) -> None:
 
 
 def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
-    """A function from an event to its marshal-ready tuple.
+    """A function from an event to plain lists and tuples marshal can write (use one per message).
 
     Repeated labels (instance ids run to 160 characters) are sent as one string object, which marshal
-    then writes once per batch, and a clean text that is the raw text is sent as None.
+    then writes once per message, and a clean text that is the raw text is sent as None.
     """
     shared: dict[str | None, str | None] = {}
     same = shared.setdefault
