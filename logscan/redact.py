@@ -36,7 +36,6 @@ PLACEHOLDER: Final = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 """What a redacted secret looks like in a report."""
 
 _RUN = regex.compile(r"[A-Za-z0-9]{8,}")
-_RANDOM_LOOKING = regex.compile(r"(?=.*\d)(?=.*[A-Za-z])|(?=.*[a-z])(?=.*[A-Z])")
 
 
 def placeholder(kind: str, secret: str) -> str:
