@@ -106,8 +106,8 @@ class Matcher(PlainMatcher):
                 owner.append(i)
             if need.also:
                 needed[i] = 1 + len(need.also)
-        self.always = frozenset(always)
-        """Indexes of rules tried on every text (no usable literal)."""
+        self.always = tuple(always)
+        """Indexes of rules tried on every text (no usable literal), in library order."""
         self._folding = folding
         self._owner = tuple(owner)
         self._needed = needed
@@ -115,8 +115,7 @@ class Matcher(PlainMatcher):
         self._prefixes = prefixes
         """Rules anchored at the start of the text by a literal: the text must start with it."""
         self._checked = frozenset(needed).union(prefixes)
-        """Rules that need more than one of their literals found."""
-        self._always = tuple(always)
+        """Rules for which one literal found is not enough: several sets, or a prefix, to check."""
         self._search, self.engine = _literal_search(sets, backend)
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
 
@@ -127,7 +126,7 @@ class Matcher(PlainMatcher):
         probe = text + "\x00" + text.casefold().replace("i\u0307", "i") if self._folding else text
         hits = self._search(probe)
         if not hits:
-            return self._always
+            return self.always
         owner = self._owner
         found = {owner[k] for k in hits}
         checked = self._checked.intersection(found)
@@ -137,7 +136,7 @@ class Matcher(PlainMatcher):
             for i in checked:
                 if rules.count(i) < needed.get(i, 1) or not text.startswith(prefixes.get(i, "")):
                     found.discard(i)
-        return sorted(self.always.union(found))
+        return sorted(found.union(self.always))
 
     def first(self, text: str, severity: str = "DEFAULT") -> Found:
         rank = severity_rank(severity)
