@@ -15,7 +15,7 @@ from .classify import classify
 from .config import Config
 from .decide import decide
 from .engine import Matcher
-from .front import EventStream, events
+from .front import GC_THRESHOLD, EventStream, events
 from .library import Library, load_library
 from .model import Classified, Comparison, Event, Provenance, Report, Suppression
 from .policy import Policy, apply_suppressions, builtin_policy
@@ -75,10 +75,6 @@ def summarize(
         note = f"matching: {matcher.timeouts} rule searches abandoned on the time bound{retired}"
         summary = replace(summary, notes=(*summary.notes, note))
     return summary
-
-
-GC_THRESHOLD = 50_000
-"""Allocations between two runs of the cyclic garbage collector's youngest generation while folding."""
 
 
 @contextmanager
