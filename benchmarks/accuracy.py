@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 from logscan.errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, LogscanError
-from logscan.score import MACRO_F1_TARGET, format_table, score_corpus
+from logscan.score.metrics import MACRO_F1_TARGET
+from logscan.score.run import score_corpus
+from logscan.score.table import format_table
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
 

@@ -6,8 +6,8 @@ Lines are the normalized texts of a generated export (benchmarks/generate.py) pl
 Every engine answers "which rule, first in library order, claims this text at this severity" and all
 but the plain one confirm their candidates with the regex module in library order:
 
-- plain: every rule's regex on every line (logscan.engine.PlainMatcher), the reference.
-- prefilter+python / +aho / +re2: logscan.engine.Matcher, required literals of each rule searched with
+- plain: every rule's regex on every line (logscan.classify.engine.PlainMatcher), the reference.
+- prefilter+python / +aho / +re2: logscan.classify.engine.Matcher, required literals of each rule searched with
   Python's ``in``, pyahocorasick, or one RE2 set; rules without literals are always candidates.
 - re2-set-full: the rules' whole regexes in one RE2 set (rules RE2 cannot compile are always
   candidates). RE2's \\w, \\d and \\b are ASCII-only where the regex module's are Unicode, so this set is
@@ -38,10 +38,10 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402 - the sibling script
 
-from logscan.engine import Matcher, PlainMatcher  # noqa: E402
-from logscan.library import Library, load_library  # noqa: E402
+from logscan.classify.engine import Matcher, PlainMatcher  # noqa: E402
+from logscan.classify.library import Library, load_library  # noqa: E402
+from logscan.ingest.normalize import normalize  # noqa: E402
 from logscan.model import severity_rank  # noqa: E402
-from logscan.normalize import normalize  # noqa: E402
 from logscan.sources.files import FileSource  # noqa: E402
 
 Line = tuple[str, str]

@@ -25,8 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from logscan.fetch import CloudLoggingSource, FetchOptions, revision_query
-from logscan.window import parse_window
+from logscan.sources.cloud.options import FetchOptions
+from logscan.sources.cloud.query import revision_query
+from logscan.sources.cloud.source import CloudLoggingSource
+from logscan.sources.cloud.window import parse_window
 
 FAKE = Path(__file__).resolve().parent.parent / "tests" / "fake_logging.py"
 PAGE = 1000

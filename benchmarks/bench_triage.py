@@ -104,12 +104,12 @@ def best(args: list[str], repeat: int) -> Run:
 
 STAGES = """
 import sys, time
-from logscan.aggregate import Aggregator
-from logscan.classify import classify
+from logscan.verdict.aggregate import Aggregator
+from logscan.classify.classify import classify
 from logscan.config import Config
-from logscan.join import join
-from logscan.library import load_library
-from logscan.front import records
+from logscan.ingest.join import join
+from logscan.classify.library import load_library
+from logscan.ingest.reader import records
 from logscan.sources.files import open_source
 
 path, upto = sys.argv[1], sys.argv[2]

@@ -1,5 +1,5 @@
 """python -m logscan: the same as the logscan command."""
 
-from .cli import main
+from logscan.cli import main
 
 main()

@@ -32,4 +32,4 @@ class Config:
     """Injected version for reproducible reports; None means the installed one."""
     jobs: int = 0
     """Processes for a run: 1 reads and classifies in one process; 2 or more lets a reader process
-    decode large files alongside; 0 decides from the CPUs available (see front.py)."""
+    decode large files alongside; 0 decides from the CPUs available (see ingest/reader.py)."""

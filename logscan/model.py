@@ -373,3 +373,21 @@ class Evidence:
     """Requests answered 5xx or not at all."""
     served_lines: int = 0
     """App access-log lines that show a request answered below 500."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a fetching source knows beyond its entries (filter, window, whether it stopped early)."""
+
+    filter: str | None = None
+    """The Cloud Logging filter."""
+    logs_explorer_url: str | None = None
+    """A Logs Explorer link for the same query."""
+    window_start: datetime | None = None
+    """Requested window start."""
+    window_end: datetime | None = None
+    """Requested window end."""
+    truncated: bool = False
+    """The read stopped early."""
+    notes: tuple[str, ...] = ()
+    """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""

@@ -5,40 +5,23 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from . import __version__
-from .aggregate import Aggregator, Summary
-from .baseline import compare
-from .classify import classify
-from .config import Config
-from .decide import decide
-from .engine import Matcher
-from .front import GC_THRESHOLD, EventStream, events
-from .library import Library, load_library
-from .model import Classified, Comparison, Event, Provenance, Report, Suppression
-from .policy import Policy, apply_suppressions, builtin_policy
-from .report import assemble
-from .sources import EntrySource
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What a fetching source knows beyond its entries (filter, window, whether it stopped early)."""
-
-    filter: str | None = None
-    """The Cloud Logging filter."""
-    logs_explorer_url: str | None = None
-    """A Logs Explorer link for the same query."""
-    window_start: datetime | None = None
-    """Requested window start."""
-    window_end: datetime | None = None
-    """Requested window end."""
-    truncated: bool = False
-    """The read stopped early."""
-    notes: tuple[str, ...] = ()
-    """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
+from logscan import __version__
+from logscan.classify.classify import classify
+from logscan.classify.engine import Matcher
+from logscan.classify.library import Library, load_library
+from logscan.config import Config
+from logscan.ingest.reader import GC_THRESHOLD, EventStream, events
+from logscan.model import Classified, Comparison, Event, Provenance, Report, SourceInfo, Suppression
+from logscan.report.assemble import assemble
+from logscan.sources import EntrySource
+from logscan.verdict.aggregate import Aggregator, Summary
+from logscan.verdict.compare import compare
+from logscan.verdict.decide import decide
+from logscan.verdict.policy.settings import Policy, builtin_policy
+from logscan.verdict.policy.suppress import apply_suppressions
 
 
 def classify_stream(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import LogscanError
+from logscan.errors import LogscanError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _KINDS = ("patterns", "reports", "schemas", "examples")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from logscan.library import Library, load_library
+from logscan.classify.library import Library, load_library
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -13,7 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from logscan.score import MACRO_F1_TARGET, Score, format_table, score_corpus
+from logscan.score.metrics import MACRO_F1_TARGET, Score
+from logscan.score.run import score_corpus
+from logscan.score.table import format_table
 
 from .conftest import REPO, real_corpus
 

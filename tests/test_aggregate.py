@@ -34,7 +34,10 @@ def test_textless_request_and_audit_entries_are_counted_not_findings(tmp_path: P
             4,
             "cloudaudit.googleapis.com%2Fsystem_event",
             severity="NOTICE",
-            protoPayload={"methodName": "/Services.ReplaceService", "resourceName": "namespaces/p/revisions/x"},
+            protoPayload={
+                "methodName": "/Services.ReplaceService",
+                "resourceName": "namespaces/p/revisions/x",
+            },
         ),
     ]
     path = tmp_path / "export.json"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from logscan.aggregate import Summary
-from logscan.baseline import COMPARED, INCONCLUSIVE, compare
 from logscan.model import CLASSES, Counts, Evidence, Finding
+from logscan.verdict.aggregate import Summary
+from logscan.verdict.compare import COMPARED, INCONCLUSIVE, compare
 
 T0 = datetime(2025, 10, 7, 9, 30, tzinfo=UTC)
 
@@ -46,7 +46,9 @@ def summary(
             events=records,
             skipped=skipped,
             truncated_lines=0,
-            by_stream=streams if streams is not None else (("requests", records // 2), ("stderr", records - records // 2)),
+            by_stream=streams
+            if streams is not None
+            else (("requests", records // 2), ("stderr", records - records // 2)),
             by_class=tuple((c, 0) for c in CLASSES),
         ),
         evidence=Evidence(requests=records // 2 if streams is None else 0),
@@ -59,7 +61,9 @@ def summary(
 
 
 def test_each_finding_is_new_persisting_or_gone_with_counts_on_both_sides() -> None:
-    target = summary(finding("fallback-traceback:KeyError:9a6d", 4), finding("module-not-found:weasyprint", 3))
+    target = summary(
+        finding("fallback-traceback:KeyError:9a6d", 4), finding("module-not-found:weasyprint", 3)
+    )
     base = summary(
         finding("fallback-traceback:KeyError:9a6d", 4),
         finding("container-exit-nonzero:1", 2, "platform"),
@@ -68,12 +72,22 @@ def test_each_finding_is_new_persisting_or_gone_with_counts_on_both_sides() -> N
     compared, comparison = compare(target, base, ["base.json"])
     by_sig = {f.signature: f for f in compared.findings}
     keyerror, module = by_sig["fallback-traceback:KeyError:9a6d"], by_sig["module-not-found:weasyprint"]
-    assert (keyerror.status, keyerror.count, keyerror.baseline_count, keyerror.rate_growth) == ("persisting", 4, 4, 1.0)
+    assert (keyerror.status, keyerror.count, keyerror.baseline_count, keyerror.rate_growth) == (
+        "persisting",
+        4,
+        4,
+        1.0,
+    )
     assert (module.status, module.count, module.baseline_count, module.rate_growth) == ("new", 3, 0, None)
     assert comparison.status == COMPARED
     assert (comparison.new, comparison.persisting, comparison.gone) == (1, 1, 1)
     (gone,) = comparison.gone_findings
-    assert (gone.signature, gone.status, gone.count, gone.baseline_count) == ("container-exit-nonzero:1", "gone", 0, 2)
+    assert (gone.signature, gone.status, gone.count, gone.baseline_count) == (
+        "container-exit-nonzero:1",
+        "gone",
+        0,
+        2,
+    )
     assert comparison.revision == "invoices-api-00041-rex" and comparison.sources == ("base.json",)
     assert comparison.reason.startswith("Compared with baseline invoices-api-00041-rex (200 records, ")
     assert comparison.reason.endswith("1 new, 1 persisting, 1 gone (noise not counted).")
@@ -129,8 +143,12 @@ def test_noise_gets_a_status_but_is_not_counted_or_listed_as_gone() -> None:
 def test_notes_flag_a_baseline_that_is_the_target_or_another_service() -> None:
     sig = finding("x:1", 1)
     _, itself = compare(summary(sig), summary(sig), ["same.json"])
-    assert itself.notes == ("The baseline is the target revision itself (invoices-api-00042-fol): every finding persists.",)
-    _, other = compare(summary(sig), summary(sig, service="billing-api", revision="billing-api-00003-kek", skipped=2), ["o"])
+    assert itself.notes == (
+        "The baseline is the target revision itself (invoices-api-00042-fol): every finding persists.",
+    )
+    _, other = compare(
+        summary(sig), summary(sig, service="billing-api", revision="billing-api-00003-kek", skipped=2), ["o"]
+    )
     assert other.notes == (
         "The baseline is another service (billing-api, target invoices-api).",
         "2 unreadable baseline entries were skipped.",

@@ -1,4 +1,4 @@
-"""logscan.cache: where fetches are kept, how an export is written, and when the cache answers."""
+"""logscan.sources.cloud.cache: where fetches are kept, how an export is written, and when the cache answers."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from logscan.cache import Cache, CacheMeta, SavedSource, cache_dir, cache_key, write_export
-from logscan.fetch import FetchOptions, fetch_to_file, revision_query
+from logscan.sources.cloud.cache import Cache, CacheMeta, SavedSource, cache_dir, cache_key, write_export
+from logscan.sources.cloud.fetch import fetch_to_file
+from logscan.sources.cloud.options import FetchOptions
+from logscan.sources.cloud.query import revision_query
+from logscan.sources.cloud.window import parse_window
 from logscan.sources.files import FileSource
-from logscan.window import parse_window
 
 from .fake_logging import UNAVAILABLE, FakeLogging, cloud_run_entries
 

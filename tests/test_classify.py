@@ -10,17 +10,17 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from logscan.classify import UNCLAIMED, Templates, classify
+from logscan.classify.classify import UNCLAIMED, Templates, classify
+from logscan.classify.library import Library
 from logscan.cli import cli
-from logscan.cluster import masker_for
 from logscan.config import Config
-from logscan.front import records
-from logscan.join import join
-from logscan.library import Library
+from logscan.ingest.join import join
+from logscan.ingest.reader import records
 from logscan.model import NOISE, Event, HttpRequest
 from logscan.pipeline import summarize
-from logscan.signature import Signer
 from logscan.sources.files import open_source
+from logscan.templates.miner import Masker
+from logscan.templates.signature import Signer
 
 from .conftest import FIXTURES
 from .factories import event, record
@@ -117,7 +117,7 @@ def test_needed_templates_classify_and_sign_like_all_templates(path: Path, libra
     every = list(classify(events, library, templates="all"))
     needed = list(classify(events, library, templates="needed"))
     assert [i.event for i in needed] == events  # input order, nothing lost
-    signer = Signer(masker_for(library))
+    signer = Signer(Masker(library.masks))
     for a, n in zip(every, needed, strict=True):
         assert (n.klass, n.rule, n.key, n.signature) == (a.klass, a.rule, a.key, a.signature)
         assert a.template or not a.event.clean.strip()

@@ -9,8 +9,15 @@ import pytest
 import regex
 import yaml
 
-from logscan.cluster import MAX_TOKENS, TOKEN_CACHE_CHARS, Masker, TemplateMiner, rule_stub, template_of
-from logscan.library import compile_rule_regex
+from logscan.classify.library import compile_rule_regex
+from logscan.templates.miner import (
+    MAX_TOKENS,
+    TOKEN_CACHE_CHARS,
+    Masker,
+    TemplateMiner,
+    rule_stub,
+    template_of,
+)
 
 MASK_FILE = Path(__file__).resolve().parent.parent / "patterns" / "masks.yaml"
 MASKS: list[dict[str, Any]] = yaml.safe_load(MASK_FILE.read_text())["masks"]

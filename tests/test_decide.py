@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from logscan.decide import decide
-from logscan.library import Library
+from logscan.classify.library import Library
 from logscan.model import Comparison, Evidence, Finding, Suppression
-from logscan.policy import Thresholds, builtin_policy, parse_policy
+from logscan.verdict.decide import decide
+from logscan.verdict.policy.load import parse_policy
+from logscan.verdict.policy.settings import Thresholds, builtin_policy
 
 from .test_baseline import finding, summary
 
@@ -124,14 +125,19 @@ def test_missing_config_is_expected_in_staging_and_fatal_in_production() -> None
     assert staging.reasons[0].text.startswith("2 configuration gaps (tolerated in staging): ")
     assert production.level == "FAIL"
     assert production.reasons[0].text.startswith("2 configuration gaps (fatal in production): ")
-    assert production.reasons[0].signatures == ("env-var-not-set:POSTGRES_HOST", "env-var-not-set:POSTGRES_PASSWORD")
+    assert production.reasons[0].signatures == (
+        "env-var-not-set:POSTGRES_HOST",
+        "env-var-not-set:POSTGRES_PASSWORD",
+    )
 
 
 def test_required_names_fail_anywhere_and_optional_names_do_not_count() -> None:
     policy = replace(STAGING, required=("JWT_*",), optional=("SENTRY_DSN",))
     verdict = decide(summary(config_gap("JWT_SECRET_KEY"), config_gap("SENTRY_DSN")), policy)
     assert verdict.level == "FAIL"
-    assert verdict.reasons[0].text.startswith("1 missing setting (required in staging): env-var-not-set:JWT_SECRET_KEY")
+    assert verdict.reasons[0].text.startswith(
+        "1 missing setting (required in staging): env-var-not-set:JWT_SECRET_KEY"
+    )
     assert verdict.reasons[-1].signatures == ("env-var-not-set:SENTRY_DSN",)
     only_optional = decide(summary(config_gap("SENTRY_DSN")), policy)
     assert only_optional.level == "PASS"
@@ -164,11 +170,18 @@ def test_a_failure_no_setting_causes_is_never_explained_by_config(rule: str) -> 
 def test_config_symptom_flag_comes_from_the_rule_file(library: Library) -> None:
     flagged = {r.id for r in library.rules if r.config_symptom}
     assert {"startup-probe-failed", "container-exit-nonzero", "asgi-startup-failed"} <= flagged
-    assert not flagged & {"memory-limit-exceeded", "uncaught-signal", "exec-format-error", "gunicorn-worker-killed-oom"}
+    assert not flagged & {
+        "memory-limit-exceeded",
+        "uncaught-signal",
+        "exec-format-error",
+        "gunicorn-worker-killed-oom",
+    }
 
 
 def test_expired_suppression_resurfaces_and_says_so() -> None:
-    expired = replace(finding(KEYERROR, 4), suppression=suppression(date(2025, 9, 30), True), suppressed=False)
+    expired = replace(
+        finding(KEYERROR, 4), suppression=suppression(date(2025, 9, 30), True), suppressed=False
+    )
     verdict = decide(summary(expired), STAGING)
     assert verdict.level == "FAIL"
     assert "(suppression expired 2025-09-30, resurfaced)" in verdict.reasons[0].text
@@ -181,7 +194,10 @@ def test_active_suppression_is_listed_not_counted() -> None:
     assert verdict.level == "PASS"
     reason = verdict.reasons[1]
     assert reason.signatures == (KEYERROR,) and reason.policy == ("logscan.toml:31",)
-    assert "suppressed until 2030-01-01, invoices-team, https://github.com/northwind/invoices/issues/377" in reason.text
+    assert (
+        "suppressed until 2030-01-01, invoices-team, https://github.com/northwind/invoices/issues/377"
+        in reason.text
+    )
 
 
 def test_inconclusive_comparison_makes_baseline_dependent_failures_inconclusive() -> None:
@@ -201,7 +217,9 @@ def test_inconclusive_comparison_does_not_hide_a_failure_that_needs_no_baseline(
 def test_inconclusive_comparison_that_nothing_depended_on_is_said() -> None:
     verdict = decide(summary(config_gap("POSTGRES_HOST")), STAGING, comparison=compared("INCONCLUSIVE"))
     assert verdict.level == "EXPECTED_CONFIG"
-    assert verdict.reasons[-1].text.startswith("The comparison is INCONCLUSIVE, but no finding depended on it")
+    assert verdict.reasons[-1].text.startswith(
+        "The comparison is INCONCLUSIVE, but no finding depended on it"
+    )
 
 
 def test_truncated_read_without_proof_of_failure_is_inconclusive() -> None:
@@ -242,7 +260,6 @@ def test_builtin_critical_rules_exist_in_the_shipped_library(library: Library) -
     ids = {rule.id for rule in library.rules}
     for env in ("staging", "production"):
         assert set(builtin_policy(env).critical_rules) <= ids
-
 
 
 def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path) -> None:

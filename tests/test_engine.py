@@ -14,12 +14,12 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logscan import engine
-from logscan.engine import Matcher, PlainMatcher
-from logscan.library import Library, load_library
+from logscan.classify import engine
+from logscan.classify.engine import Matcher, PlainMatcher
+from logscan.classify.library import Library, load_library
+from logscan.classify.prefilter import Literals, required_literals, required_prefix
+from logscan.ingest.normalize import normalize
 from logscan.model import SEVERITIES
-from logscan.normalize import normalize
-from logscan.prefilter import Literals, required_literals, required_prefix
 from logscan.sources.files import FileSource
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -410,7 +410,7 @@ def test_abandoned_searches_are_reported_in_provenance(
 def test_the_chosen_literals_do_not_depend_on_string_hashing() -> None:
     """Sets iterate in hash order, which changes per process: the choice among equal sets must not."""
     probe = (
-        "from logscan.prefilter import required_literals as r\n"
+        "from logscan.classify.prefilter import required_literals as r\n"
         "for p in ['(a|a)+b', 'x\\\\d+y', '(?:ab|cd)\\\\d(?:ef|gh)\\\\s(?:ij|kl)', '\\\\w+ (?:Error|Fault) \\\\d+ (?:on|at) ']:\n"
         "    found = r(p)\n"
         "    print(sorted(found.strings), [sorted(s) for s in found.also])\n"

@@ -1,4 +1,4 @@
-"""logscan.fetch: the real google-cloud-logging client against a local fake of entries.list.
+"""logscan.sources.cloud.fetch: the real google-cloud-logging client against a local fake of entries.list.
 
 Every read is checked for the one property that matters: each entry of the revision arrives exactly
 once, in time order, whatever the API did on the way (pages, 429, 503, a slow page, a dropped
@@ -19,20 +19,18 @@ import pytest
 from click.testing import CliRunner
 
 from logscan.cli import cli
-from logscan.fetch import (
-    CLOUD_RUN_LOGS,
-    CloudLoggingSource,
+from logscan.sources.cloud.client import (
     CredentialsError,
-    FetchOptions,
     NoEntriesError,
     PermissionDeniedError,
     ReadFailedError,
-    RevisionQuery,
     UnknownProjectError,
-    revision_query,
 )
-from logscan.quota import ConsoleProgress, QuotaPacer
-from logscan.window import parse_window
+from logscan.sources.cloud.options import FetchOptions
+from logscan.sources.cloud.pacing import ConsoleProgress, QuotaPacer
+from logscan.sources.cloud.query import CLOUD_RUN_LOGS, RevisionQuery, revision_query
+from logscan.sources.cloud.source import CloudLoggingSource
+from logscan.sources.cloud.window import parse_window
 
 from .fake_logging import (
     DROP,

@@ -1,4 +1,4 @@
-"""logscan.fetch.fetch_baseline (logscan.previous): the baseline of a live triage, read with the real
+"""logscan.sources.cloud.fetch.fetch_baseline (logscan.sources.cloud.baseline.fetch): the baseline of a live triage, read with the real
 google-cloud-logging client from the local fake of entries.list.
 
 The service orders-api has, around the deploy of orders-api-00007-qaz at 09:00: 00005 (served 01:00 to 04:20),
@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from logscan.cache import Cache
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import InputError
-from logscan.fetch import fetch_baseline
-from logscan.pipeline import SourceInfo, triage
+from logscan.model import SourceInfo
+from logscan.pipeline import triage
+from logscan.sources.cloud.baseline.fetch import fetch_baseline
+from logscan.sources.cloud.cache import Cache
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES

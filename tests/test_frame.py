@@ -1,4 +1,4 @@
-"""logscan.frame: a JSON report, classify's JSONL and classified events load into the same columns."""
+"""logscan.notebook.frame: a JSON report, classify's JSONL and classified events load into the same columns."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import InputError
-from logscan.frame import COLUMNS, load_run, load_timeline
+from logscan.notebook.frame import COLUMNS, load_run, load_timeline
 from logscan.pipeline import classify_stream
-from logscan.render import render
+from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from logscan import front
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import InputError
+from logscan.ingest import reader as front
+from logscan.ingest.normalize import normalize
 from logscan.model import Event, Record
-from logscan.normalize import normalize
 from logscan.sources.files import FileSource
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -223,7 +223,7 @@ def test_the_reader_ends_when_the_main_process_is_killed(tmp_path: Path) -> None
     path = _export(tmp_path / "export.json", 3000)
     script = (
         "import os, sys, time\n"
-        "from logscan import front\n"
+        "from logscan.ingest import reader as front\n"
         "from logscan.config import Config\n"
         "from logscan.sources.files import FileSource\n"
         "front.OFFLOAD_MIN_BYTES = 0\n"

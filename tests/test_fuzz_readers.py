@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logscan.errors import InputError
+from logscan.ingest.normalize import normalize
 from logscan.model import SEVERITIES
-from logscan.normalize import normalize
 from logscan.sources.files import FileSource
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

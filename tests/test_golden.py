@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.pipeline import triage
-from logscan.render import render
+from logscan.report.render.formats import render
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from logscan.score import Score, score_corpus
+from logscan.score.metrics import Score
+from logscan.score.run import score_corpus
 
 HOLDOUT = Path(__file__).resolve().parent / "fixtures" / "holdout"
 CLASSES = {"noise", "expected-config", "deprecation-warning", "regression", "platform"}

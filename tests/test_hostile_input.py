@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from logscan import front
 from logscan.cli import cli
 from logscan.errors import EXIT_USAGE
+from logscan.ingest import reader as front
 
 INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"
 GCLOUD = INPUTS / "gcloud.json"
@@ -27,7 +27,7 @@ GCLOUD = INPUTS / "gcloud.json"
 
 @pytest.fixture(autouse=True, params=["inline", "reader-process"])
 def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every case runs twice: read in this process, and read by the reader process (front.py)."""
+    """Every case runs twice: read in this process, and read by the reader process (logscan/ingest/reader.py)."""
     if request.param == "reader-process":
         monkeypatch.setattr(front, "OFFLOAD_MIN_BYTES", 0)
         monkeypatch.setattr(front, "cpus", lambda: 2)

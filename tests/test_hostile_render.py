@@ -22,7 +22,7 @@ from markdown_it.token import Token
 from logscan.config import Config
 from logscan.model import Comparison, Report, Suppression
 from logscan.pipeline import triage
-from logscan.render import render
+from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 

@@ -10,9 +10,9 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logscan.join import _INTRO, MAX_RECORDS, _fold, _may_introduce, join, single
+from logscan.ingest.join import _INTRO, MAX_RECORDS, _fold, _may_introduce, join, single
+from logscan.ingest.normalize import strip_ansi
 from logscan.model import Event, Record
-from logscan.normalize import strip_ansi
 
 from .factories import INSTANCE, T0, record
 

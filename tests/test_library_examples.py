@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from logscan.library import load_library
-from logscan.selftest import ExampleCheck, check_examples
+from logscan.classify.library import load_library
+from logscan.classify.selftest import ExampleCheck, check_examples
 
 _CHECKS = list(check_examples(load_library()))
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from logscan.ingest.normalize import normalize, parse_timestamp, strip_ansi
 from logscan.model import SEVERITIES, Record
-from logscan.normalize import normalize, parse_timestamp, strip_ansi
 from logscan.sources.files import open_source
 
 INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"

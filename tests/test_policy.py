@@ -10,14 +10,9 @@ import pytest
 
 from logscan.errors import PolicyError
 from logscan.model import Finding
-from logscan.policy import (
-    Policy,
-    apply_suppressions,
-    builtin_policy,
-    load_policy,
-    parse_policy,
-    resolve_policy,
-)
+from logscan.verdict.policy.load import load_policy, parse_policy, resolve_policy
+from logscan.verdict.policy.settings import Policy, builtin_policy
+from logscan.verdict.policy.suppress import apply_suppressions
 
 from .conftest import REPO
 
@@ -122,7 +117,9 @@ def test_suppressions_are_read_with_their_line_and_environments() -> None:
     first, second = staging.suppressions
     assert first.signature == "python-deprecation-warning:websockets" and first.rule is None
     assert first.expires == date(2026, 6, 30)
-    assert second.rule == "fallback-traceback" and second.expires == date(2025, 10, 31)  # a quoted date works too
+    assert second.rule == "fallback-traceback" and second.expires == date(
+        2025, 10, 31
+    )  # a quoted date works too
 
 
 def test_builtin_policy_fails_config_only_in_production() -> None:
@@ -171,7 +168,7 @@ def test_unknown_environment_names_the_fix() -> None:
         ),
         (
             '[environments.staging]\nrequired = "POSTGRES_HOST"\n',
-            'logscan.toml:2: environments.staging.required: must be an array of strings, such as '
+            "logscan.toml:2: environments.staging.required: must be an array of strings, such as "
             '["POSTGRES_*", "JWT_SECRET_KEY"].',
         ),
         (
@@ -245,7 +242,9 @@ def test_resolve_reads_working_directory_file_and_says_so(tmp_path: Path) -> Non
 def test_suppression_by_signature_wins_over_rule_and_stale_ones_are_listed() -> None:
     policy = parse_policy(FULL, "logscan.toml").for_env("staging")
     findings = (
-        _finding("python-deprecation-warning", "python-deprecation-warning:websockets", "deprecation-warning"),
+        _finding(
+            "python-deprecation-warning", "python-deprecation-warning:websockets", "deprecation-warning"
+        ),
         _finding("fallback-traceback", "fallback-traceback:KeyError:9a6d739ec5"),
         _finding("module-not-found", "module-not-found:weasyprint"),
     )
@@ -276,7 +275,9 @@ def test_an_active_rule_suppression_beats_an_expired_signature_one() -> None:
         'rule = "fallback-traceback"', 'rule = "python-deprecation-warning"'
     )
     policy = parse_policy(text, "logscan.toml").for_env("staging")
-    finding = _finding("python-deprecation-warning", "python-deprecation-warning:websockets", "deprecation-warning")
+    finding = _finding(
+        "python-deprecation-warning", "python-deprecation-warning:websockets", "deprecation-warning"
+    )
     (marked,), stale = apply_suppressions((finding,), policy, date(2025, 6, 1))
     assert marked.suppressed and marked.suppression is not None
     assert marked.suppression.where == "logscan.toml:25"
@@ -309,4 +310,3 @@ def test_keys_documented_are_the_keys_accepted() -> None:
         assert f"`{key}`" in doc, key
     for key in ("rule", "signature", "reason", "owner", "issue", "expires", "environments"):
         assert f"`{key}`" in doc, key
-

@@ -19,8 +19,8 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import PublishError
 from logscan.pipeline import triage
-from logscan.publish import publish_report, token_from
-from logscan.render import render
+from logscan.publish.github import publish_report, token_from
+from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 

@@ -18,16 +18,10 @@ from logscan.config import Config
 from logscan.errors import ReportError
 from logscan.model import Report
 from logscan.pipeline import triage
-from logscan.redact import (
-    DETECTORS,
-    PLACEHOLDER,
-    assert_clean,
-    find_secrets,
-    placeholder,
-    redact_report,
-    redact_text,
-)
-from logscan.render import render
+from logscan.report.redact.detectors import DETECTORS
+from logscan.report.redact.redact import PLACEHOLDER, placeholder, redact_report, redact_text
+from logscan.report.redact.scan import assert_clean, find_secrets
+from logscan.report.render.formats import render
 from logscan.sources.files import open_source
 
 from . import factories

@@ -19,12 +19,13 @@ from markdown_it import MarkdownIt
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import ReportError
-from logscan.mdsafe import fence, md_code, md_text
 from logscan.model import Report
 from logscan.pipeline import triage
-from logscan.render import GITHUB_LIMIT, github_annotations, render, to_json
-from logscan.render_html import timeline_chart
-from logscan.report import IMPORTANCE
+from logscan.report.assemble import IMPORTANCE
+from logscan.report.render.formats import github_annotations, render, to_json
+from logscan.report.render.html import timeline_chart
+from logscan.report.render.markdown import GITHUB_LIMIT
+from logscan.report.render.mdsafe import fence, md_code, md_text
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 
@@ -416,7 +417,9 @@ def test_to_json_shows_what_it_is_given() -> None:
 
 
 def test_markdown_and_html_say_the_same_about_a_persisting_finding() -> None:
-    crash = replace(factories.finding(), status="persisting", baseline_count=1200, count=4800, rate_growth=4.0)
+    crash = replace(
+        factories.finding(), status="persisting", baseline_count=1200, count=4800, rate_growth=4.0
+    )
     report = factories.report([crash])
     words = "persisting: 1,200 in the baseline, 4,800 now, rate ×4.0"
     assert words in render(report, "md")

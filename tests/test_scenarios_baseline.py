@@ -17,8 +17,9 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.model import Finding, Report
 from logscan.pipeline import triage
-from logscan.policy import Policy, builtin_policy, parse_policy
 from logscan.sources.files import open_source
+from logscan.verdict.policy.load import parse_policy
+from logscan.verdict.policy.settings import Policy, builtin_policy
 
 from .conftest import FIXTURES
 
@@ -27,7 +28,9 @@ NOW = datetime(2025, 11, 3, 8, 0, tzinfo=UTC)
 BEFORE = "invoices-api-00041-rex.json"
 
 
-def run(target: str, baseline: str | None = BEFORE, env: str = "staging", policy: Policy | None = None) -> Report:
+def run(
+    target: str, baseline: str | None = BEFORE, env: str = "staging", policy: Policy | None = None
+) -> Report:
     return triage(
         [open_source(str(BASE / target))],
         Config(env=env, now=NOW, version="0.0.0-test"),
@@ -42,7 +45,9 @@ def failures(report: Report) -> list[Finding]:
 
 def test_same_crash_in_baseline_and_target_is_not_a_new_regression() -> None:
     alone = run("invoices-api-00042-fol.json", baseline=None)
-    assert alone.verdict.level == "FAIL"  # without a baseline the crash fails: the comparison is what clears it
+    assert (
+        alone.verdict.level == "FAIL"
+    )  # without a baseline the crash fails: the comparison is what clears it
     report = run("invoices-api-00042-fol.json")
     assert report.verdict.level == "PASS"
     crashes = failures(report)
@@ -69,7 +74,9 @@ def test_new_module_not_found_fails_with_its_signature_named() -> None:
     assert report.comparison is not None
     gone = {f.signature for f in report.comparison.gone_findings}
     assert any("KeyError" in s for s in gone)  # the old crash did not happen: this revision never served
-    assert all(f.status == "gone" and f.count == 0 and f.baseline_count for f in report.comparison.gone_findings)
+    assert all(
+        f.status == "gone" and f.count == 0 and f.baseline_count for f in report.comparison.gone_findings
+    )
 
 
 @pytest.mark.parametrize(("env", "level"), [("staging", "EXPECTED_CONFIG"), ("production", "FAIL")])
@@ -174,7 +181,14 @@ def test_json_report_carries_the_whole_comparison(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = CliRunner().invoke(
         cli,
-        ["triage", str(BASE / "invoices-api-00043-kiv.json"), "--baseline", str(BASE / BEFORE), "-o", str(out)],
+        [
+            "triage",
+            str(BASE / "invoices-api-00043-kiv.json"),
+            "--baseline",
+            str(BASE / BEFORE),
+            "-o",
+            str(out),
+        ],
     )
     assert result.exit_code == 1, result.output
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -185,7 +199,10 @@ def test_json_report_carries_the_whole_comparison(tmp_path: Path) -> None:
     comparison = doc["comparison"]
     assert comparison["status"] == "COMPARED" and comparison["revision"] == "invoices-api-00041-rex"
     assert comparison["gone"] == len(comparison["gone_findings"]) >= 1
-    assert all(g["status"] == "gone" and g["count"] == 0 and g["baseline_count"] > 0 for g in comparison["gone_findings"])
+    assert all(
+        g["status"] == "gone" and g["count"] == 0 and g["baseline_count"] > 0
+        for g in comparison["gone_findings"]
+    )
     assert "module-not-found:weasyprint" in doc["verdict"]["reasons"][0]["signatures"]
     assert doc["verdict"]["reasons"][0]["policy"] == ["(built-in) environments.staging.critical_rules"]
 
@@ -207,7 +224,9 @@ def test_cli_reads_logscan_toml_from_the_working_directory_and_says_so(
     runner = CliRunner()
     target = str(BASE / "invoices-api-00044-dap.json")
     monkeypatch.chdir(tmp_path)
-    Path("logscan.toml").write_text('[environments.staging]\nrequired = ["POSTGRES_HOST"]\n', encoding="utf-8")
+    Path("logscan.toml").write_text(
+        '[environments.staging]\nrequired = ["POSTGRES_HOST"]\n', encoding="utf-8"
+    )
     result = runner.invoke(cli, ["triage", target, "-o", "r.json"])
     assert result.exit_code == 1, result.output
     doc = json.loads(Path("r.json").read_text(encoding="utf-8"))
@@ -233,7 +252,9 @@ def test_cli_policy_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_cli_baseline_options_that_conflict_name_the_fix() -> None:
     target = str(BASE / "invoices-api-00042-fol.json")
-    both = CliRunner().invoke(cli, ["triage", target, "--baseline", BEFORE, "--baseline-revision", "x-00001-abc"])
+    both = CliRunner().invoke(
+        cli, ["triage", target, "--baseline", BEFORE, "--baseline-revision", "x-00001-abc"]
+    )
     assert both.exit_code == 2
     assert both.stderr == "logscan: error: --baseline and --baseline-revision both given. Pass one of them.\n"
     mixed = CliRunner().invoke(cli, ["triage", target, "--baseline", "previous", "--baseline", BEFORE])

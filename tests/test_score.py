@@ -10,17 +10,10 @@ from click.testing import CliRunner
 
 from logscan.cli import cli
 from logscan.errors import InputError
-from logscan.score import (
-    UNMATCHED,
-    Label,
-    Outcome,
-    Prediction,
-    format_table,
-    load_labels,
-    match_labels,
-    score_corpus,
-    score_outcomes,
-)
+from logscan.score.match import UNMATCHED, Label, Outcome, Prediction, load_labels, match_labels
+from logscan.score.metrics import score_outcomes
+from logscan.score.run import score_corpus
+from logscan.score.table import format_table
 
 TRACEBACK = [
     "Traceback (most recent call last):",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from logscan.cluster import Masker
 from logscan.model import Event
-from logscan.signature import TRACEBACK_CACHE_CHARS, Signer, headline, parse_traceback, templated
+from logscan.templates.miner import Masker
+from logscan.templates.signature import TRACEBACK_CACHE_CHARS, Signer, headline, parse_traceback, templated
 
 from .factories import event
 

@@ -217,7 +217,9 @@ def _stdin(data: bytes) -> tuple[list[Any], FileSource]:
 def test_a_damaged_byte_before_the_first_element_loses_nothing_and_invents_nothing() -> None:
     """``[\\n  {`` with the newline damaged: the element is read from its bracket, not skipped as a
     scalar (which made the reader take the objects nested inside it for entries)."""
-    entries = [{"insertId": "a1", "labels": {"instanceId": "00ab"}, "errorGroups": [{"id": "x"}, {"id": "y"}]}]
+    entries = [
+        {"insertId": "a1", "labels": {"instanceId": "00ab"}, "errorGroups": [{"id": "x"}, {"id": "y"}]}
+    ]
     data = bytearray(json.dumps(entries, indent=2).encode())
     assert data[1:2] == b"\n"
     data[1] = ord('"')

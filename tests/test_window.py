@@ -1,4 +1,4 @@
-"""logscan.window: --since/--until as RFC 3339 or relative times, against an injected clock."""
+"""logscan.sources.cloud.window: --since/--until as RFC 3339 or relative times, against an injected clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logscan.window import DEFAULT_SPAN, Window, WindowError, parse_time, parse_window, rfc3339
+from logscan.sources.cloud.window import DEFAULT_SPAN, Window, WindowError, parse_time, parse_window, rfc3339
 
 NOW = datetime(2025, 3, 1, 12, 30, 15, tzinfo=UTC)
 

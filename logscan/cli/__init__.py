@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import click
 
-from .common import EXAMPLE_EXPORT, VERDICT_EXIT
-from .remote import fetch, publish
-from .tools import classify, patterns, score
-from .triage import triage
+from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT
+from logscan.cli.remote import fetch, publish
+from logscan.cli.tools import classify, patterns, score
+from logscan.cli.triage import triage
 
 __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
 
@@ -18,7 +18,7 @@ __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from .. import __version__  # looked up only when asked for: it costs start-up time
+    from logscan import __version__
 
     click.echo(f"logscan, version {__version__}")
     ctx.exit()

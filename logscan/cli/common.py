@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from ..config import REPORT_FORMATS as FORMATS
-from ..errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
-from ..sources.files import FileSource, open_source
+from logscan.config import REPORT_FORMATS as FORMATS
+from logscan.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
+from logscan.sources.files import FileSource, open_source
 
 VERDICT_EXIT = {
     "PASS": EXIT_OK,

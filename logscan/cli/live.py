@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import InputError
-from ..sources import EntrySource
-from .common import file_sources
+from logscan.cli.common import file_sources
+from logscan.errors import InputError
+from logscan.sources import EntrySource
 
 if TYPE_CHECKING:
-    from ..pipeline import SourceInfo
+    from logscan.model import SourceInfo
 
 
 def baseline_sources(
@@ -26,7 +26,7 @@ def baseline_sources(
         return (list(file_sources(files)) if files else None), None
     if revision is None and len(files) > 1:
         raise InputError("--baseline previous cannot be mixed with export files. Pass one or the other.")
-    from ..fetch import fetch_baseline
+    from logscan.sources.cloud.baseline.fetch import fetch_baseline
 
     params = click.get_current_context().params
     source, info = fetch_baseline(params, revision)
@@ -35,7 +35,8 @@ def baseline_sources(
 
 def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The options that read a revision from Cloud Logging (logscan fetch, and logscan triage without files)."""
-    from ..fetch import DEFAULT_QUOTA_RPM, ENDPOINT_ENV, SEVERITIES
+    from logscan.sources.cloud.options import DEFAULT_QUOTA_RPM, ENDPOINT_ENV
+    from logscan.sources.cloud.query import SEVERITIES
 
     options = [
         click.option("--project", metavar="P", help="Google Cloud project to read the logs from."),
@@ -93,10 +94,12 @@ def live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
     """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
     from datetime import UTC, datetime
 
-    from ..cache import Cache, cache_dir
-    from ..fetch import FetchOptions, fetch_to_file, revision_query
-    from ..quota import console_progress
-    from ..window import parse_window
+    from logscan.sources.cloud.cache import Cache, cache_dir
+    from logscan.sources.cloud.fetch import fetch_to_file
+    from logscan.sources.cloud.options import FetchOptions
+    from logscan.sources.cloud.pacing import console_progress
+    from logscan.sources.cloud.query import revision_query
+    from logscan.sources.cloud.window import parse_window
 
     if not live.get("project") or not live.get("revision"):
         missing = "--project" if not live.get("project") else "--revision"
@@ -135,8 +138,8 @@ def live_inputs(paths: Sequence[str], live: dict[str, Any]) -> tuple[list[Any], 
     """For triage --project/--revision: the fetched entries as a source, and the SourceInfo for the report."""
     import tempfile
 
-    from ..cache import SavedSource
-    from ..pipeline import SourceInfo
+    from logscan.model import SourceInfo
+    from logscan.sources.cloud.cache import SavedSource
 
     if not live.get("project") and not live.get("revision"):
         return [], None

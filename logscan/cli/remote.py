@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from ..errors import InputError
-from .common import guarded
-from .live import fetch_options, live_fetch
+from logscan.cli.common import guarded
+from logscan.cli.live import fetch_options, live_fetch
+from logscan.errors import InputError
 
 
 @click.command()
@@ -22,7 +22,7 @@ def fetch(output: str | None, **live: Any) -> None:
     import shutil
     import tempfile
 
-    from ..fetch import ReadFailedError
+    from logscan.sources.cloud.client import ReadFailedError
 
     with tempfile.TemporaryDirectory(prefix="logscan-") as scratch:
         fetched, query = live_fetch(live, Path(scratch) / "entries.json")
@@ -66,7 +66,7 @@ def fetch(output: str | None, **live: Any) -> None:
 def publish(report_file: Path, repo: str, issue: int, api_url: str) -> None:
     """Post a Markdown report as an issue comment (token from GH_TOKEN or GITHUB_TOKEN); a re-run for the same
     service and revision updates that comment instead of adding another."""
-    from ..publish import publish_file
+    from logscan.publish.github import publish_file
 
     result = publish_file(report_file, repo, issue, api_url=api_url)
     click.echo(f"{result.action} comment {result.comment_id}: {result.url}")

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import orjson
 
-from ..config import Config
-from ..errors import EXIT_FAIL, EXIT_OK
-from ..library import load_library
-from .common import file_sources, guarded, jobs_option
+from logscan.classify.library import load_library
+from logscan.cli.common import file_sources, guarded, jobs_option
+from logscan.config import Config
+from logscan.errors import EXIT_FAIL, EXIT_OK
 
 
 @click.command()
@@ -25,7 +25,7 @@ from .common import file_sources, guarded, jobs_option
 @guarded
 def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, jobs: int) -> None:
     """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, records, text."""
-    from ..pipeline import classify_stream
+    from logscan.pipeline import classify_stream
 
     config = Config(patterns_dir=patterns_dir, join=not no_join, jobs=jobs)
     out = sys.stdout.buffer
@@ -64,7 +64,7 @@ def patterns() -> None:
 @guarded
 def patterns_test(patterns_dir: Path | None) -> None:
     """Run every rule's examples against the whole library; exit 1 if any fails."""
-    from ..selftest import check_examples
+    from logscan.classify.selftest import check_examples
 
     library = load_library(patterns_dir)
     checks = list(check_examples(library))
@@ -96,7 +96,9 @@ def score(
     labels: Path, raw_dir: Path | None, fmt: str, patterns_dir: Path | None, target: float | None
 ) -> None:
     """Score classify --no-join against a labels.jsonl: per-class F1, macro-F1, confusion; exit 1 if targets are missed."""
-    from ..score import MACRO_F1_TARGET, format_table, score_corpus
+    from logscan.score.metrics import MACRO_F1_TARGET
+    from logscan.score.run import score_corpus
+    from logscan.score.table import format_table
 
     result = score_corpus(labels, raw_dir or labels.parent / "raw", patterns_dir=patterns_dir)
     if fmt == "json":

@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from ..config import REPORT_FORMATS as FORMATS
-from ..config import Config
-from ..errors import InputError
-from ..resources import data_dir
-from .common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded, jobs_option
-from .live import baseline_sources, fetch_options, live_inputs
+from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded, jobs_option
+from logscan.cli.live import baseline_sources, fetch_options, live_inputs
+from logscan.config import REPORT_FORMATS as FORMATS
+from logscan.config import Config
+from logscan.errors import InputError
+from logscan.resources import data_dir
 
 
 @click.command()
@@ -78,7 +78,7 @@ def triage(
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
     Logging (--project, --revision), and print or write a report."""
-    from ..front import events
+    from logscan.ingest.reader import events
 
     paths = list(sources)
     if example:
@@ -93,9 +93,9 @@ def triage(
     inputs = live_sources or file_sources(paths)
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
     with closing(events(inputs, config)) as stream:
-        from ..pipeline import triage as run_triage
-        from ..policy import resolve_policy
-        from ..render import render
+        from logscan.pipeline import triage as run_triage
+        from logscan.report.render.formats import render
+        from logscan.verdict.policy.load import resolve_policy
 
         policy, policy_note = resolve_policy(
             policy_file, env, None if no_policy or policy_file else Path(".")
@@ -125,7 +125,7 @@ def triage(
 
 def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:
     """Render the step summary now (it fails closed like any report); the returned call writes it and the annotations."""
-    from ..render import github_annotations, render
+    from logscan.report.render.formats import github_annotations, render
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:

@@ -23,11 +23,11 @@ from typing import IO, Any
 
 import orjson
 
-from ..errors import InputError
-from . import RawEntry
-from .json_array import read_json_array
-from .lines import read_json_object, read_jsonl, read_text_lines, read_yaml_docs
-from .reading import CHUNK, ENTRY_KEYS
+from logscan.errors import InputError
+from logscan.sources import RawEntry
+from logscan.sources.json_array import read_json_array
+from logscan.sources.lines import read_json_object, read_jsonl, read_text_lines, read_yaml_docs
+from logscan.sources.reading import CHUNK, ENTRY_KEYS
 
 _SNIFF = 64 * 1024
 _YAML_KEY = re.compile(rb"^([A-Za-z_]+):(?:\s|$)")

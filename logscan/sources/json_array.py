@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from ..errors import InputError
-from . import RawEntry
-from .reading import CHUNK, MAX_ENTRY, ByteStream, Ledger, TooDeep, decode
+from logscan.errors import InputError
+from logscan.sources import RawEntry
+from logscan.sources.reading import CHUNK, MAX_ENTRY, ByteStream, Ledger, TooDeep, decode
 
 _WS = re.compile(rb"[ \t\r\n]*")
 _SEP = re.compile(rb"[ \t\r\n]*,[ \t\r\n]*")

@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError
-from . import RawEntry
-from .reading import CHUNK, ENTRY_KEYS, MAX_ENTRY, ByteStream, Ledger, TooDeep, decode
+from logscan.errors import InputError
+from logscan.sources import RawEntry
+from logscan.sources.reading import CHUNK, ENTRY_KEYS, MAX_ENTRY, ByteStream, Ledger, TooDeep, decode
 
 _MAX_TEXT_LINE = 16 << 20
 """A plain-text line is cut here while reading (normalize then bounds it further and counts the cut)."""

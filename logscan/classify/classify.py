@@ -1,0 +1,160 @@
+"""Classify events with the pattern library: class, rule, extracted key, signature and template.
+
+Templates are mined (``cluster.TemplateMiner``) for every event with ``templates="all"`` (``logscan
+classify``: each output line carries its template), or with ``templates="needed"`` (triage) only for
+the events that need one: unclaimed events (the report lists their templates, and signs them by their
+template unless they hold a traceback) and keyless matches of the non-noise classes that are not
+tracebacks (signed by their template, see ``signature.py``). The other events carry an empty template;
+``aggregate`` shows a finding's template computed once from its first event (``cluster.template_of``).
+Which events are mined shapes the templates, so the two modes can give an unclaimed message different
+templates (and signatures) when claimed messages of the same shape sit beside it; each mode is
+deterministic. Events with no text (request logs) are neither matched nor mined: their answer depends
+on their severity alone and is computed once per severity.
+
+A mined template can still generalize after an event was mined (the fourth user name turns ``Invalid
+user bob`` into ``Invalid user <*>``), so events wait in a bounded look-ahead window (``LOOKAHEAD_EVENTS``
+events or ``LOOKAHEAD_CHARS`` characters of text, whichever comes first) and take their cluster's
+template when they leave it. Within the window every member of a template shows the same text; a
+template that generalizes later than that shows two texts in one run. Events that need no template
+pass through the window already finished, so that the output keeps the input order. Memory holds the
+window, never the input.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any, Final, Literal
+
+from logscan.classify.engine import Matcher, PlainMatcher
+from logscan.classify.library import Library, Rule
+from logscan.model import NOISE, Classified, Event, severity_rank
+from logscan.templates.miner import Cluster, Masker, TemplateMiner
+from logscan.templates.signature import Signer, headline, templated
+
+UNCLAIMED = "unclaimed"
+"""Rule id of events that no rule claimed and that do not look like a problem."""
+
+LOOKAHEAD_EVENTS = 4096
+"""Events mined ahead of the one being emitted."""
+LOOKAHEAD_CHARS = 16 * 1024 * 1024
+"""Characters of event text held in the look-ahead window at most."""
+
+Templates = Literal["all", "needed"]
+"""Which events are mined into templates: every one, or those whose signature needs one."""
+TEMPLATE_MODES: Final = ("all", "needed")
+
+_Pending = tuple[Event, str, str, str | None, str | None, Cluster]
+"""A mined event in the window: event, class, rule id, key, signature (None: from the template), cluster."""
+
+
+def classify(
+    events: Iterable[Event],
+    library: Library,
+    lookahead: int = LOOKAHEAD_EVENTS,
+    templates: Templates = "all",
+    matcher: PlainMatcher | None = None,
+) -> Iterator[Classified]:
+    """Each event with the first rule that claims it, its signature and its template, in input order.
+
+    matcher: the engine to use (default: a new Matcher); pass one to read its timeout counts afterwards.
+    templates: "all" mines every event (each Classified carries its template); "needed" mines only
+    unclaimed events and those whose signature is made from their template, and leaves the others'
+    template empty.
+    """
+    if templates not in TEMPLATE_MODES:
+        raise ValueError(f"templates must be one of {', '.join(TEMPLATE_MODES)}, not {templates!r}")
+    mine_all = templates == "all"
+    matcher = matcher if matcher is not None else Matcher(library)
+    masker = Masker(library.masks)
+    miner = TemplateMiner(masker)
+    signer = Signer(masker)
+    silent: dict[str, tuple[str, str, str | None, str]] = {}
+    window: deque[_Pending | Classified] = deque()
+    held = 0
+    for event in events:
+        text = event.clean
+        records = event.records
+        severity = records[0].severity if len(records) == 1 else _event_severity(event)
+        item: _Pending | Classified
+        if not text:
+            answer = silent.get(severity)
+            if answer is None:
+                answer = silent[severity] = _silent(matcher, signer, event, severity)
+            klass, rule_id, key, signature = answer
+            item = Classified(
+                event=event, klass=klass, rule=rule_id, key=key, signature=signature, template=""
+            )
+        else:
+            found = matcher.first(text, severity)
+            if found is None:
+                klass, rule_id, key = NOISE, UNCLAIMED, None
+                fixed = signer.fixed(event, rule_id, key)
+            else:
+                rule = found[0]
+                klass, rule_id, key = rule.klass, rule.id, extract_key(rule, found[1])
+                fixed = signer.fixed(event, rule_id, key, noise=klass == NOISE)
+            if mine_all or rule_id == UNCLAIMED or fixed is None:
+                item = (event, klass, rule_id, key, fixed, miner.add(headline(event)))
+            else:
+                item = Classified(
+                    event=event, klass=klass, rule=rule_id, key=key, signature=fixed, template=""
+                )
+        if not window and isinstance(item, Classified):
+            yield item
+            continue
+        window.append(item)
+        held += len(text)
+        while window and (len(window) > lookahead or held > LOOKAHEAD_CHARS):
+            done = window.popleft()
+            if isinstance(done, Classified):
+                held -= len(done.event.clean)
+                yield done
+            else:
+                held -= len(done[0].clean)
+                yield _finish(done)
+    while window:
+        done = window.popleft()
+        yield done if isinstance(done, Classified) else _finish(done)
+
+
+def _silent(
+    matcher: PlainMatcher, signer: Signer, event: Event, severity: str
+) -> tuple[str, str, str | None, str]:
+    """Class, rule id, key and signature of an event with no text (the same for every such event)."""
+    found = matcher.first("", severity)
+    if found is None:
+        return NOISE, UNCLAIMED, None, templated(UNCLAIMED, "")
+    rule = found[0]
+    key = extract_key(rule, found[1])
+    fixed = signer.fixed(event, rule.id, key, noise=rule.klass == NOISE)
+    return rule.klass, rule.id, key, fixed if fixed is not None else templated(rule.id, "")
+
+
+def _finish(item: _Pending) -> Classified:
+    event, klass, rule_id, key, signature, cluster = item
+    template = cluster.template()
+    return Classified(
+        event=event,
+        klass=klass,
+        rule=rule_id,
+        key=key,
+        signature=signature if signature is not None else templated(rule_id, template),
+        template=template,
+    )
+
+
+def extract_key(rule: Rule, match: Any) -> str | None:
+    """The rule's key group, or the first named group that matched."""
+    if rule.key_group:
+        value = match.group(rule.key_group)
+        return str(value) if value else None
+    for name in rule.compiled.groupindex:
+        value = match.group(name)
+        if value:
+            return str(value)
+    return None
+
+
+def _event_severity(event: Event) -> str:
+    return max((r.severity for r in event.records), key=severity_rank)

@@ -1,0 +1,236 @@
+"""The matching engine: which rule, first in library order, claims a text.
+
+Not every rule runs on every line. Each rule's regex is analysed once for literals that every match
+must contain (see prefilter.py); one multi-string search per line (RE2's set matcher over those
+literals when google-re2 is installed, else Aho-Corasick, else Python's substring search) tells which
+rules could match, and only those candidates, plus the rules with no usable literal, are tried with the
+regex module, in library order, so the first match wins exactly as in the plain engine. ``PlainMatcher`` is that
+plain engine, kept as the reference the tests and benchmarks compare against.
+
+Results are memoised per (text, severity) in a bounded LRU cache: a crash loop repeats the same text
+thousands of times. No rule or line can hang a run: each search stops after MATCH_TIMEOUT_S, and a
+rule that has lost RULE_TIMEOUT_BUDGET_S to timeouts is not tried again in that run (both counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from logscan.classify.library import Library, Rule
+from logscan.classify.prefilter import required_literals, required_prefix
+from logscan.model import severity_rank
+
+MATCH_TIMEOUT_S = 0.25
+"""A single rule's search is abandoned after this long (regex module timeout): no line can hang logscan."""
+RULE_TIMEOUT_BUDGET_S = 2.0
+"""A rule whose searches have timed out for this long in total is no longer tried in the run."""
+CACHE_SIZE = 8192
+"""Distinct (text, severity) answers remembered."""
+CACHE_MAX_CHARS = 2048
+"""Longer texts are not cached (bounds the cache's memory at about CACHE_SIZE * this)."""
+
+Found = tuple[Rule, Any] | None
+"""The winning rule and its match object, or None."""
+
+
+class PlainMatcher:
+    """Every rule, in library order, on every text: the reference engine."""
+
+    engine = "plain"
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._floors = [
+            severity_rank(r.severity_at_least) if r.severity_at_least else -1 for r in library.rules
+        ]
+        self.timeouts = 0
+        """Searches abandoned on the time bound (reported, not hidden)."""
+        self.disabled: set[str] = set()
+        """Rules no longer tried because they used up their timeout budget."""
+        self._lost = [0.0] * len(library.rules)
+
+    def first(self, text: str, severity: str = "DEFAULT") -> Found:
+        """The winning rule and its match object, or None when no rule claims the text."""
+        return self._try(range(len(self.library.rules)), text, severity_rank(severity))
+
+    def _try(self, indexes: Sequence[int] | range, text: str, rank: int) -> Found:
+        rules = self.library.rules
+        floors = self._floors
+        for i in indexes:
+            if rank < floors[i]:
+                continue
+            rule = rules[i]
+            if self.disabled and rule.id in self.disabled:
+                continue
+            try:
+                found = rule.compiled.search(text, timeout=MATCH_TIMEOUT_S)
+            except TimeoutError:
+                self._timed_out(i)
+                continue
+            if found is not None:
+                return rule, found
+        return None
+
+    def _timed_out(self, i: int) -> None:
+        self.timeouts += 1
+        self._lost[i] += MATCH_TIMEOUT_S
+        if self._lost[i] >= RULE_TIMEOUT_BUDGET_S:
+            self.disabled.add(self.library.rules[i].id)
+
+
+class Matcher(PlainMatcher):
+    """Literal prefilter in front of the regex module: same answers as PlainMatcher, far fewer searches."""
+
+    def __init__(self, library: Library, backend: str | None = None) -> None:
+        super().__init__(library)
+        always: list[int] = []
+        sets: list[frozenset[str]] = []
+        owner: list[int] = []
+        needed: dict[int, int] = {}
+        prefixes: dict[int, str] = {}
+        folding = False
+        for i, rule in enumerate(library.rules):
+            flags = getattr(rule.compiled, "flags", 0)
+            need = required_literals(rule.regex, flags)
+            prefix = required_prefix(rule.regex, flags)
+            if prefix:
+                prefixes[i] = prefix
+            if need is None:
+                always.append(i)
+                continue
+            folding = folding or need.folded
+            for strings in (need.strings, *need.also):
+                sets.append(strings)
+                owner.append(i)
+            if need.also:
+                needed[i] = 1 + len(need.also)
+        self.always = tuple(always)
+        """Indexes of rules tried on every text (no usable literal), in library order."""
+        self._folding = folding
+        self._owner = tuple(owner)
+        self._needed = needed
+        """Rules with more than one required set: how many sets a text must hold for each."""
+        self._prefixes = prefixes
+        """Rules anchored at the start of the text by a literal: the text must start with it."""
+        self._checked = frozenset(needed).union(prefixes)
+        """Rules for which one literal found is not enough: several sets, or a prefix, to check."""
+        self._search, self.engine = _literal_search(sets, backend)
+        self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
+
+    def candidates(self, text: str) -> Sequence[int]:
+        """Indexes of the rules that could match text, in library order."""
+        # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
+        # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
+        probe = text + "\x00" + text.casefold().replace("i\u0307", "i") if self._folding else text
+        hits = self._search(probe)
+        if not hits:
+            return self.always
+        owner = self._owner
+        found = {owner[k] for k in hits}
+        checked = self._checked.intersection(found)
+        if checked:
+            rules = [owner[k] for k in hits]
+            needed, prefixes = self._needed, self._prefixes
+            for i in checked:
+                if rules.count(i) < needed.get(i, 1) or not text.startswith(prefixes.get(i, "")):
+                    found.discard(i)
+        return sorted(found.union(self.always))
+
+    def first(self, text: str, severity: str = "DEFAULT") -> Found:
+        rank = severity_rank(severity)
+        if len(text) > CACHE_MAX_CHARS:
+            return self._uncached(text, rank)
+        return self._cached(text, rank)
+
+    def _uncached(self, text: str, rank: int) -> Found:
+        return self._try(self.candidates(text), text, rank)
+
+    def cache_info(self) -> Any:
+        """Hits and misses of the answer cache."""
+        return self._cached.cache_info()
+
+
+def _literal_search(
+    patterns: Sequence[frozenset[str]], backend: str | None
+) -> tuple[Callable[[str], Sequence[int]], str]:
+    """A function from a probe text to the indexes of the sets of which it holds a string, and its name.
+
+    Case-insensitive rules' literals are lower-case and the probe carries the casefolded text after a
+    NUL, so a single search serves both; a literal found in the wrong half only adds a candidate.
+    """
+    builders = {"re2": _re2_search, "aho": _aho_search, "python": _python_search}
+    if backend is not None and backend not in builders:
+        raise ValueError(f"unknown literal search backend {backend!r}; use re2, aho or python")
+    for name in [backend] if backend else list(builders):
+        try:
+            return builders[name](patterns), f"prefilter+{name}"
+        except ImportError:
+            if backend:
+                raise
+    raise AssertionError("the python backend needs no import")
+
+
+def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
+    import re2  # google-re2; optional
+
+    if not patterns:
+        return lambda probe: ()
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    matcher = re2.Set.SearchSet(options)
+    for strings in patterns:
+        matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))  # the k-th Add is answer k
+    matcher.Compile()
+    match = matcher.Match
+
+    def search(probe: str) -> Sequence[int]:
+        try:
+            hits = match(probe)
+        except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
+            hits = match(probe.encode("utf-8", "replace").decode("utf-8"))
+        return hits or ()  # None when nothing matched
+
+    return search
+
+
+def _aho_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
+    import ahocorasick  # pyahocorasick; optional
+
+    owners: dict[str, list[int]] = {}
+    for i, strings in enumerate(patterns):
+        for s in strings:
+            owners.setdefault(s, []).append(i)
+    automaton = ahocorasick.Automaton()
+    for s, rules in owners.items():
+        automaton.add_word(s, tuple(rules))
+    if not owners:
+        return lambda probe: ()
+    automaton.make_automaton()
+    scan = automaton.iter
+
+    def search(probe: str) -> Sequence[int]:
+        found: set[int] = set()
+        for _end, rules in scan(probe):
+            found.update(rules)
+        return list(found)
+
+    return search
+
+
+def _python_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
+    owners: dict[str, list[int]] = {}
+    for i, strings in enumerate(patterns):
+        for s in strings:
+            owners.setdefault(s, []).append(i)
+    table = tuple((s, tuple(sets)) for s, sets in sorted(owners.items()))
+
+    def search(probe: str) -> Sequence[int]:
+        found: set[int] = set()
+        for s, sets in table:
+            if s in probe:
+                found.update(sets)
+        return list(found)
+
+    return search

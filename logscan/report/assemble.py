@@ -1,0 +1,130 @@
+"""Assemble the Report: findings sorted by importance, next steps, unclaimed templates with rule stubs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from logscan.classify.classify import UNCLAIMED
+from logscan.model import (
+    DEPRECATION,
+    EXPECTED_CONFIG,
+    NOISE,
+    PLATFORM,
+    REGRESSION,
+    Comparison,
+    Finding,
+    Provenance,
+    Report,
+    Suppression,
+    Template,
+    Verdict,
+)
+from logscan.templates.miner import rule_stub
+from logscan.verdict.aggregate import Summary
+
+IMPORTANCE = (REGRESSION, PLATFORM, EXPECTED_CONFIG, DEPRECATION, NOISE)
+"""Order of classes in reports and in cutting to size: most important first."""
+_TOP_TEMPLATES = 10
+
+
+def assemble(
+    summary: Summary,
+    verdict: Verdict,
+    provenance: Provenance,
+    *,
+    comparison: Comparison | None = None,
+    stale_suppressions: tuple[Suppression, ...] = (),
+) -> Report:
+    """The Report a renderer displays, with everything decided and sorted.
+
+    Suppressed findings sort after the others of their class: a renderer shows them folded.
+    """
+    findings = tuple(sorted(summary.findings, key=importance_key))
+    return Report(
+        service=summary.service,
+        revision=summary.revision,
+        verdict=verdict,
+        findings=findings,
+        counts=summary.counts,
+        provenance=provenance,
+        templates=_templates(findings),
+        next_steps=_next_steps(findings, verdict, stale_suppressions),
+        timeline=summary.timeline,
+        comparison=comparison,
+        stale_suppressions=stale_suppressions,
+    )
+
+
+def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
+    """Sort key: class importance, unsuppressed first, new before persisting, most frequent, then signature."""
+    persisting = finding.status == "persisting"
+    return (
+        IMPORTANCE.index(finding.klass),
+        finding.suppressed,
+        persisting,
+        -finding.count,
+        finding.signature,
+    )
+
+
+def status_text(finding: Finding) -> str:
+    """How a finding compares with the baseline, in words for every report format ("" without a baseline)."""
+    if finding.status == "new":
+        return "new since the baseline"
+    if finding.status == "persisting":
+        growth = f", rate ×{finding.rate_growth:.1f}" if finding.rate_growth is not None else ""
+        return f"persisting: {finding.baseline_count or 0:,} in the baseline, {finding.count:,} now{growth}"
+    return ""
+
+
+def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
+    unclaimed = [f for f in findings if f.rule == UNCLAIMED]
+    unclaimed.sort(key=lambda f: (-f.count, f.template))
+    return tuple(
+        Template(
+            template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example)
+        )
+        for f in unclaimed[:_TOP_TEMPLATES]
+    )
+
+
+def _next_steps(
+    findings: tuple[Finding, ...], verdict: Verdict, stale: tuple[Suppression, ...] = ()
+) -> tuple[str, ...]:
+    steps: list[str] = []
+    seen: set[str] = set()
+    for f in findings:
+        if f.suppression is not None and f.suppression.expired:
+            s = f.suppression
+            steps.append(
+                f"{f.signature}: its suppression ({s.where}, {s.owner}, {s.issue}) expired on "
+                f"{s.expires.isoformat()}; fix it, or renew the suppression with a new date."
+            )
+    for s in stale:
+        steps.append(
+            f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it."
+        )
+    explained = verdict.level == "EXPECTED_CONFIG"
+    # When missing configuration explains the failures, fixing it is the first step; the symptoms follow.
+    ordered = (
+        sorted(findings, key=lambda f: not (explained and f.klass == EXPECTED_CONFIG))
+        if explained
+        else findings
+    )
+    for f in ordered:
+        if f.klass == NOISE or f.suppressed or not f.hint or f.hint in seen:
+            continue
+        seen.add(f.hint)
+        subject = f"{f.rule}" + (f" ({f.key})" if f.key else "")
+        steps.append(f"{subject}: {f.hint}")
+        if len(steps) >= 10:
+            break
+    if verdict.level == "INCONCLUSIVE":
+        steps.insert(
+            0,
+            "Check the revision name and the time window; list revisions with: "
+            "gcloud run revisions list --service SERVICE --region REGION",
+        )
+    if not steps:
+        steps.append("Nothing to do: attach this report to the deploy issue.")
+    return tuple(steps)

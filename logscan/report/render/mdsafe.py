@@ -1,0 +1,86 @@
+"""Markdown that GitHub cannot turn into anything but text: escaping and code spans for untrusted strings.
+
+Log text goes in code: a fenced block whose fence the text cannot close, or an inline code span. Any other
+untrusted string is escaped so that it cannot make an @mention, an issue reference (#123, owner/repo#123,
+GH-123), a link, an autolink, an image or raw HTML: Markdown punctuation gets a backslash, and a zero-width
+joiner goes after @ and # and inside URL schemes, where GitHub's own linkers look.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from logscan.report.redact.redact import PLACEHOLDER
+
+_TEXT_CHARS = 500
+_CODE_CHARS = 200
+_ZWJ = "\u200d"
+_BACKTICKS = regex.compile(r"`+")
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPECIAL = regex.compile(r"[\\`*_\[\]<>!|~&$#]")
+_AFTER_ZWJ = regex.compile(
+    r"(?<=[@#])|(?<=\b(?i:https?|ftp|mailto|xmpp|www|gh|javascript|vbscript))(?=[:.\-])"
+)
+_LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
+_MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
+
+
+def cut(text: str, limit: int) -> tuple[str, bool]:
+    """Text cut to at most limit characters, never through a redaction placeholder; and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    end = limit
+    for m in PLACEHOLDER.finditer(text, max(0, limit - 40), limit + 40):
+        if m.start() < end < m.end():
+            end = m.start()
+    return text[:end], True
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(_CONTROL.sub("", text).split())
+    short, was_cut = cut(flat, limit)
+    return short + "…" if was_cut else short
+
+
+def md_text(text: str, limit: int = _TEXT_CHARS) -> str:
+    """Untrusted text made inert for Markdown outside code: one line, Markdown and HTML syntax escaped,
+    and a zero-width joiner after @ and # and inside URL schemes so GitHub links nothing."""
+    line = _one_line(text, limit)
+    line = _SPECIAL.sub(lambda m: "\\" + m.group(0), line)
+    line = _AFTER_ZWJ.sub(_ZWJ, line)
+
+    def lead(m: regex.Match[str]) -> str:
+        if m.group("mark"):
+            return "\\" + str(m.group("mark"))
+        return str(m.group("num")) + "\\" + str(m.group("dot"))
+
+    return str(_LEADING.sub(lead, line, count=1))
+
+
+def md_code(text: str, limit: int = _CODE_CHARS, *, table: bool = False) -> str:
+    """Untrusted text as an inline code span on one line; its own backticks cannot close the span."""
+    line = _one_line(text, limit)
+    if not line:
+        return "(empty)"
+    longest = max((len(m) for m in _BACKTICKS.findall(line)), default=0)
+    ticks = "`" * (longest + 1)
+    if line[0] in "` " or line[-1] in "` ":
+        line = f" {line} "
+    if table:
+        line = line.replace("|", "\\|")
+    return f"{ticks}{line}{ticks}"
+
+
+def fence(text: str, lang: str = "text") -> str:
+    """A fenced code block that the text itself cannot close: the fence is longer than any backtick run."""
+    body = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{body}\n{ticks}"
+
+
+def marker(service: str | None, revision: str | None) -> str:
+    """The hidden comment that identifies a report's service and revision (publish updates by it)."""
+    service = _MARKER_UNSAFE.sub("_", service or "unknown")[:100]
+    revision = _MARKER_UNSAFE.sub("_", revision or "unknown")[:100]
+    return f"<!-- logscan:{service}:{revision} -->"

@@ -1,0 +1,281 @@
+"""CloudLoggingSource: a revision's entries read page by page from entries.list, as an EntrySource.
+
+Each request is paced to the quota (pacing.py) before it goes out. A transient failure is backed off
+and the read resumes from the newest timestamp seen rather than from a page token, dropping entries
+already yielded at that instant, so none is lost and none arrives twice. With ``settle`` the window's tail
+is held back and re-read until Cloud Logging's late ingestion stops adding to it. The request body is
+written out in full (filter with its window, page size, ascending order); nothing is left to defaults.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from logscan.sources import RawEntry
+from logscan.sources.cloud.client import (
+    NoEntriesError,
+    ReadFailedError,
+    Transport,
+    classify_failure,
+    client_transport,
+    make_client,
+)
+from logscan.sources.cloud.options import FetchOptions
+from logscan.sources.cloud.pacing import FetchProgress, NullProgress, QuotaPacer
+from logscan.sources.cloud.query import RevisionQuery
+from logscan.sources.cloud.window import rfc3339
+
+ORDER_BY = "timestamp asc"
+SETTLE_TAIL_SECONDS = 120.0
+"""At least this much of the window's end is re-read by --settle."""
+SETTLE_MAX_ROUNDS = 10
+
+_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})")
+
+
+@dataclass
+class _Resume:
+    """Where a read stands: the newest timestamp seen and the entries seen at exactly that instant."""
+
+    since: str
+    last_ns: int = -1
+    at_last: set[tuple[str, str]] = field(default_factory=set)
+
+
+class CloudLoggingSource:
+    """Entries of one revision read live from Cloud Logging (an EntrySource).
+
+    After iteration: ``count``, ``pages``, ``requests``, ``retries``, ``truncated`` (a cap or a failure
+    stopped the read) and ``failure`` (why retries were given up, or None).
+    """
+
+    def __init__(
+        self,
+        query: RevisionQuery,
+        options: FetchOptions | None = None,
+        *,
+        transport: Transport | None = None,
+        progress: FetchProgress | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.query = query
+        self.options = options or FetchOptions()
+        self.name = query.source_name
+        self._transport = transport
+        self._progress = progress or NullProgress()
+        self._clock = clock
+        self._sleep = sleep
+        self._pacer = QuotaPacer(
+            self.options.quota_rpm, self.options.quota_period, self.options.quota_margin, clock, sleep
+        )
+        self.count = 0
+        self.pages = 0
+        self.requests = 0
+        self.retries = 0
+        self.truncated = False
+        self.failure: str | None = None
+        self._started = 0.0
+
+    @property
+    def skipped(self) -> int:
+        return 0
+
+    @property
+    def skip_reasons(self) -> tuple[str, ...]:
+        return ()
+
+    def entries(self) -> Iterator[RawEntry]:
+        """The revision's entries in ascending time, each exactly once."""
+        send = self._transport or client_transport(make_client(self.query.project, self.options.endpoint))
+        self._started = self._clock()
+        cap = self.options.max_entries
+        settle = self.options.settle
+        end_ns = _ns(rfc3339(self.query.window.end))
+        tail_ns = end_ns - int(max(SETTLE_TAIL_SECONDS, 2 * settle) * 1e9) if settle > 0 else None
+        held: list[Mapping[str, Any]] = []
+        held_keys: set[tuple[str, str]] = set()
+        try:
+            for entry in self._read(send, rfc3339(self.query.window.start)):
+                if cap is not None and self.count >= cap:
+                    self.truncated = True
+                    break
+                self.count += 1
+                if tail_ns is not None and _entry_ns(entry) >= tail_ns:
+                    held.append(entry)
+                    held_keys.add(_key(entry))
+                else:
+                    yield entry
+            if tail_ns is not None and not self.truncated and self.failure is None:
+                self._settle(send, max(tail_ns, _ns(rfc3339(self.query.window.start))), held, held_keys)
+            held.sort(key=_entry_ns)
+            yield from held
+        finally:
+            self._progress.close()
+        if self.count == 0:
+            self._raise_empty()
+
+    def _settle(
+        self, send: Transport, tail_ns: int, held: list[Mapping[str, Any]], keys: set[tuple[str, str]]
+    ) -> None:
+        """Re-read the window's tail every ``settle`` seconds until a re-read finds nothing new."""
+        cap = self.options.max_entries
+        for _ in range(SETTLE_MAX_ROUNDS):
+            self._progress.waiting(self.options.settle, "settling: Cloud Logging ingests with a delay")
+            self._sleep(self.options.settle)
+            grew = 0
+            for entry in self._read(send, _ns_text(tail_ns)):
+                key = _key(entry)
+                if key in keys:
+                    continue
+                if cap is not None and self.count >= cap:
+                    self.truncated = True
+                    return
+                keys.add(key)
+                held.append(entry)
+                self.count += 1
+                grew += 1
+            if self.failure is not None or not grew:
+                return
+
+    def _read(self, send: Transport, since: str) -> Iterator[Mapping[str, Any]]:
+        """Page through the filter from ``since``; on a transient failure back off and resume from the
+        newest timestamp seen, skipping what was already yielded at that instant."""
+        state = _Resume(since=since)
+        query_since = since
+        token: str | None = None
+        failures = 0
+        while True:
+            body: dict[str, Any] = {
+                "resourceNames": list(self.query.resource_names),
+                "filter": self.query.filter_from(query_since),
+                "orderBy": ORDER_BY,
+                "pageSize": self.options.page_size,
+            }
+            if token:
+                body["pageToken"] = token
+            self._pacer.wait(lambda s: self._progress.waiting(s, "waiting for quota"))
+            self.requests += 1
+            try:
+                response = send(body, self.options.timeout)
+            except Exception as exc:
+                reason = classify_failure(exc, self.query.project, self.options)
+                failures += 1
+                if failures >= self.options.max_attempts:
+                    self.failure = f"{reason} ({failures} attempts in a row)"
+                    self.truncated = True
+                    return
+                self.retries += 1
+                pause = self._backoff(failures, exc)
+                self._progress.waiting(pause, f"{reason}; retrying")
+                self._sleep(pause)
+                # Resume by time, not by a page token the failure may have spoiled.
+                query_since, token = state.since, None
+                continue
+            failures = 0
+            self.pages += 1
+            for entry in response.get("entries") or ():
+                if not isinstance(entry, Mapping):
+                    continue
+                ts = _entry_ns(entry)
+                key = _key(entry)
+                if ts == state.last_ns and key in state.at_last:
+                    continue
+                if ts > state.last_ns:
+                    state.last_ns = ts
+                    state.since = str(entry["timestamp"])
+                    state.at_last = set()
+                state.at_last.add(key)
+                yield entry
+            elapsed = max(self._clock() - self._started, 1e-9)
+            self._progress.page(self.count, self.pages, self.count / elapsed)
+            token = response.get("nextPageToken") or None
+            if not token:
+                return
+
+    def request(self, send: Transport, body: dict[str, Any]) -> Mapping[str, Any]:
+        """Send one entries.list body (a probe outside the read), paced and retried like a page of the read;
+        raises ReadFailedError when the retries run out."""
+        failures = 0
+        while True:
+            self._pacer.wait(lambda s: self._progress.waiting(s, "waiting for quota"))
+            self.requests += 1
+            try:
+                return send(body, self.options.timeout)
+            except Exception as exc:
+                reason = classify_failure(exc, self.query.project, self.options)
+                failures += 1
+                if failures >= self.options.max_attempts:
+                    raise ReadFailedError(
+                        f"A query for revision {self.query.revision} in project {self.query.project} failed: "
+                        f"{reason} ({failures} attempts in a row). "
+                        f"Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
+                    ) from None
+                self.retries += 1
+                pause = self._backoff(failures, exc)
+                self._progress.waiting(pause, f"{reason}; retrying")
+                self._sleep(pause)
+
+    def _backoff(self, failures: int, exc: Exception) -> float:
+        delay = float(min(self.options.backoff_max, self.options.backoff_base * 2 ** (failures - 1)))
+        response = getattr(exc, "response", None)
+        retry_after = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                delay = max(delay, min(float(retry_after), self.options.backoff_max))
+        return delay
+
+    def _raise_empty(self) -> None:
+        q = self.query
+        if self.failure is not None:
+            raise ReadFailedError(
+                f"Reading the logs of revision {q.revision} failed: {self.failure}. "
+                f"Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
+            )
+        floor = f" at or above {q.severity}" if q.severity else ""
+        raise NoEntriesError(
+            f"No log entries{floor} for revision {q.revision} of service {q.service} in project {q.project} "
+            f"{q.window.describe()}. Check --revision and the window. "
+            f"Tip: gcloud run revisions list --service {q.service} --region REGION --project {q.project}"
+        )
+
+
+def _key(entry: Mapping[str, Any]) -> tuple[str, str]:
+    insert_id = entry.get("insertId")
+    if insert_id is None:
+        import orjson
+
+        insert_id = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS).decode()
+    return (str(entry.get("logName", "")), str(insert_id))
+
+
+def _ns(text: str) -> int:
+    m = _TIMESTAMP.fullmatch(text)
+    if not m:
+        raise ValueError(text)
+    zone = m.group(8)
+    base = datetime.fromisoformat(
+        f"{m.group(1)}-{m.group(2)}-{m.group(3)}T{m.group(4)}:{m.group(5)}:{m.group(6)}"
+        + ("+00:00" if zone == "Z" else zone)
+    )
+    return int(base.timestamp()) * 1_000_000_000 + int((m.group(7) or "").ljust(9, "0"))
+
+
+def _entry_ns(entry: Mapping[str, Any]) -> int:
+    """Nanoseconds of an entry's timestamp; an entry without a readable one sorts first."""
+    try:
+        return _ns(str(entry.get("timestamp", "")))
+    except ValueError:
+        return -1
+
+
+def _ns_text(ns: int) -> str:
+    seconds, nanos = divmod(ns, 1_000_000_000)
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{nanos:09d}Z" if nanos else f"{stamp}Z"

@@ -1,0 +1,317 @@
+"""Template mining: mask the variable parts of a message, then group messages whose remaining words agree.
+
+Masks come first (``patterns/masks.yaml``: timestamps, ids, addresses, numbers become ``<NAME>``), then
+the miner. Like Drain it groups messages of the same length and first word; unlike Drain it does not
+merge two messages because they are merely *similar*. A word position becomes a variable ``<*>`` only
+when the messages that agree everywhere else show at least ``min_distinct`` different words there
+(four user names make ``Invalid user <*> from <IP>``; ``root`` and ``admin`` alone stay two templates).
+Tokens holding digits or masks are variables from the start.
+
+Every message is looked up by its exact token shape first, so a repeated shape costs one dict lookup;
+a new shape costs a few lookups per token. The tokens of recent messages are remembered, so a repeated
+message is not masked again. State is bounded: past ``max_shapes`` the indexes are
+dropped and mining starts over (clusters already handed out keep their templates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import regex
+import yaml
+
+from logscan.model import NOISE
+
+VAR = "<*>"
+"""A variable position in a mined template."""
+
+MIN_DISTINCT = 4
+"""Different words at one position (everything else equal) that make the position a variable."""
+FIXED_PREFIX = 1
+"""Leading word positions never turned into variables: a message's first word names its kind."""
+MAX_TOKENS = 48
+"""Words of a message considered; the rest is cut before mining (bounded work per message)."""
+MAX_CANDIDATES = 64
+"""Generalized templates of one length and first word tried for a new shape (the latest first)."""
+MAX_SHAPES = 50_000
+"""Distinct shapes indexed before the miner's indexes are dropped and mining starts over."""
+TOKEN_CACHE = 4096
+"""Messages whose tokens the miner remembers (a crash loop writes the same line thousands of times)."""
+TOKEN_CACHE_CHARS = 2048
+"""Longer messages are tokenized every time (bounds the cache's memory)."""
+
+_DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])[-+]?\d+(?:\.\d+)?(?![A-Za-z_])"),)
+_DIGIT = regex.compile(r"\d")
+_HAS_VARIABLE = regex.compile(r"\d|<[A-Z][A-Z0-9_]*>|<\*>")
+_KEY = regex.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
+_PLACEHOLDER = regex.compile(r"<[A-Z][A-Z0-9_]*>|<\*>")
+
+
+class Masker:
+    """Replaces the variable parts of a text with ``<NAME>``: each mask in file order, over the whole text.
+
+    A later mask sees the earlier ones' placeholders (which hold no digits), so the first mask to claim
+    a span wins.
+    """
+
+    def __init__(self, masks: Sequence[tuple[str, str]]) -> None:
+        self.masks = tuple(masks) or _DEFAULT_MASKS
+        self._compiled = [
+            (regex.compile(pattern, regex.VERSION0), f"<{name}>") for name, pattern in self.masks
+        ]
+        self.patterns = {name: pattern for name, pattern in self.masks}
+        """Mask name -> regex, for rule stubs."""
+
+    def mask(self, text: str) -> str:
+        """Text with every variable part replaced by <NAME>."""
+        for pattern, placeholder in self._compiled:
+            text = pattern.sub(placeholder, text)
+        return text
+
+
+@dataclass(eq=False)
+class Cluster:
+    """A group of messages with one template; merged clusters point at the one that absorbed them."""
+
+    tokens: tuple[str, ...]
+    """Generalized tokens: the grouping key (variables are <*> or key=<*>)."""
+    display: list[str]
+    """Tokens as shown: mask names kept while every member agrees on them."""
+    size: int = 0
+    """Messages added to this cluster directly (not counting absorbed clusters)."""
+    parent: Cluster | None = field(default=None, repr=False)
+    """The cluster this one was merged into, if any."""
+
+    def root(self) -> Cluster:
+        """The cluster that currently holds this one's messages."""
+        node = self
+        while node.parent is not None:
+            if node.parent.parent is not None:
+                node.parent = node.parent.parent
+            node = node.parent
+        return node
+
+    def template(self) -> str:
+        """The template text of the cluster that holds this one."""
+        return " ".join(self.root().display)
+
+
+class _Bucket:
+    """Shapes that agree everywhere except one position, and the words seen there."""
+
+    __slots__ = ("members", "words")
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.members: set[Cluster] = set()
+
+
+class TemplateMiner:
+    """Streaming template miner; ``add`` returns the message's cluster, ``Cluster.template()`` its template."""
+
+    def __init__(
+        self,
+        masker: Masker,
+        min_distinct: int = MIN_DISTINCT,
+        fixed_prefix: int = FIXED_PREFIX,
+        max_tokens: int = MAX_TOKENS,
+        max_shapes: int = MAX_SHAPES,
+    ) -> None:
+        self.masker = masker
+        self.min_distinct = min_distinct
+        self.fixed_prefix = fixed_prefix
+        self.max_tokens = max_tokens
+        self.max_shapes = max_shapes
+        self.resets = 0
+        """How often the indexes outgrew max_shapes and mining started over."""
+        self._reset()
+
+        def tokenize(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            return _tokens(masker, text, max_tokens)
+
+        self._remembered = lru_cache(maxsize=TOKEN_CACHE)(tokenize)
+
+    def _reset(self) -> None:
+        self._shapes: dict[tuple[str, ...], Cluster] = {}
+        self._by_tokens: dict[tuple[str, ...], Cluster] = {}
+        self._buckets: dict[tuple[int, tuple[str, ...]], _Bucket] = {}
+        self._general: dict[tuple[int, str], list[Cluster]] = {}
+
+    def tokens(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(generalized, display) tokens of a message after masking."""
+        if len(text) > TOKEN_CACHE_CHARS:
+            return _tokens(self.masker, text, self.max_tokens)
+        return self._remembered(text)
+
+    def add(self, text: str) -> Cluster:
+        """Mine one message; the returned cluster's template may still generalize as more messages come."""
+        general, display = self.tokens(text)
+        known = self._shapes.get(display)
+        if known is not None:
+            known.size += 1
+            return known
+        if len(self._shapes) >= self.max_shapes:
+            self.resets += 1
+            self._reset()
+        cluster = self._home(general)
+        if cluster is None:
+            cluster = Cluster(tokens=general, display=list(display))
+            self._by_tokens[general] = cluster
+        else:
+            _blend(cluster.display, display)
+        self._shapes[display] = cluster
+        cluster.size += 1
+        self._watch(general, cluster)
+        return cluster
+
+    def _home(self, general: tuple[str, ...]) -> Cluster | None:
+        """The existing cluster a new shape belongs to, if any."""
+        exact = self._by_tokens.get(general)
+        if exact is not None:
+            return exact.root()
+        for i in range(self.fixed_prefix, len(general)):
+            word = general[i]
+            if word == VAR:
+                continue
+            found = self._by_tokens.get((*general[:i], _variable(word), *general[i + 1 :]))
+            if found is not None:
+                return found.root()
+        if not general:
+            return None
+        candidates = self._general.get((len(general), general[0]), [])
+        for candidate in reversed(candidates[-MAX_CANDIDATES:]):
+            if candidate.parent is None and _fits(candidate.tokens, general):
+                return candidate
+        return None
+
+    def _watch(self, general: tuple[str, ...], cluster: Cluster) -> None:
+        """Record the word at each position; enough different words there make it a variable."""
+        for i in range(self.fixed_prefix, len(general)):
+            word = general[i]
+            if word == VAR or word.endswith("=<*>"):
+                continue
+            key = (*general[:i], _variable(word), *general[i + 1 :])
+            bucket = self._buckets.get((i, key))
+            if bucket is None:
+                bucket = self._buckets[(i, key)] = _Bucket()
+            bucket.words.add(word)
+            bucket.members.add(cluster.root())
+            if len(bucket.words) >= self.min_distinct and len(bucket.members) > 1:
+                self._merge(i, key, bucket)
+                return
+
+    def _merge(self, position: int, key: tuple[str, ...], bucket: _Bucket) -> None:
+        target = self._by_tokens.get(key)
+        if target is None:
+            target = Cluster(tokens=key, display=list(next(iter(bucket.members)).root().display))
+            self._by_tokens[key] = target
+            self._general.setdefault((len(key), key[0]), []).append(target)
+        target = target.root()
+        for member in bucket.members:
+            root = member.root()
+            if root is not target:
+                _blend(target.display, root.display)
+                root.parent = target
+        target.display[position] = key[position]
+        bucket.members = {target}
+
+
+def template_of(text: str, masker: Masker, max_tokens: int = MAX_TOKENS) -> str:
+    """The template of one message on its own, without mining: masked, words holding digits as ``<*>``.
+
+    It is the template a message gets when it starts a cluster, for messages whose signature needs no
+    mined template (their finding still shows one).
+    """
+    return " ".join(_tokens(masker, text, max_tokens)[1])
+
+
+def _tokens(masker: Masker, text: str, max_tokens: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    general: list[str] = []
+    display: list[str] = []
+    for word in masker.mask(text).split()[:max_tokens]:
+        if word.isalpha() or not _HAS_VARIABLE.search(word):  # letters alone hold no digit and no mask
+            general.append(word)
+            display.append(word)
+        else:
+            variable = _variable(word)
+            general.append(variable)
+            display.append(variable if _DIGIT.search(word) else word)
+    return tuple(general), tuple(display)
+
+
+@lru_cache(maxsize=1 << 16)
+def _variable(word: str) -> str:
+    """The variable form of a word: ``key=<*>`` keeps a ``key=`` prefix, anything else is ``<*>``."""
+    found = _KEY.match(word)
+    if found is not None and not _HAS_VARIABLE.search(found.group(0)):
+        return str(found.group(0)) + VAR
+    return VAR
+
+
+def _fits(template: tuple[str, ...], general: tuple[str, ...]) -> bool:
+    return all(
+        t in (g, VAR) or (t.endswith("=<*>") and _variable(g) == t)
+        for t, g in zip(template, general, strict=False)
+    )
+
+
+def _blend(display: list[str], other: Sequence[str]) -> None:
+    """Positions where the two disagree become variables (keeping a shared ``key=`` prefix)."""
+    for i, (mine, theirs) in enumerate(zip(display, other, strict=False)):
+        if mine != theirs:
+            shared = _variable(mine)
+            display[i] = shared if shared == _variable(theirs) else VAR
+
+
+def rule_stub(template: str, example: str, masker: Masker | None = None) -> str:
+    """YAML for a rule that claims a mined template; the user names it, classes it and tightens it.
+
+    Constant words are escaped, a named mask becomes that mask's regex (``.+?`` without a masker), ``<*>``
+    becomes ``\\S+``. When the
+    result does not match the example (the template was cut or generalized past it), the stub falls back
+    to the example's escaped first line.
+    """
+    first_line = example.split("\n", 1)[0]
+    pattern = _stub_regex(template, masker)
+    if not pattern or regex.search(pattern, first_line) is None:
+        pattern = regex.escape(first_line[:120], literal_spaces=True)
+    stub = {
+        "rules": [
+            {
+                "id": _stub_id(template),
+                "class": NOISE,
+                "description": "What this message means.",
+                "hint": "What to do when it appears.",
+                "regex": pattern,
+                "examples": {"match": [first_line[:300]], "no_match": []},
+            }
+        ]
+    }
+    return yaml.safe_dump(stub, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _stub_regex(template: str, masker: Masker | None) -> str:
+    patterns = masker.patterns if masker is not None else {}
+    parts: list[str] = []
+    last = 0
+    for found in _PLACEHOLDER.finditer(template):
+        parts.append(_words(template[last : found.start()]))
+        name = found.group(0)[1:-1]
+        if name in patterns:
+            parts.append(f"(?:{patterns[name]})")
+        else:
+            parts.append(r"\S+" if name == "*" else r".+?")
+        last = found.end()
+    parts.append(_words(template[last:]))
+    return "".join(parts).strip()
+
+
+def _words(text: str) -> str:
+    return r"\s+".join(regex.escape(w) for w in text.split(" ")) if text else ""
+
+
+def _stub_id(template: str) -> str:
+    words = [w.lower() for w in regex.findall(r"[A-Za-z]{3,}", _PLACEHOLDER.sub(" ", template))][:4]
+    return "-".join(["unclaimed", *words]) if words else "name-this-rule"

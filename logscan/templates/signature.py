@@ -1,0 +1,206 @@
+"""Stable identities for events: what compares equal when the same failure happens in another revision or run.
+
+- A rule match with an extracted key: ``rule:key`` (``env-var-missing:DATABASE_URL``).
+- A match of a noise-class rule without a key: the rule id alone (``access-log-ok``). Noise is counted,
+  never decided on, so one finding per noise rule (and key) is enough, and such events need no template.
+- A Python traceback (multi-line, flattened onto one line, or with literal ``\\n``): the rule, the final
+  exception type, and a hash of the exception types of the chain plus the innermost frames of the
+  application's own code (files outside site-packages, dist-packages and the standard library), by
+  file and function. Line numbers, addresses, ids and temporary paths never enter it.
+- Anything else (unclaimed events, keyless matches of the other classes): the rule and a hash of the
+  event's mined template.
+
+``Signer.fixed`` gives the signature when it does not depend on a template, so the classifier mines
+templates only for the events that need one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from logscan.model import Event
+from logscan.templates.miner import Masker
+
+APP_FRAMES = 3
+"""Innermost frames of the application's own code that identify a failure."""
+TRACEBACK_CACHE = 256
+"""Texts whose traceback identity is remembered."""
+TRACEBACK_CACHE_CHARS = 32 * 1024
+"""Longer texts are parsed every time (bounds the cache's memory)."""
+
+_FRAME = regex.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[\w<>.]+)')
+_THIRD_PARTY = regex.compile(
+    r"(?:site-packages|dist-packages|[/\\]lib[/\\]python\d[\d.]*[/\\]|[/\\]Lib[/\\]|^<frozen |^<string>)",
+    regex.I,
+)
+_EXC_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*"
+_EXC_LINE = regex.compile(rf"^(?P<type>{_EXC_NAME})(?::\s|:?$)", regex.M)
+_EXC_SUFFIX = regex.compile(
+    r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Server|Timeout|Denied)$"
+)
+_EXC_INLINE = regex.compile(rf"(?:^|\s)(?P<type>{_EXC_NAME}):(?:\s|$)")
+_TRACEBACK = "Traceback (most recent call last)"
+_HEADLINE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a Python traceback."""
+
+    file: str
+    """Path as printed."""
+    line: int
+    """Line number (kept for display, never for signatures)."""
+    function: str
+    """Function name."""
+
+    @property
+    def own(self) -> bool:
+        """True for the application's own code (not site-packages, dist-packages or the standard library)."""
+        return _THIRD_PARTY.search(self.file) is None
+
+
+@dataclass(frozen=True)
+class TracebackInfo:
+    """What a traceback says, however it was printed."""
+
+    exception: str | None
+    """Final exception type (the one that propagated), without its module path; None when cut off."""
+    chain: tuple[str, ...]
+    """Every exception type of a chained traceback, in printed order."""
+    frames: tuple[Frame, ...]
+    """All frames, outermost first, across the chain."""
+
+    def app_frames(self, limit: int = APP_FRAMES) -> tuple[Frame, ...]:
+        """The innermost frames of the application's own code (all frames when none are its own)."""
+        own = [f for f in self.frames if f.own] or list(self.frames)
+        return tuple(own[-limit:])
+
+
+def parse_traceback(text: str) -> TracebackInfo | None:
+    """Exception types and frames of a Python traceback in the text; None when it holds none."""
+    body = text.replace("\\n", "\n") if "\\n" in text else text
+    frames = tuple(
+        Frame(file=m.group("file"), line=int(m.group("line")), function=m.group("func"))
+        for m in _FRAME.finditer(body)
+    )
+    chain = _exception_chain(body)
+    if not frames and (_TRACEBACK not in body or not chain):
+        return None
+    return TracebackInfo(exception=_short_type(chain[-1]) if chain else None, chain=chain, frames=frames)
+
+
+def _exception_chain(body: str) -> tuple[str, ...]:
+    names: list[str] = []
+    lines = body.split("\n")
+    if len(lines) > 1:
+        for i, line in enumerate(lines):
+            found = _EXC_LINE.match(line)
+            if found is None or line.startswith((" ", "\t")) or (i == 0 and _TRACEBACK in line):
+                continue
+            if _is_exception_name(found.group("type"), previous=lines[i - 1] if i else ""):
+                names.append(found.group("type"))
+        return tuple(names)
+    # Flattened onto one line: the exception follows the last frame's source line.
+    frames = list(_FRAME.finditer(body))
+    tail = body[frames[-1].end() :] if frames else body
+    for found in _EXC_INLINE.finditer(tail):
+        if _EXC_SUFFIX.search(found.group("type")) or "." in found.group("type"):
+            names.append(found.group("type"))
+    return tuple(names[-1:])
+
+
+def _is_exception_name(name: str, previous: str) -> bool:
+    """A line ``Name: message`` ends a traceback when the name looks like an exception or follows a frame."""
+    return _EXC_SUFFIX.search(name) is not None or previous.startswith((" ", "\t"))
+
+
+def _short_type(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def headline(event: Event) -> str:
+    """The line that names an event: its final exception line when it holds a traceback, else its first line."""
+    text = event.clean
+    if _TRACEBACK in text or "\n" in text:
+        body = text.replace("\\n", "\n") if "\\n" in text else text
+        lines = body.split("\n")
+        for i in range(len(lines) - 1, 0, -1):
+            line = lines[i]
+            found = _EXC_LINE.match(line)
+            if (
+                found is not None
+                and not line.startswith((" ", "\t"))
+                and _is_exception_name(found.group("type"), lines[i - 1])
+            ):
+                return line[:_HEADLINE_CHARS]
+    return text.split("\n", 1)[0][:_HEADLINE_CHARS]
+
+
+class Signer:
+    """Derives signatures; masks (patterns/masks.yaml) scrub ids and paths out of frame files.
+
+    The traceback part of recent texts is remembered: a crash loop logs the same traceback thousands of times.
+    """
+
+    def __init__(self, masker: Masker) -> None:
+        self._masker = masker
+
+        def identify(text: str) -> str | None:
+            return _traceback_id(masker, text)
+
+        self._remembered = lru_cache(maxsize=TRACEBACK_CACHE)(identify)
+
+    def sign(self, event: Event, rule: str, key: str | None, template: str, *, noise: bool = False) -> str:
+        """rule:key for keyed rule matches; rule for a noise rule's matches (noise=True); rule:Type:hash for
+        tracebacks; else rule:hash(template)."""
+        fixed = self.fixed(event, rule, key, noise=noise)
+        return fixed if fixed is not None else templated(rule, template)
+
+    def fixed(self, event: Event, rule: str, key: str | None, *, noise: bool = False) -> str | None:
+        """The signature when it does not depend on the event's template, else None (see ``templated``).
+
+        noise: the event was claimed by a noise-class rule (not the unclaimed fallback).
+        """
+        if key:
+            return f"{rule}:{key}"
+        if noise:
+            return rule
+        text = event.clean
+        if 'File "' not in text and _TRACEBACK not in text:
+            return None
+        found = (
+            self._remembered(text)
+            if len(text) <= TRACEBACK_CACHE_CHARS
+            else _traceback_id(self._masker, text)
+        )
+        return f"{rule}:{found}" if found is not None else None
+
+
+def _traceback_id(masker: Masker, text: str) -> str | None:
+    """``Type:hash`` of the traceback in the text (exception chain and app frames), or None."""
+    info = parse_traceback(text)
+    if info is None:
+        return None
+    frames = "|".join(f"{_frame_file(masker, f.file)}:{f.function}" for f in info.app_frames())
+    kind = info.exception or "Traceback"
+    return f"{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
+
+
+def _frame_file(masker: Masker, path: str) -> str:
+    """The last two parts of a frame's path, masked: ``app/db.py``, never a tmp dir or a version."""
+    parts = path.replace("\\", "/").rsplit("/", 2)[-2:]
+    return masker.mask("/".join(parts))
+
+
+def templated(rule: str, template: str) -> str:
+    """The signature of an event that ``Signer.fixed`` leaves to its template: rule:hash(template)."""
+    return f"{rule}:{_short(template)}"
+
+
+def _short(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:10]

@@ -1,0 +1,232 @@
+"""Fold classified events into findings, counts and evidence, one event at a time.
+
+Memory holds one accumulator per signature (counts, first and last seen, one example), never the events.
+A finding whose first event came without a template (``classify(..., templates="needed")`` mines only
+the events that need one) shows the template of that event alone (``cluster.template_of``), computed once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from logscan.classify.library import Library
+from logscan.model import CLASSES, SEVERITIES, Classified, Counts, Evidence, Finding, Record
+from logscan.templates.miner import Masker, template_of
+from logscan.templates.signature import headline
+
+_MAX_INSTANCES = 20
+_EXAMPLE_CHARS = 4000
+_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+"""severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
+
+
+@dataclass
+class _Acc:
+    klass: str
+    rule: str
+    signature: str
+    key: str | None
+    example: str
+    template: str
+    count: int = 0
+    records: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    instances: set[str] = field(default_factory=set)
+    severity: str = "DEFAULT"
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything decide and render need, folded from the classified stream."""
+
+    findings: tuple[Finding, ...]
+    """One finding per signature, in first-seen order."""
+    counts: Counts
+    """Input and class counts."""
+    evidence: Evidence
+    """Start, crash and serving evidence."""
+    window_start: datetime | None
+    """Earliest timestamp seen."""
+    window_end: datetime | None
+    """Latest timestamp seen."""
+    service: str | None
+    """Most common service name."""
+    revision: str | None
+    """Most common revision name."""
+    timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    """Events per class per minute (UTC, ISO minute labels), sorted by minute."""
+    notes: tuple[str, ...] = ()
+    """What the run had to give up on while classifying (abandoned searches), for the report's provenance."""
+
+
+class Aggregator:
+    """Streaming fold of classified events; call add() per event, then summary()."""
+
+    def __init__(self, library: Library) -> None:
+        self._signals = {rule.id: rule.signals for rule in library.rules if rule.signals}
+        self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
+        self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
+        self._accs: dict[str, _Acc] = {}
+        self._streams: Counter[str] = Counter()
+        self._classes: Counter[str] = Counter()
+        self._services: Counter[str] = Counter()
+        self._revisions: Counter[str] = Counter()
+        self._timeline: dict[str, Counter[str]] = {}
+        self._minutes: dict[tuple[int, int, int, int, int], str] = {}
+        self._masker = Masker(library.masks)
+        self._evidence: Counter[str] = Counter()
+        self.records = 0
+        self.events = 0
+        self.truncated_lines = 0
+        self._start: datetime | None = None
+        self._end: datetime | None = None
+
+    def add_record(self, record: Record) -> None:
+        """Count one input record (called by the pipeline as records stream past)."""
+        self.records += 1
+        stream, service, revision, ts = record.stream, record.service, record.revision, record.timestamp
+        self._streams[stream] += 1
+        if record.truncated:
+            self.truncated_lines += 1
+        if service:
+            self._services[service] += 1
+        if revision:
+            self._revisions[revision] += 1
+        if ts is not None:
+            start, end = self._start, self._end
+            if start is None or ts < start:
+                self._start = ts
+            if end is None or ts > end:
+                self._end = ts
+        req = record.http_request
+        if req is not None and stream in ("requests", "other"):
+            self._evidence["requests"] += 1
+            if req.status is not None and 0 < req.status < 500:
+                self._evidence["requests_ok"] += 1
+            else:
+                self._evidence["requests_5xx"] += 1
+
+    def add_event(self, item: Classified) -> None:
+        """Count the event's records (add_record), then fold it (add): for a stream whose events hold every
+        input record once, as join and single's do."""
+        for record in item.event.records:
+            self.add_record(record)
+        self.add(item)
+
+    def add(self, item: Classified) -> None:
+        """Fold one classified event."""
+        self.events += 1
+        self._classes[item.klass] += 1
+        signals = self._signals.get(item.rule)
+        if signals:
+            for signal in signals:
+                self._evidence[signal.replace("-", "_")] += 1
+        event = item.event
+        records = event.records
+        first = records[0]
+        if not event.clean.strip():
+            return  # a request log or audit entry with no text: counted (and evidence), not a finding
+        acc = self._accs.get(item.signature)
+        if acc is None:
+            acc = _Acc(
+                klass=item.klass,
+                rule=item.rule,
+                signature=item.signature,
+                key=item.key,
+                example=event.clean[:_EXAMPLE_CHARS],
+                template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
+            )
+            self._accs[item.signature] = acc
+        acc.count += 1
+        acc.records += len(records)
+        for record in records:
+            rank = _RANK.get(record.severity, 0)
+            if rank > acc.rank:
+                acc.rank = rank
+                acc.severity = record.severity
+            if record.instance and len(acc.instances) < _MAX_INSTANCES:
+                acc.instances.add(record.instance)
+        ts = first.timestamp
+        if ts is not None:
+            if acc.first is None or ts < acc.first:
+                acc.first = ts
+            if acc.last is None or ts > acc.last:
+                acc.last = ts
+            minute = self._minute(ts)
+            per_class = self._timeline.get(minute)
+            if per_class is None:
+                per_class = self._timeline[minute] = Counter()
+            per_class[item.klass] += 1
+
+    def _minute(self, ts: datetime) -> str:
+        """The ISO minute label of a timestamp (its own wall-clock fields, as strftime reads them)."""
+        fields = (ts.year, ts.month, ts.day, ts.hour, ts.minute)
+        label = self._minutes.get(fields)
+        if label is None:
+            label = self._minutes[fields] = ts.strftime("%Y-%m-%dT%H:%MZ")
+        return label
+
+    def summary(self, skipped: int) -> Summary:
+        """The folded result; skipped is the sources' count of unreadable entries."""
+        findings = tuple(
+            Finding(
+                klass=a.klass,
+                rule=a.rule,
+                signature=a.signature,
+                key=a.key,
+                count=a.count,
+                records=a.records,
+                first_seen=a.first,
+                last_seen=a.last,
+                instances=tuple(sorted(a.instances)),
+                example=a.example,
+                template=a.template,
+                hint=self._hints.get(a.rule, ("", ""))[0],
+                description=self._hints.get(a.rule, ("", ""))[1],
+                config_symptom=a.rule in self._config_symptoms,
+                severity=a.severity,
+            )
+            for a in self._accs.values()
+        )
+        counts = Counts(
+            records=self.records,
+            events=self.events,
+            skipped=skipped,
+            truncated_lines=self.truncated_lines,
+            by_stream=tuple(sorted(self._streams.items())),
+            by_class=tuple((c, self._classes.get(c, 0)) for c in CLASSES),
+        )
+        ev = self._evidence
+        evidence = Evidence(
+            started=ev["started"],
+            start_failed=ev["start_failed"],
+            crashed=ev["crashed"],
+            requests=ev["requests"],
+            requests_ok=ev["requests_ok"],
+            requests_5xx=ev["requests_5xx"],
+            served_lines=ev["served"],
+        )
+        timeline = tuple(
+            (minute, tuple((c, counter.get(c, 0)) for c in CLASSES))
+            for minute, counter in sorted(self._timeline.items())
+        )
+        return Summary(
+            findings=findings,
+            counts=counts,
+            evidence=evidence,
+            window_start=self._start,
+            window_end=self._end,
+            service=_most_common(self._services),
+            revision=_most_common(self._revisions),
+            timeline=timeline,
+        )
+
+
+def _most_common(counter: Counter[str]) -> str | None:
+    if not counter:
+        return None
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
