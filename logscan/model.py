@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Final
 
 EXPECTED_CONFIG: Final = "expected-config"
@@ -391,3 +392,49 @@ class SourceInfo:
     """The read stopped early."""
     notes: tuple[str, ...] = ()
     """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
+
+
+class Language(StrEnum):
+    """The runtimes whose chained exceptions templates/causes.py reads."""
+
+    PYTHON = "python"
+    JAVA = "java"
+    DOTNET = "dotnet"
+    NODE = "node"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One exception of a chain printed inside one event (a traceback, a stack trace)."""
+
+    exception: str
+    """Exception type as printed, with its module or namespace path when one was printed."""
+    message: str
+    """The first line of the exception's message; empty when it had none."""
+    frames: tuple[str, ...]
+    """Where it was raised: the frames' files (Python, Node) or classes (Java, .NET), outermost first."""
+
+    @property
+    def short(self) -> str:
+        """The exception type without its module or namespace path."""
+        return self.exception.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class CauseChain:
+    """The chained exceptions inside one event, root cause first."""
+
+    language: Language
+    """The runtime that printed them."""
+    causes: tuple[Cause, ...]
+    """Root cause first, the exception that propagated (and was printed last, or first in Java) last."""
+
+    @property
+    def root(self) -> Cause:
+        """The exception that started it all."""
+        return self.causes[0]
+
+    @property
+    def outermost(self) -> Cause:
+        """The exception that propagated out of the program."""
+        return self.causes[-1]

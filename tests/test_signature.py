@@ -194,3 +194,71 @@ def test_headline_is_the_final_exception_line_of_a_traceback() -> None:
     assert headline(event("/app/x.py:12: DeprecationWarning: old", "  from foo import bar")) == (
         "/app/x.py:12: DeprecationWarning: old"
     )
+
+
+def middleware_crash(module: str) -> Event:
+    """A worker boot that died on a missing module under the same RuntimeError, as gunicorn logs it."""
+    return event(
+        "[2025-09-15 18:40:11 +0000] [7] [ERROR] Exception in worker process",
+        "Traceback (most recent call last):",
+        '  File "/app/netra_backend/app/core/middleware_setup.py", line 41, in setup_middleware',
+        f"    from {module} import install",
+        f"ModuleNotFoundError: No module named '{module}'",
+        "",
+        "The above exception was the direct cause of the following exception:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.11/site-packages/gunicorn/arbiter.py", line 609, in spawn_worker',
+        "    worker.init_process()",
+        '  File "/app/netra_backend/app/core/middleware_setup.py", line 47, in setup_middleware',
+        '    raise RuntimeError("Failed to setup middleware") from e',
+        "RuntimeError: Failed to setup middleware",
+    )
+
+
+def test_a_chain_whose_root_cause_changed_is_another_failure(signer: Signer) -> None:
+    before = signer.sign(
+        middleware_crash("netra_backend.app.services.audit"), "gunicorn-worker-exception", None, "t"
+    )
+    after = signer.sign(
+        middleware_crash("netra_backend.app.services.monitoring"), "gunicorn-worker-exception", None, "t"
+    )
+    again = signer.sign(
+        middleware_crash("netra_backend.app.services.monitoring"), "gunicorn-worker-exception", None, "u"
+    )
+    assert before != after == again
+    assert after == (
+        "gunicorn-worker-exception:RuntimeError<ModuleNotFoundError:netra_backend.app.services.monitoring"
+    )
+
+
+def test_a_chained_root_without_a_name_is_told_apart_by_its_own_frames(signer: Signer) -> None:
+    def chained(root_file: str) -> Event:
+        return event(
+            "Traceback (most recent call last):",
+            f'  File "/app/{root_file}", line 9, in connect',
+            "OSError: [Errno 111] Connect call failed ('10.8.0.3', 5432)",
+            "",
+            "The above exception was the direct cause of the following exception:",
+            "",
+            "Traceback (most recent call last):",
+            '  File "/app/orders/main.py", line 30, in lifespan',
+            "RuntimeError: Database unreachable",
+        )
+
+    one = signer.sign(chained("orders/db.py"), "fallback-traceback", None, "t")
+    two = signer.sign(chained("orders/cache.py"), "fallback-traceback", None, "t")
+    assert one.startswith("fallback-traceback:RuntimeError<OSError:")
+    assert one != two
+
+
+def test_a_missing_module_is_named_not_hashed(signer: Signer) -> None:
+    crash = event(
+        "Traceback (most recent call last):",
+        '  File "/app/orders/main.py", line 7, in <module>',
+        "    from app.reporting import router",
+        "ModuleNotFoundError: No module named 'app.reporting'",
+    )
+    assert signer.sign(crash, "gunicorn-worker-exception", None, "t") == (
+        "gunicorn-worker-exception:ModuleNotFoundError:app.reporting"
+    )

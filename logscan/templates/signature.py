@@ -7,6 +7,9 @@
   exception type, and a hash of the exception types of the chain plus the innermost frames of the
   application's own code (files outside site-packages, dist-packages and the standard library), by
   file and function. Line numbers, addresses, ids and temporary paths never enter it.
+- A chained traceback: the rule, ``Outer<Root`` (the exception that propagated and its root cause) and
+  the root's name when it has one (a missing module, a missing key), else the hash above with the root's
+  own frames in it: a chain whose root cause changed is a different failure.
 - Anything else (unclaimed events, keyless matches of the other classes): the rule and a hash of the
   event's mined template.
 
@@ -22,7 +25,8 @@ from functools import lru_cache
 
 import regex
 
-from logscan.model import Event
+from logscan.model import Cause, Event
+from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker
 
 APP_FRAMES = 3
@@ -44,6 +48,12 @@ _EXC_SUFFIX = regex.compile(
 )
 _EXC_INLINE = regex.compile(rf"(?:^|\s)(?P<type>{_EXC_NAME}):(?:\s|$)")
 _TRACEBACK = "Traceback (most recent call last)"
+_IMPORT_ERRORS = frozenset({"ModuleNotFoundError", "ImportError"})
+_ROOT_NAME = regex.compile(
+    r"No module named '(?P<module>[\w.]+)'|cannot import name '\w+' from '(?P<from>[\w.]+)'"
+    r"|Cannot find module '(?P<node>[^'\n]{1,200})'"
+)
+_QUOTED = regex.compile(r"""['"]([^'"\n]{1,200})['"]""")
 _HEADLINE_CHARS = 2000
 
 
@@ -182,13 +192,43 @@ class Signer:
 
 
 def _traceback_id(masker: Masker, text: str) -> str | None:
-    """``Type:hash`` of the traceback in the text (exception chain and app frames), or None."""
+    """``Type:hash`` of the traceback in the text (exception chain and app frames), or None.
+
+    A chained traceback signs as ``Outer<Root:...``, so a chain whose root cause changed is another
+    failure; a missing module is named (``ModuleNotFoundError:app.reporting``), and so is a chained root
+    that names what it lacks (``RuntimeError<KeyError:JWT_SECRET``); the rest is told apart by a hash.
+    """
     info = parse_traceback(text)
     if info is None:
         return None
     frames = "|".join(f"{_frame_file(masker, f.file)}:{f.function}" for f in info.app_frames())
     kind = info.exception or "Traceback"
-    return f"{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
+    causes = parse_causes(text)
+    if causes is None:
+        return f"{kind}:{_short('>'.join(_short_type(c) for c in info.chain) + '#' + frames)}"
+    root = causes.root
+    chained = len(causes.causes) > 1
+    if chained:
+        kind = f"{causes.outermost.short}<{root.short}"
+    name = root_name(root)
+    if name is not None and (chained or root.short in _IMPORT_ERRORS):
+        return f"{kind}:{masker.mask(name)}"
+    own = "|".join(_frame_file(masker, f) for f in root.frames if _THIRD_PARTY.search(f) is None)
+    identity = ">".join(c.short for c in causes.causes) + "#" + frames + "#" + own
+    return f"{kind}:{_short(identity)}"
+
+
+def root_name(cause: Cause) -> str | None:
+    """What a cause names as missing: a module, a setting (KeyError), a class; None when it names nothing."""
+    found = _ROOT_NAME.search(cause.message)
+    if found is not None:
+        return str(next(g for g in found.groups() if g))
+    if cause.short == "KeyError":
+        key = _QUOTED.fullmatch(cause.message.strip())
+        return str(key.group(1)) if key else None
+    if cause.short in ("ClassNotFoundException", "NoClassDefFoundError") and cause.message:
+        return cause.message.split()[0].replace("/", ".")
+    return None
 
 
 def _frame_file(masker: Masker, path: str) -> str:
