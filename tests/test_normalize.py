@@ -200,3 +200,12 @@ def test_fast_built_records_carry_every_field_and_equal_constructed_ones() -> No
     values = {f.name: getattr(record, f.name) for f in fields(Record)}  # AttributeError if a field is missing
     assert record == Record(**values)
     assert hash(record) == hash(Record(**values))
+
+
+def test_bracketed_text_that_only_looks_like_a_colour_code_stays() -> None:
+    assert strip_ansi("SEVERE [main] org.apache.catalina.startup.Catalina.start") == (
+        "SEVERE [main] org.apache.catalina.startup.Catalina.start"
+    )
+    assert strip_ansi("[m] [mysqld] started") == "[m] [mysqld] started"
+    assert strip_ansi("\x1b[1;31mERROR\x1b[m [main] failed") == "ERROR [main] failed"
+    assert strip_ansi("[1;31mERROR[0m [main]") == "ERROR [main]"

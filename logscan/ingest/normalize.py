@@ -14,11 +14,14 @@ from urllib.parse import unquote
 import orjson
 import regex
 
+from logscan.ingest.prefix import split_prefix
 from logscan.model import SEVERITIES, HttpRequest, Record
 from logscan.sources import RawEntry
 
-ANSI = regex.compile(r"(?:\x1b\[|\[(?=[0-9;]*m))[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-"""ANSI escape sequences, and the bare ``[32m`` forms some exports keep after the ESC byte was lost."""
+ANSI = regex.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\[[0-9]{1,3}(?:;[0-9]{1,3}){0,4}m")
+"""ANSI escape sequences, and the bare ``[32m`` forms some exports keep after the ESC byte was lost.
+
+A bare form needs a digit (``[0m``, ``[1;31m``): ``[m`` alone is text far more often (``SEVERE [main]``)."""
 
 _MESSAGE_KEYS = ("message", "msg", "textPayload", "text", "event", "log")
 _DETAIL_KEYS = (
@@ -67,14 +70,29 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     """One raw entry as a Record; text longer than max_chars is cut and flagged."""
     if isinstance(raw, str):
         text, cut = _bound(raw, max_chars)
+        clean = strip_ansi(text)
+        pasted = split_prefix(clean)
+        if pasted is None:
+            return Record(
+                index=index,
+                text=text,
+                clean=clean,
+                severity="DEFAULT",
+                stream="text",
+                timestamp=None,
+                source=source,
+                truncated=cut,
+            )
         return Record(
             index=index,
             text=text,
-            clean=strip_ansi(text),
-            severity="DEFAULT",
+            clean=pasted.text,
+            severity=pasted.severity or "DEFAULT",
             stream="text",
-            timestamp=None,
+            timestamp=pasted.timestamp,
             source=source,
+            service=pasted.service,
+            instance=pasted.service,
             truncated=cut,
         )
     # The common case, written out: an API-form LogEntry (camelCase keys, plain dicts and strings).

@@ -10,7 +10,8 @@ optional ``ambiguous``. Every label is joined to the records of its source:
 - by ``insertId`` when the label has one and a record of its source carries it (when the label's text
   runs on over the following entries, as a traceback split one line per entry does, it spans them);
 - otherwise by text: the label's text (ANSI codes removed, line ends trimmed) equals one record's text,
-  or the texts of several consecutive records joined by newlines (a traceback labelled as one event).
+  or the texts of several consecutive records joined by newlines (a traceback labelled as one event);
+  a record's text as found (with a paste's timestamp or compose prefix) counts as well as its text.
   The first place in the file where it matches is used.
 
 A label that spans several records is predicted the most severe class among them, in the order
@@ -156,6 +157,9 @@ class Prediction:
     """Rule that claimed it."""
     insert_id: str | None
     """The entry's insertId, if any."""
+    raw: str | None = None
+    """The record's text as found, when it differs from ``text`` (a paste's timestamp or compose prefix):
+    a label may quote either."""
 
 
 def match_labels(labels: Iterable[Label], predictions: dict[str, list[Prediction]]) -> list[Outcome]:
@@ -185,12 +189,17 @@ class _Index:
     def __init__(self, records: list[Prediction]) -> None:
         self.records = records
         self.texts = [_norm(r.text) for r in records]
+        self.raws = [
+            _norm(r.raw) if r.raw is not None else text for r, text in zip(records, self.texts, strict=True)
+        ]
         self.by_id: dict[str, int] = {}
         self.by_first_line: dict[str, list[int]] = {}
-        for i, (record, text) in enumerate(zip(records, self.texts, strict=True)):
+        for i, (record, text, raw) in enumerate(zip(records, self.texts, self.raws, strict=True)):
             if record.insert_id is not None:
                 self.by_id.setdefault(record.insert_id, i)
             self.by_first_line.setdefault(text.split("\n", 1)[0], []).append(i)
+            if raw is not text:
+                self.by_first_line.setdefault(raw.split("\n", 1)[0], []).append(i)
 
     def find(self, label: Label) -> tuple[tuple[int, int] | None, str]:
         """(start, end) of the records the label names, and how it was found."""
@@ -201,15 +210,16 @@ class _Index:
             end = self._span(i, target) if "\n" in target else None
             return (i, end or i + 1), "insertId"
         for start in self.by_first_line.get(target.split("\n", 1)[0], ()):
-            end = self._span(start, target)
+            end = self._span(start, target) or self._span(start, target, self.raws)
             if end is not None:
                 return (start, end), "text"
         return None, "none"
 
-    def _span(self, start: int, target: str) -> int | None:
+    def _span(self, start: int, target: str, texts: list[str] | None = None) -> int | None:
+        texts = self.texts if texts is None else texts
         joined = ""
-        for end in range(start, len(self.texts)):
-            joined = self.texts[end] if end == start else f"{joined}\n{self.texts[end]}"
+        for end in range(start, len(texts)):
+            joined = texts[end] if end == start else f"{joined}\n{texts[end]}"
             if joined == target:
                 return end + 1
             if not target.startswith(joined + "\n"):

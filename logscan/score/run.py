@@ -19,6 +19,7 @@ from pathlib import Path
 from logscan.classify.library import Library, load_library
 from logscan.config import Config
 from logscan.errors import InputError
+from logscan.ingest.normalize import strip_ansi
 from logscan.score.match import (
     Prediction,
     load_labels,
@@ -48,7 +49,18 @@ def score_corpus(
             predictions[source] = []  # every label of it is reported unmatched
             continue
         predictions[source] = [
-            Prediction(item.event.clean, item.klass, item.rule, item.event.first.insert_id)
+            Prediction(
+                item.event.clean,
+                item.klass,
+                item.rule,
+                item.event.first.insert_id,
+                _found_text(item.event.text, item.event.clean),
+            )
             for item in classify_stream([FileSource(str(path))], config, lib)
         ]
     return score_outcomes(match_labels(labels, predictions))
+
+
+def _found_text(text: str, clean: str) -> str | None:
+    """The text as found when a parsed prefix makes it differ from the clean text (ANSI aside), else None."""
+    return None if text == clean or strip_ansi(text) == clean else text

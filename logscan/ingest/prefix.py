@@ -1,0 +1,99 @@
+"""The prefixes tools put before each line of a text paste, parsed instead of matched as text.
+
+A pasted line may carry, outermost first:
+
+- a compose ``service |`` prefix (``api-1  | ...``, ``web_1  | ...``): the service names the line's
+  stream of origin, so interleaved services never join;
+- an RFC 3339 timestamp (``docker logs -t``: ``2024-05-02T10:11:12.123456789Z ...``), after which the
+  line is the container's own output, untouched;
+- a ``YYYY-MM-DD HH:MM:SS`` timestamp (``gcloud run services logs read``), with a severity word right
+  before or after it (``ERROR 2024-05-02 10:11:12 ...`` / ``2024-05-02 10:11:12 ERROR ...``). After a
+  timestamp with a fraction (``10:11:12.345  INFO 1 --- [main]``, Spring Boot's console format) the
+  level word is the application's own and stays in the text.
+
+What is left is the text rules see, so a paste of prefixed lines classifies as the same lines without
+the prefix. A timestamp followed by anything but a blank (``2024-05-02 10:11:12,345 - app - INFO``, a
+Python logging line) is the application's own format and stays in the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import regex
+
+_SEVERITY_WORDS = {
+    "DEFAULT": "DEFAULT",
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "NOTICE": "NOTICE",
+    "WARNING": "WARNING",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+    "ALERT": "ALERT",
+    "EMERGENCY": "EMERGENCY",
+    "FATAL": "CRITICAL",
+}
+_WORD = "|".join(_SEVERITY_WORDS)
+_COMPOSE = regex.compile(r"(?P<service>[a-z0-9][a-z0-9_.-]{0,62}?)\s+\|(?: |$)")
+_RFC3339 = regex.compile(r"(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))(?: |$)")
+_GCLOUD = regex.compile(
+    rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d)"
+    rf"(?:(?P<fraction>\.\d{{1,9}})|(?: UTC)?(?:\s+(?P<after>{_WORD})(?=\s|$))?)(?:\s+|$)"
+)
+
+
+@dataclass(frozen=True)
+class Prefixed:
+    """A text line with its tool prefixes taken off."""
+
+    text: str
+    """The line after the prefixes: what the container printed."""
+    timestamp: datetime | None
+    """The prefix's timestamp (UTC), when it had one."""
+    severity: str | None
+    """The LogSeverity name of a severity word beside a gcloud-style timestamp."""
+    service: str | None
+    """The compose service name, when the line had a ``service |`` prefix."""
+
+
+def split_prefix(line: str) -> Prefixed | None:
+    """The line without its tool prefixes, or None when it has none."""
+    rest, service = line, None
+    found = _COMPOSE.match(rest) if "|" in rest[:80] else None
+    if found is not None:
+        service, rest = found.group("service"), rest[found.end() :]
+    timestamp: datetime | None = None
+    severity: str | None = None
+    head = rest[:1]
+    if head.isdigit():
+        stamp = _RFC3339.match(rest)
+        if stamp is not None:
+            timestamp = _parse(stamp.group("ts"))
+            rest = rest[stamp.end() :]
+    if timestamp is None and (head.isdigit() or head.isupper()):
+        stamp = _GCLOUD.match(rest)
+        if stamp is not None:
+            timestamp = _parse(stamp.group("ts").replace(" ", "T", 1) + (stamp.group("fraction") or ""))
+            word = stamp.group("before") or stamp.group("after")
+            severity = _SEVERITY_WORDS[word] if word else None
+            rest = rest[stamp.end() :]
+    if service is None and timestamp is None:
+        return None
+    return Prefixed(text=rest, timestamp=timestamp, severity=severity, service=service)
+
+
+def _parse(text: str) -> datetime | None:
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if "." in text:  # Python reads at most 6 fractional digits
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
