@@ -7,14 +7,60 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
-EXPECTED_CONFIG: Final = "expected-config"
-DEPRECATION: Final = "deprecation-warning"
-REGRESSION: Final = "regression"
-PLATFORM: Final = "platform"
-NOISE: Final = "noise"
 
-CLASSES: Final = (EXPECTED_CONFIG, DEPRECATION, REGRESSION, PLATFORM, NOISE)
+class EventClass(StrEnum):
+    """What an event means for the deploy; a rule assigns one. The values are the names rules and reports use."""
+
+    EXPECTED_CONFIG = "expected-config"
+    """Missing or wrong configuration the environment is expected to supply."""
+    DEPRECATION = "deprecation-warning"
+    """A dependency or API warns that it will stop working."""
+    REGRESSION = "regression"
+    """The code failed: an exception, a crash, a wrong answer."""
+    PLATFORM = "platform"
+    """Cloud Run itself: probes, scaling, instance limits."""
+    NOISE = "noise"
+    """Routine output that says nothing about the deploy."""
+
+
+CLASSES: Final = tuple(EventClass)
 """The five classes, in the order reports show them (most actionable first is decided elsewhere)."""
+
+
+class Level(StrEnum):
+    """The verdict's level."""
+
+    PASS = "PASS"
+    """Nothing new or unaccepted fails or warns."""
+    EXPECTED_CONFIG = "EXPECTED_CONFIG"
+    """The only failures are configuration gaps the environment tolerates (and what they explain)."""
+    WARN = "WARN"
+    """Something warns (a deprecation, a persisting failure whose rate grew), nothing fails."""
+    FAIL = "FAIL"
+    """A failure this deploy brought, under the environment's policy."""
+    INCONCLUSIVE = "INCONCLUSIVE"
+    """The input cannot decide: no logs, a read that stopped early, an undecidable comparison."""
+
+
+class FindingStatus(StrEnum):
+    """How a finding compares with the baseline revision's findings."""
+
+    NEW = "new"
+    """The baseline never logged its signature."""
+    PERSISTING = "persisting"
+    """The baseline logged it too."""
+    GONE = "gone"
+    """The baseline logged it, the target no longer does."""
+
+
+class ComparisonStatus(StrEnum):
+    """Whether a comparison with the baseline could be made."""
+
+    COMPARED = "COMPARED"
+    """Every finding has a FindingStatus."""
+    INCONCLUSIVE = "INCONCLUSIVE"
+    """The baseline had no data to compare with: findings keep status None."""
+
 
 SEVERITIES: Final = (
     "DEFAULT",
@@ -114,8 +160,8 @@ class Classified:
 
     event: Event
     """The event that was classified."""
-    klass: str
-    """One of CLASSES."""
+    klass: EventClass
+    """The class of the rule that won (NOISE when none did)."""
     rule: str
     """Id of the rule that won; fallback ids say no rule claimed it."""
     key: str | None
@@ -130,8 +176,8 @@ class Classified:
 class Finding:
     """All events of one signature, aggregated."""
 
-    klass: str
-    """One of CLASSES."""
+    klass: EventClass
+    """The class of the rule that claimed the events."""
     rule: str
     """Rule id that claimed the events."""
     signature: str
@@ -158,8 +204,8 @@ class Finding:
     """The rule's description."""
     severity: str
     """Highest severity seen among the events."""
-    status: str | None = None
-    """new, persisting or gone against a baseline; None without one."""
+    status: FindingStatus | None = None
+    """New, persisting or gone against a baseline; None without one (or when it was INCONCLUSIVE)."""
     baseline_count: int | None = None
     """Count in the baseline, when compared."""
     rate_growth: float | None = None
@@ -222,8 +268,8 @@ class Served:
 class Verdict:
     """The decision and why."""
 
-    level: str
-    """PASS, EXPECTED_CONFIG, WARN, FAIL or INCONCLUSIVE."""
+    level: Level
+    """How the deploy went."""
     reasons: tuple[Reason, ...]
     """What drove the level, most important first."""
     served: Served
@@ -258,7 +304,7 @@ class Counts:
     """Records whose text was cut to the length bound."""
     by_stream: tuple[tuple[str, int], ...]
     """Records per stream, sorted by stream name."""
-    by_class: tuple[tuple[str, int], ...]
+    by_class: tuple[tuple[EventClass, int], ...]
     """Events per class, in CLASSES order."""
 
 
@@ -314,7 +360,7 @@ class Report:
     """Top templates of unclaimed noise-class messages."""
     next_steps: tuple[str, ...] = ()
     """What to do next, derived from the findings."""
-    timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = field(default=())
+    timeline: tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...] = field(default=())
     """Per minute (ISO label), events per class."""
     comparison: Comparison | None = None
     """The comparison with a baseline revision, when one was given."""
@@ -326,7 +372,7 @@ class Report:
 class Comparison:
     """The target's findings compared with a baseline's, signature by signature."""
 
-    status: str
+    status: ComparisonStatus
     """COMPARED, or INCONCLUSIVE when the baseline had no data to compare with."""
     reason: str
     """One line on what was compared with what, or why no comparison was possible."""

@@ -17,6 +17,7 @@ from logscan.model import (
     CLASSES,
     Counts,
     Event,
+    EventClass,
     Finding,
     Provenance,
     Reason,
@@ -69,7 +70,7 @@ def finding(klass: str = "regression", rule: str = "python-traceback", **fields:
     example = fields.pop("example", "ModuleNotFoundError: No module named 'billing.tasks'")
     key = fields.pop("key", None)
     values: dict[str, Any] = {
-        "klass": klass,
+        "klass": EventClass(klass),
         "rule": rule,
         "signature": f"{rule}:{key}" if key else f"{rule}:{_digest(example)}",
         "key": key,

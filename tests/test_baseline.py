@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from logscan.model import CLASSES, Counts, Evidence, Finding
+from logscan.model import CLASSES, ComparisonStatus, Counts, Evidence, Finding
 from logscan.verdict.aggregate import Summary
-from logscan.verdict.compare import COMPARED, INCONCLUSIVE, compare
+from logscan.verdict.compare import compare
 
 T0 = datetime(2025, 10, 7, 9, 30, tzinfo=UTC)
 
@@ -79,7 +79,7 @@ def test_each_finding_is_new_persisting_or_gone_with_counts_on_both_sides() -> N
         1.0,
     )
     assert (module.status, module.count, module.baseline_count, module.rate_growth) == ("new", 3, 0, None)
-    assert comparison.status == COMPARED
+    assert comparison.status == ComparisonStatus.COMPARED
     assert (comparison.new, comparison.persisting, comparison.gone) == (1, 1, 1)
     (gone,) = comparison.gone_findings
     assert (gone.signature, gone.status, gone.count, gone.baseline_count) == (
@@ -116,7 +116,7 @@ def test_empty_baseline_makes_the_comparison_inconclusive_and_touches_no_finding
     target = summary(finding("fallback-traceback:KeyError:9a6d", 4))
     empty = summary(records=0, streams=(), minutes=None, revision="", service="")
     compared, comparison = compare(target, empty, ["empty.json"])
-    assert comparison.status == INCONCLUSIVE
+    assert comparison.status == ComparisonStatus.INCONCLUSIVE
     assert compared.findings[0].status is None and compared.findings[0].baseline_count is None
     assert (comparison.new, comparison.persisting, comparison.gone) == (0, 0, 0)
     assert comparison.reason == (
@@ -128,7 +128,7 @@ def test_empty_baseline_makes_the_comparison_inconclusive_and_touches_no_finding
 def test_baseline_with_only_audit_logs_has_no_data() -> None:
     audit_only = summary(records=3, streams=(("audit", 3),), revision="invoices-api-00041-rex")
     _, comparison = compare(summary(finding("x:1", 1)), audit_only, ["audit.json"])
-    assert comparison.status == INCONCLUSIVE
+    assert comparison.status == ComparisonStatus.INCONCLUSIVE
     assert "has no application or system log entries" in comparison.reason
 
 

@@ -16,7 +16,7 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.ingest.join import join
 from logscan.ingest.reader import records
-from logscan.model import NOISE, Event, HttpRequest
+from logscan.model import Event, EventClass, HttpRequest
 from logscan.pipeline import summarize
 from logscan.sources.files import open_source
 from logscan.templates.miner import Masker
@@ -36,7 +36,7 @@ def test_every_event_gets_a_template_and_a_signature_whether_claimed_or_not(libr
     assert items[0].template == "RuntimeError: DATABASE_URL is required"
     assert items[2].rule == UNCLAIMED
     assert items[2].template == "cache warmed in <DURATION>"
-    assert items[1].klass == NOISE and items[1].rule != UNCLAIMED and not items[1].key
+    assert items[1].klass == EventClass.NOISE and items[1].rule != UNCLAIMED and not items[1].key
     assert items[1].signature == items[1].rule  # a noise rule's matches are one finding per rule
     assert items[1].template == "[<TS> <NUM>] [<NUM>] [INFO] Worker exiting (pid: <NUM>)"
     assert items[0].signature == f"{items[0].rule}:{items[0].key}"
@@ -121,7 +121,9 @@ def test_needed_templates_classify_and_sign_like_all_templates(path: Path, libra
     for a, n in zip(every, needed, strict=True):
         assert (n.klass, n.rule, n.key, n.signature) == (a.klass, a.rule, a.key, a.signature)
         assert a.template or not a.event.clean.strip()
-        fixed = signer.fixed(n.event, n.rule, n.key, noise=n.klass == NOISE and n.rule != UNCLAIMED)
+        fixed = signer.fixed(
+            n.event, n.rule, n.key, noise=n.klass == EventClass.NOISE and n.rule != UNCLAIMED
+        )
         if n.rule == UNCLAIMED or fixed is None:  # mined: the report lists it, or its signature needs it
             assert n.template or not n.event.clean.strip()
         else:

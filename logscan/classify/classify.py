@@ -28,7 +28,7 @@ from typing import Any, Final, Literal
 
 from logscan.classify.engine import Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
-from logscan.model import NOISE, Classified, Event, severity_rank
+from logscan.model import Classified, Event, EventClass, severity_rank
 from logscan.templates.miner import Cluster, Masker, TemplateMiner
 from logscan.templates.signature import Signer, headline, templated
 
@@ -44,7 +44,7 @@ Templates = Literal["all", "needed"]
 """Which events are mined into templates: every one, or those whose signature needs one."""
 TEMPLATE_MODES: Final = ("all", "needed")
 
-_Pending = tuple[Event, str, str, str | None, str | None, Cluster]
+_Pending = tuple[Event, EventClass, str, str | None, str | None, Cluster]
 """A mined event in the window: event, class, rule id, key, signature (None: from the template), cluster."""
 
 
@@ -69,7 +69,7 @@ def classify(
     masker = Masker(library.masks)
     miner = TemplateMiner(masker)
     signer = Signer(masker)
-    silent: dict[str, tuple[str, str, str | None, str]] = {}
+    silent: dict[str, tuple[EventClass, str, str | None, str]] = {}
     window: deque[_Pending | Classified] = deque()
     held = 0
     for event in events:
@@ -88,12 +88,12 @@ def classify(
         else:
             found = matcher.first(text, severity)
             if found is None:
-                klass, rule_id, key = NOISE, UNCLAIMED, None
+                klass, rule_id, key = EventClass.NOISE, UNCLAIMED, None
                 fixed = signer.fixed(event, rule_id, key)
             else:
                 rule = found[0]
                 klass, rule_id, key = rule.klass, rule.id, extract_key(rule, found[1])
-                fixed = signer.fixed(event, rule_id, key, noise=klass == NOISE)
+                fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
             if mine_all or rule_id == UNCLAIMED or fixed is None:
                 item = (event, klass, rule_id, key, fixed, miner.add(headline(event)))
             else:
@@ -120,14 +120,14 @@ def classify(
 
 def _silent(
     matcher: PlainMatcher, signer: Signer, event: Event, severity: str
-) -> tuple[str, str, str | None, str]:
+) -> tuple[EventClass, str, str | None, str]:
     """Class, rule id, key and signature of an event with no text (the same for every such event)."""
     found = matcher.first("", severity)
     if found is None:
-        return NOISE, UNCLAIMED, None, templated(UNCLAIMED, "")
+        return EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, "")
     rule = found[0]
     key = extract_key(rule, found[1])
-    fixed = signer.fixed(event, rule.id, key, noise=rule.klass == NOISE)
+    fixed = signer.fixed(event, rule.id, key, noise=rule.klass == EventClass.NOISE)
     return rule.klass, rule.id, key, fixed if fixed is not None else templated(rule.id, "")
 
 

@@ -16,7 +16,7 @@ import regex
 import yaml
 
 from logscan.errors import PatternError
-from logscan.model import CLASSES, SEVERITIES
+from logscan.model import CLASSES, SEVERITIES, EventClass
 from logscan.resources import data_dir
 
 SIGNALS = ("started", "start-failed", "crashed", "served")
@@ -56,8 +56,8 @@ class Rule:
 
     id: str
     """Stable id: reports, baselines and suppressions refer to it."""
-    klass: str
-    """Class it assigns (one of CLASSES)."""
+    klass: EventClass
+    """Class it assigns."""
     description: str
     """What the matched message means."""
     hint: str
@@ -167,6 +167,7 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
     klass = item["class"]
     if klass not in CLASSES:
         raise PatternError(f"{where}: field 'class' is {klass!r}; use one of {', '.join(CLASSES)}.")
+    klass = EventClass(klass)
     pattern = item["regex"]
     if not isinstance(pattern, str):
         raise PatternError(f"{where}: field 'regex' must be a string (quote it in YAML).")

@@ -12,14 +12,15 @@ import click
 
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
+from logscan.model import Level
 from logscan.sources.files import FileSource, open_source
 
 VERDICT_EXIT = {
-    "PASS": EXIT_OK,
-    "EXPECTED_CONFIG": EXIT_OK,
-    "WARN": EXIT_OK,
-    "FAIL": EXIT_FAIL,
-    "INCONCLUSIVE": EXIT_INCONCLUSIVE,
+    Level.PASS: EXIT_OK,
+    Level.EXPECTED_CONFIG: EXIT_OK,
+    Level.WARN: EXIT_OK,
+    Level.FAIL: EXIT_FAIL,
+    Level.INCONCLUSIVE: EXIT_INCONCLUSIVE,
 }
 EXAMPLE_EXPORT = "staging-missing-config.json"
 

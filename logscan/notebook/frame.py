@@ -42,8 +42,8 @@ def load_timeline(report: str | Path) -> pd.DataFrame:
     doc = _report(Path(report))
     points = doc.get("timeline") or []
     frame = pd.DataFrame(
-        [{"minute": p["minute"], **{c: p["counts"].get(c, 0) for c in CLASSES}} for p in points],
-        columns=["minute", *CLASSES],
+        [{"minute": p["minute"], **{str(c): p["counts"].get(c, 0) for c in CLASSES}} for p in points],
+        columns=["minute", *(str(c) for c in CLASSES)],
     )
     frame["minute"] = pd.to_datetime(frame["minute"], utc=True, format="%Y-%m-%dT%H:%MZ")
     frame = frame.set_index("minute").astype("int64")

@@ -6,13 +6,11 @@ from collections.abc import Iterable
 
 from logscan.classify.classify import UNCLAIMED
 from logscan.model import (
-    DEPRECATION,
-    EXPECTED_CONFIG,
-    NOISE,
-    PLATFORM,
-    REGRESSION,
     Comparison,
+    EventClass,
     Finding,
+    FindingStatus,
+    Level,
     Provenance,
     Report,
     Suppression,
@@ -22,7 +20,13 @@ from logscan.model import (
 from logscan.templates.miner import rule_stub
 from logscan.verdict.aggregate import Summary
 
-IMPORTANCE = (REGRESSION, PLATFORM, EXPECTED_CONFIG, DEPRECATION, NOISE)
+IMPORTANCE = (
+    EventClass.REGRESSION,
+    EventClass.PLATFORM,
+    EventClass.EXPECTED_CONFIG,
+    EventClass.DEPRECATION,
+    EventClass.NOISE,
+)
 """Order of classes in reports and in cutting to size: most important first."""
 _TOP_TEMPLATES = 10
 
@@ -57,7 +61,7 @@ def assemble(
 
 def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
     """Sort key: class importance, unsuppressed first, new before persisting, most frequent, then signature."""
-    persisting = finding.status == "persisting"
+    persisting = finding.status == FindingStatus.PERSISTING
     return (
         IMPORTANCE.index(finding.klass),
         finding.suppressed,
@@ -69,9 +73,9 @@ def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
 
 def status_text(finding: Finding) -> str:
     """How a finding compares with the baseline, in words for every report format ("" without a baseline)."""
-    if finding.status == "new":
+    if finding.status == FindingStatus.NEW:
         return "new since the baseline"
-    if finding.status == "persisting":
+    if finding.status == FindingStatus.PERSISTING:
         growth = f", rate ×{finding.rate_growth:.1f}" if finding.rate_growth is not None else ""
         return f"persisting: {finding.baseline_count or 0:,} in the baseline, {finding.count:,} now{growth}"
     return ""
@@ -104,22 +108,22 @@ def _next_steps(
         steps.append(
             f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it."
         )
-    explained = verdict.level == "EXPECTED_CONFIG"
+    explained = verdict.level == Level.EXPECTED_CONFIG
     # When missing configuration explains the failures, fixing it is the first step; the symptoms follow.
     ordered = (
-        sorted(findings, key=lambda f: not (explained and f.klass == EXPECTED_CONFIG))
+        sorted(findings, key=lambda f: not (explained and f.klass == EventClass.EXPECTED_CONFIG))
         if explained
         else findings
     )
     for f in ordered:
-        if f.klass == NOISE or f.suppressed or not f.hint or f.hint in seen:
+        if f.klass == EventClass.NOISE or f.suppressed or not f.hint or f.hint in seen:
             continue
         seen.add(f.hint)
         subject = f"{f.rule}" + (f" ({f.key})" if f.key else "")
         steps.append(f"{subject}: {f.hint}")
         if len(steps) >= 10:
             break
-    if verdict.level == "INCONCLUSIVE":
+    if verdict.level == Level.INCONCLUSIVE:
         steps.insert(
             0,
             "Check the revision name and the time window; list revisions with: "

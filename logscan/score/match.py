@@ -34,15 +34,21 @@ import orjson
 
 from logscan.errors import InputError
 from logscan.ingest.normalize import strip_ansi
-from logscan.model import CLASSES, DEPRECATION, EXPECTED_CONFIG, NOISE, PLATFORM, REGRESSION
+from logscan.model import CLASSES, EventClass
 
-SEVERITY_ORDER: tuple[str, ...] = (EXPECTED_CONFIG, PLATFORM, REGRESSION, DEPRECATION, NOISE)
+SEVERITY_ORDER: tuple[EventClass, ...] = (
+    EventClass.EXPECTED_CONFIG,
+    EventClass.PLATFORM,
+    EventClass.REGRESSION,
+    EventClass.DEPRECATION,
+    EventClass.NOISE,
+)
 """Most severe first: a multi-record label takes the first of these that any of its records got."""
 
 UNMATCHED = "unmatched"
 """Prediction of a label that no record matched (a miss of its class)."""
 
-_FAILURE_CLASSES = (REGRESSION, EXPECTED_CONFIG)
+_FAILURE_CLASSES = (EventClass.REGRESSION, EventClass.EXPECTED_CONFIG)
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,13 @@ class Label:
     @property
     def is_routine_platform(self) -> bool:
         """A Cloud Run lifecycle line: noise is an acceptable prediction."""
-        return self.label == PLATFORM and self.detail.startswith("routine:")
+        return self.label == EventClass.PLATFORM and self.detail.startswith("routine:")
 
     @property
     def is_failure(self) -> bool:
         """A label that must never be called noise."""
         return self.label in _FAILURE_CLASSES or (
-            self.label == PLATFORM and self.detail.startswith("failure:")
+            self.label == EventClass.PLATFORM and self.detail.startswith("failure:")
         )
 
 
@@ -95,8 +101,8 @@ class Outcome:
     @property
     def counted_as(self) -> str:
         """The prediction as scored: routine platform lines called noise count as platform."""
-        if self.predicted == NOISE and self.label.is_routine_platform:
-            return PLATFORM
+        if self.predicted == EventClass.NOISE and self.label.is_routine_platform:
+            return EventClass.PLATFORM
         return self.predicted
 
     @property

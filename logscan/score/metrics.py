@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from logscan.model import CLASSES, NOISE
+from logscan.model import CLASSES, EventClass
 from logscan.score.match import UNMATCHED, Outcome
 
 MACRO_F1_TARGET = 0.95
@@ -62,7 +62,7 @@ class Score:
     @property
     def failures_called_noise(self) -> tuple[Outcome, ...]:
         """Regression, expected-config and platform-failure labels predicted noise: the worst mistake."""
-        return tuple(o for o in self.outcomes if o.label.is_failure and o.predicted == NOISE)
+        return tuple(o for o in self.outcomes if o.label.is_failure and o.predicted == EventClass.NOISE)
 
     def meets_targets(self, target: float = MACRO_F1_TARGET) -> bool:
         """Macro-F1 at least the target and no failure called noise."""
@@ -74,7 +74,7 @@ class Score:
             "labels": len(self.outcomes),
             "macro_f1": round(self.macro_f1, 4),
             "classes": {
-                c.klass: {
+                str(c.klass): {
                     "precision": round(c.precision, 4),
                     "recall": round(c.recall, 4),
                     "f1": round(c.f1, 4),
@@ -83,7 +83,7 @@ class Score:
                 }
                 for c in self.classes
             },
-            "confusion": {truth: dict(row) for truth, row in self.confusion},
+            "confusion": {str(truth): {str(k): n for k, n in row} for truth, row in self.confusion},
             "unmatched": [_outcome_dict(o) for o in self.unmatched],
             "failures_called_noise": [_outcome_dict(o) for o in self.failures_called_noise],
             "errors": [_outcome_dict(o) for o in self.errors],

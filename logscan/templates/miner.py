@@ -22,7 +22,7 @@ from functools import lru_cache
 import regex
 import yaml
 
-from logscan.model import NOISE
+from logscan.model import EventClass
 
 VAR = "<*>"
 """A variable position in a mined template."""
@@ -281,7 +281,7 @@ def rule_stub(template: str, example: str, masker: Masker | None = None) -> str:
         "rules": [
             {
                 "id": _stub_id(template),
-                "class": NOISE,
+                "class": str(EventClass.NOISE),
                 "description": "What this message means.",
                 "hint": "What to do when it appears.",
                 "regex": pattern,

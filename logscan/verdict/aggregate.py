@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from logscan.classify.library import Library
-from logscan.model import CLASSES, SEVERITIES, Classified, Counts, Evidence, Finding, Record
+from logscan.model import CLASSES, SEVERITIES, Classified, Counts, EventClass, Evidence, Finding, Record
 from logscan.templates.miner import Masker, template_of
 from logscan.templates.signature import headline
 
@@ -24,7 +24,7 @@ _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 @dataclass
 class _Acc:
-    klass: str
+    klass: EventClass
     rule: str
     signature: str
     key: str | None
@@ -57,7 +57,7 @@ class Summary:
     """Most common service name."""
     revision: str | None
     """Most common revision name."""
-    timeline: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    timeline: tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...]
     """Events per class per minute (UTC, ISO minute labels), sorted by minute."""
     notes: tuple[str, ...] = ()
     """What the run had to give up on while classifying (abandoned searches), for the report's provenance."""
@@ -72,10 +72,10 @@ class Aggregator:
         self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
         self._accs: dict[str, _Acc] = {}
         self._streams: Counter[str] = Counter()
-        self._classes: Counter[str] = Counter()
+        self._classes: Counter[EventClass] = Counter()
         self._services: Counter[str] = Counter()
         self._revisions: Counter[str] = Counter()
-        self._timeline: dict[str, Counter[str]] = {}
+        self._timeline: dict[str, Counter[EventClass]] = {}
         self._minutes: dict[tuple[int, int, int, int, int], str] = {}
         self._masker = Masker(library.masks)
         self._evidence: Counter[str] = Counter()

@@ -13,15 +13,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from logscan.model import NOISE, Comparison, Finding
+from logscan.model import Comparison, ComparisonStatus, EventClass, Finding, FindingStatus
 from logscan.verdict.aggregate import Summary
 from logscan.verdict.decide import has_log_data
-
-COMPARED = "COMPARED"
-INCONCLUSIVE = "INCONCLUSIVE"
-NEW = "new"
-PERSISTING = "persisting"
-GONE = "gone"
 
 _MIN_WINDOW = timedelta(minutes=1)
 
@@ -30,7 +24,7 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
     """The target summary with each finding's status and baseline count set, and the whole comparison."""
     base_name = baseline.revision or ", ".join(sources) or "the baseline"
     empty = Comparison(
-        status=INCONCLUSIVE,
+        status=ComparisonStatus.INCONCLUSIVE,
         reason="",
         sources=tuple(sources),
         service=baseline.service,
@@ -58,18 +52,20 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
     for f in target.findings:
         old = before.get(f.signature)
         if old is None:
-            findings.append(replace(f, status=NEW, baseline_count=0))
+            findings.append(replace(f, status=FindingStatus.NEW, baseline_count=0))
         else:
             growth = round(f.count / old.count * scale, 2)
-            findings.append(replace(f, status=PERSISTING, baseline_count=old.count, rate_growth=growth))
+            findings.append(
+                replace(f, status=FindingStatus.PERSISTING, baseline_count=old.count, rate_growth=growth)
+            )
     now = {f.signature for f in target.findings}
     gone = tuple(
         gone_finding(f)
         for f in sorted(baseline.findings, key=lambda f: (-f.count, f.signature))
-        if f.signature not in now and f.klass != NOISE
+        if f.signature not in now and f.klass != EventClass.NOISE
     )
-    judged = [f for f in findings if f.klass != NOISE]
-    new = sum(1 for f in judged if f.status == NEW)
+    judged = [f for f in findings if f.klass != EventClass.NOISE]
+    new = sum(1 for f in judged if f.status == FindingStatus.NEW)
     persisting = len(judged) - new
     window = ""
     if baseline.window_start and baseline.window_end:
@@ -80,7 +76,7 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
     )
     comparison = replace(
         empty,
-        status=COMPARED,
+        status=ComparisonStatus.COMPARED,
         reason=reason,
         new=new,
         persisting=persisting,
@@ -123,4 +119,4 @@ def _ts(value: datetime) -> str:
 
 def gone_finding(finding: Finding) -> Finding:
     """A baseline finding as the report lists it once gone: count 0, the baseline's count kept."""
-    return replace(finding, status=GONE, count=0, records=0, baseline_count=finding.count)
+    return replace(finding, status=FindingStatus.GONE, count=0, records=0, baseline_count=finding.count)

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from logscan.model import (
-    EXPECTED_CONFIG,
-    NOISE,
-    PLATFORM,
-    REGRESSION,
     Comparison,
+    ComparisonStatus,
+    EventClass,
     Finding,
+    FindingStatus,
+    Level,
     Reason,
     Served,
     Verdict,
@@ -24,20 +24,13 @@ from logscan.model import (
 from logscan.verdict.aggregate import Summary
 from logscan.verdict.policy.settings import Policy
 
-PASS = "PASS"
-EXPECTED_CONFIG_LEVEL = "EXPECTED_CONFIG"
-WARN = "WARN"
-FAIL = "FAIL"
-INCONCLUSIVE = "INCONCLUSIVE"
-LEVELS = (PASS, EXPECTED_CONFIG_LEVEL, WARN, FAIL, INCONCLUSIVE)
-
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
 _REASONS_PER_LINE = 5
 _NOUNS = {
-    REGRESSION: "code regression",
-    PLATFORM: "platform failure",
-    EXPECTED_CONFIG: "configuration gap",
-    "deprecation-warning": "deprecation warning",
+    EventClass.REGRESSION: "code regression",
+    EventClass.PLATFORM: "platform failure",
+    EventClass.EXPECTED_CONFIG: "configuration gap",
+    EventClass.DEPRECATION: "deprecation warning",
 }
 
 
@@ -53,11 +46,11 @@ class _Roles:
 
     critical: list[Finding] = field(default_factory=list)
     required: list[Finding] = field(default_factory=list)
-    failing: dict[str, list[Finding]] = field(default_factory=dict)
+    failing: dict[EventClass, list[Finding]] = field(default_factory=dict)
     tolerated: list[Finding] = field(default_factory=list)
     explained: list[Finding] = field(default_factory=list)
     grew: list[Finding] = field(default_factory=list)
-    warning: dict[str, list[Finding]] = field(default_factory=dict)
+    warning: dict[EventClass, list[Finding]] = field(default_factory=dict)
     undecided: list[Finding] = field(default_factory=list)
     persisting: list[Finding] = field(default_factory=list)
     optional: list[Finding] = field(default_factory=list)
@@ -74,11 +67,11 @@ def decide(
         what = "No log entries" if summary.counts.records == 0 else "No application or system log entries"
         skipped = f" ({summary.counts.skipped} unreadable entries skipped)" if summary.counts.skipped else ""
         return Verdict(
-            INCONCLUSIVE,
+            Level.INCONCLUSIVE,
             (Reason(f"{what} to judge{skipped}: a revision without logs is never a PASS."),),
             served,
         )
-    inconclusive = comparison is not None and comparison.status == INCONCLUSIVE
+    inconclusive = comparison is not None and comparison.status == ComparisonStatus.INCONCLUSIVE
     roles = _sort(summary.findings, policy, inconclusive)
     context = _context(roles, policy, comparison)
     damage = _damage(summary)
@@ -94,22 +87,22 @@ def decide(
         )
     for klass, found in roles.failing.items():
         noun = _NOUNS.get(klass, klass)
-        if klass == EXPECTED_CONFIG:
+        if klass == EventClass.EXPECTED_CONFIG:
             failing.append(_reason(noun, found, (policy.ref("fail_on"),), f"fatal in {policy.env}"))
         else:
             new = "new " if comparison is not None else ""
             failing.append(_reason(f"{new}{noun}", found, (policy.ref("fail_on"),)))
     if failing:
-        return Verdict(FAIL, tuple(failing + context), served)
+        return Verdict(Level.FAIL, tuple(failing + context), served)
 
     if truncated:
         text = "The read stopped early (a cap or a failed read), and nothing read so far proves a failure."
-        return Verdict(INCONCLUSIVE, (Reason(text), *context), served)
+        return Verdict(Level.INCONCLUSIVE, (Reason(text), *context), served)
     if roles.undecided:
         assert comparison is not None
         note = "the comparison is INCONCLUSIVE: cannot tell new from persisting"
         undecided = _reason("failure", roles.undecided, (policy.ref("fail_on"),), note)
-        return Verdict(INCONCLUSIVE, (undecided, Reason(comparison.reason), *context), served)
+        return Verdict(Level.INCONCLUSIVE, (undecided, Reason(comparison.reason), *context), served)
 
     warnings: list[Reason] = []
     if roles.grew:
@@ -126,29 +119,31 @@ def decide(
         if roles.explained:
             note = "explained by the missing configuration"
             noun = (
-                "platform failure" if all(f.klass == PLATFORM for f in roles.explained) else "startup failure"
+                "platform failure"
+                if all(f.klass == EventClass.PLATFORM for f in roles.explained)
+                else "startup failure"
             )
             reasons.append(_reason(noun, roles.explained, (), note))
-        return Verdict(EXPECTED_CONFIG_LEVEL, tuple(reasons + warnings + context), served)
+        return Verdict(Level.EXPECTED_CONFIG, tuple(reasons + warnings + context), served)
     if warnings:
-        return Verdict(WARN, tuple(warnings + context), served)
+        return Verdict(Level.WARN, tuple(warnings + context), served)
     text = "No regression, platform failure, configuration gap or deprecation found."
     if len(context) > len(damage):
         text = "Nothing new or unaccepted fails or warns."
-    return Verdict(PASS, (Reason(text), *context), served)
+    return Verdict(Level.PASS, (Reason(text), *context), served)
 
 
 def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _Roles:
     roles = _Roles()
     t = policy.thresholds
     for f in findings:
-        if f.klass == NOISE:
+        if f.klass == EventClass.NOISE:
             continue
         if f.rule in policy.critical_rules:
             roles.critical.append(f)
         elif f.suppressed:
             roles.suppressed.append(f)
-        elif f.klass == EXPECTED_CONFIG:
+        elif f.klass == EventClass.EXPECTED_CONFIG:
             if policy.is_optional(f.key):
                 roles.optional.append(f)
             elif policy.is_required(f.key):
@@ -160,7 +155,7 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
         elif f.klass in policy.fail_on:
             if inconclusive:
                 roles.undecided.append(f)
-            elif f.status == "persisting":
+            elif f.status == FindingStatus.PERSISTING:
                 grew = (f.rate_growth or 0.0) >= t.rate_growth and f.count >= t.min_count
                 (roles.grew if grew else roles.persisting).append(f)
             else:
@@ -172,11 +167,13 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
     # A tolerated configuration gap explains a failed start (and the exit after it) only when every
     # failing regression and platform finding is such a symptom; an OOM, a signal or a real exception
     # next to the gap still fails (the rule's config_symptom flag in patterns/ says which are symptoms).
-    failures = [f for klass in (REGRESSION, PLATFORM) for f in roles.failing.get(klass, [])]
+    failures = [
+        f for klass in (EventClass.REGRESSION, EventClass.PLATFORM) for f in roles.failing.get(klass, [])
+    ]
     if failures and roles.tolerated and all(f.config_symptom for f in failures):
         roles.explained.extend(failures)
-        roles.failing.pop(REGRESSION, None)
-        roles.failing.pop(PLATFORM, None)
+        roles.failing.pop(EventClass.REGRESSION, None)
+        roles.failing.pop(EventClass.PLATFORM, None)
     return roles
 
 
@@ -217,7 +214,7 @@ def _context(roles: _Roles, policy: Policy, comparison: Comparison | None) -> li
         refs = (policy.ref("fail_on"), policy.ref("warn_on"))
         note = f"of a class {policy.env} neither fails nor warns on"
         out.append(_reason("finding", roles.unjudged, refs, note))
-    if comparison is not None and comparison.status == INCONCLUSIVE and not roles.undecided:
+    if comparison is not None and comparison.status == ComparisonStatus.INCONCLUSIVE and not roles.undecided:
         out.append(
             Reason(f"The comparison is INCONCLUSIVE, but no finding depended on it: {comparison.reason}")
         )
@@ -239,7 +236,7 @@ def _reason(what: str, findings: list[Finding], policy: tuple[str, ...], note: s
 
 def _describe(f: Finding) -> str:
     text = f"{f.signature} x{f.count}"
-    if f.status == "persisting" and f.baseline_count is not None:
+    if f.status == FindingStatus.PERSISTING and f.baseline_count is not None:
         growth = f", rate x{f.rate_growth:g}" if f.rate_growth is not None else ""
         text += f" (baseline x{f.baseline_count}{growth})"
     s = f.suppression

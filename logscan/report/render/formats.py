@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import jinja2
@@ -16,7 +17,7 @@ import orjson
 
 from logscan.config import REPORT_FORMATS
 from logscan.errors import ReportError
-from logscan.model import Report
+from logscan.model import Level, Report
 from logscan.report.redact.redact import redact_report
 from logscan.report.redact.scan import assert_clean
 from logscan.report.render.markdown import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
@@ -63,8 +64,8 @@ def to_json(report: Report) -> dict[str, Any]:
     doc = _plain(report)
     assert isinstance(doc, dict)
     doc["counts"]["by_stream"] = dict(report.counts.by_stream)
-    doc["counts"]["by_class"] = dict(report.counts.by_class)
-    doc["timeline"] = [{"minute": m, "counts": dict(c)} for m, c in report.timeline]
+    doc["counts"]["by_class"] = {str(k): n for k, n in report.counts.by_class}
+    doc["timeline"] = [{"minute": m, "counts": {str(k): n for k, n in c}} for m, c in report.timeline]
     doc["schema_version"] = SCHEMA_VERSION
     if not report.provenance.redacted:
         doc = {"notice": NOT_REDACTED_NOTICE, **doc}
@@ -74,7 +75,7 @@ def to_json(report: Report) -> dict[str, Any]:
 def github_annotations(report: Report) -> list[str]:
     """GitHub Actions workflow commands for the verdict: ::error:: for FAIL, ::warning:: for WARN."""
     level = report.verdict.level
-    command = {"FAIL": "error", "WARN": "warning"}.get(level)
+    command = {Level.FAIL: "error", Level.WARN: "warning"}.get(level)
     if command is None:
         return []
     if report.provenance.redacted:
@@ -102,6 +103,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, StrEnum):
+        return str(value)
     return value
 
 

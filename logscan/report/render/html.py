@@ -17,23 +17,23 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from logscan.model import NOISE, Finding, Report
+from logscan.model import EventClass, Finding, Report
 from logscan.report.assemble import IMPORTANCE, status_text
 from logscan.resources import data_dir
 
 SECTION_TITLES = {
-    "regression": "Regressions",
-    "platform": "Platform failures",
-    "expected-config": "Expected configuration gaps",
-    "deprecation-warning": "Deprecation warnings",
-    "noise": "Noise",
+    EventClass.REGRESSION: "Regressions",
+    EventClass.PLATFORM: "Platform failures",
+    EventClass.EXPECTED_CONFIG: "Expected configuration gaps",
+    EventClass.DEPRECATION: "Deprecation warnings",
+    EventClass.NOISE: "Noise",
 }
 _LANE_LABELS = {
-    "regression": "Regressions",
-    "platform": "Platform",
-    "expected-config": "Config gaps",
-    "deprecation-warning": "Deprecations",
-    "noise": "Noise",
+    EventClass.REGRESSION: "Regressions",
+    EventClass.PLATFORM: "Platform",
+    EventClass.EXPECTED_CONFIG: "Config gaps",
+    EventClass.DEPRECATION: "Deprecations",
+    EventClass.NOISE: "Noise",
 }
 _PLOT_WIDTH = 760
 _LEFT = 150
@@ -224,7 +224,7 @@ def build_view(report: Report, script: str, css: str) -> dict[str, Any]:
         "generated_at": _ts(report.provenance.generated_at),
         "filters": [(k, SECTION_TITLES[k], counts[k]) for k in IMPORTANCE if counts[k]],
         "findings": [_finding(f) for f in report.findings],
-        "open_classes": [k for k in IMPORTANCE if k != NOISE],
+        "open_classes": [k for k in IMPORTANCE if k != EventClass.NOISE],
         "chart": timeline_chart(report),
         "explorer": url if url.startswith(_EXPLORER) else "",
         "script": Markup(script),

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from logscan.errors import ReportError
-from logscan.model import DEPRECATION, NOISE, Finding, Report, Suppression
+from logscan.model import EventClass, Finding, Report, Suppression
 from logscan.report.assemble import IMPORTANCE, status_text
 from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text
 
@@ -25,11 +25,11 @@ FULL_REPORT_HINT = "run logscan again with -o report.json (or -o report.html) to
 """Where the full report is, unless the caller knows better (a CI artifact, a file it also wrote)."""
 
 SECTION_TITLES = {
-    "regression": "Regressions",
-    "platform": "Platform failures",
-    "expected-config": "Expected configuration gaps",
-    "deprecation-warning": "Deprecation warnings",
-    "noise": "Noise",
+    EventClass.REGRESSION: "Regressions",
+    EventClass.PLATFORM: "Platform failures",
+    EventClass.EXPECTED_CONFIG: "Expected configuration gaps",
+    EventClass.DEPRECATION: "Deprecation warnings",
+    EventClass.NOISE: "Noise",
 }
 _OPEN_PER_GROUP = 8
 _FOLD_EXAMPLE_LINES = 12
@@ -143,9 +143,9 @@ def _finding_view(f: Finding) -> FindingView:
 
 
 def _groups(
-    klass: str, findings: Sequence[Finding], chunk: Callable[[Finding], str]
+    klass: EventClass, findings: Sequence[Finding], chunk: Callable[[Finding], str]
 ) -> tuple[GroupView, ...]:
-    if klass == DEPRECATION:
+    if klass == EventClass.DEPRECATION:
         packages: dict[str, list[Finding]] = {}
         for f in findings:
             packages.setdefault(f.key or "", []).append(f)
@@ -256,17 +256,17 @@ def build_view(
     sections = []
     for klass in IMPORTANCE:
         items = [f for f in shown if f.klass == klass]
-        if klass == NOISE or not items:
+        if klass == EventClass.NOISE or not items:
             continue
         total = sum(1 for f in report.findings if f.klass == klass)
         title = f"{SECTION_TITLES[klass]} ({len(items):,}" + (
             f" of {total:,})" if total > len(items) else ")"
         )
         sections.append(SectionView(title=title, groups=_groups(klass, items, chunk)))
-    noise_all = [f for f in report.findings if f.klass == NOISE]
+    noise_all = [f for f in report.findings if f.klass == EventClass.NOISE]
     noise_rows = [
         (f"{f.count:,}", md_code(f.rule, 80, table=True), md_code(f.template, 120, table=True))
-        for f in [f for f in shown if f.klass == NOISE][:_NOISE_ROWS]
+        for f in [f for f in shown if f.klass == EventClass.NOISE][:_NOISE_ROWS]
     ]
     stubs = []
     if kept == len(report.findings):
@@ -332,7 +332,7 @@ def render_markdown(
     bound = total  # the findings' own text alone shows that no more than bound of them can fit
     size = 0
     for i, f in enumerate(report.findings):
-        size += 0 if f.klass == NOISE else len(chunk(f))
+        size += 0 if f.klass == EventClass.NOISE else len(chunk(f))
         if size > limit:
             bound = i
             break

@@ -11,13 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from logscan.errors import PolicyError
-from logscan.model import DEPRECATION, EXPECTED_CONFIG, PLATFORM, REGRESSION, Suppression
+from logscan.model import EventClass, Suppression
 
 BUILTIN = "(built-in)"
 """How reasons cite a setting that no policy file gave."""
 PRODUCTION_NAMES = ("production", "prod")
 """Environment names the built-in policy treats as production."""
-JUDGED_CLASSES = (REGRESSION, PLATFORM, EXPECTED_CONFIG, DEPRECATION)
+JUDGED_CLASSES = (
+    EventClass.REGRESSION,
+    EventClass.PLATFORM,
+    EventClass.EXPECTED_CONFIG,
+    EventClass.DEPRECATION,
+)
 """Classes a policy can fail or warn on (noise never counts)."""
 
 
@@ -37,9 +42,9 @@ class Policy:
 
     env: str = "staging"
     """Environment name."""
-    fail_on: tuple[str, ...] = (REGRESSION, PLATFORM)
+    fail_on: tuple[EventClass, ...] = (EventClass.REGRESSION, EventClass.PLATFORM)
     """Classes whose findings fail the verdict (regression and platform ones only when new against a baseline)."""
-    warn_on: tuple[str, ...] = (DEPRECATION,)
+    warn_on: tuple[EventClass, ...] = (EventClass.DEPRECATION,)
     """Classes whose findings make the verdict WARN."""
     critical_rules: tuple[str, ...] = ("module-not-found",)
     """Rule ids that always FAIL: new or persisting, suppressed or not."""
@@ -59,7 +64,7 @@ class Policy:
     @property
     def config_fails(self) -> bool:
         """Expected-config findings fail the verdict here (they are in fail_on)."""
-        return EXPECTED_CONFIG in self.fail_on
+        return EventClass.EXPECTED_CONFIG in self.fail_on
 
     def ref(self, setting: str) -> str:
         """Where a setting comes from, for a reason: "logscan.toml:12 environments.production.fail_on", or "(built-in) ..."."""
@@ -101,7 +106,7 @@ def builtin_policy(env: str) -> Policy:
     if env in PRODUCTION_NAMES:
         return Policy(
             env=env,
-            fail_on=(REGRESSION, PLATFORM, EXPECTED_CONFIG),
+            fail_on=(EventClass.REGRESSION, EventClass.PLATFORM, EventClass.EXPECTED_CONFIG),
             critical_rules=("module-not-found", "startup-probe-failed"),
         )
     return Policy(env=env)

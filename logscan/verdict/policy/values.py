@@ -12,7 +12,7 @@ from typing import Any
 
 import regex
 
-from logscan.model import NOISE
+from logscan.model import EventClass
 from logscan.verdict.policy.lines import Lines
 from logscan.verdict.policy.settings import JUDGED_CLASSES
 
@@ -35,13 +35,13 @@ def no_unknown_keys(
             raise lines.error((*at, key), f"unknown key. {fix}")
 
 
-def as_classes(value: Any, at: tuple[str | int, ...], lines: Lines) -> tuple[str, ...]:
+def as_classes(value: Any, at: tuple[str | int, ...], lines: Lines) -> tuple[EventClass, ...]:
     names = as_names(value, at, lines, allow_empty=True)
     for name in names:
         if name not in JUDGED_CLASSES:
-            hint = " (noise never counts)" if name == NOISE else ""
+            hint = " (noise never counts)" if name == EventClass.NOISE else ""
             raise lines.error(at, f"{name!r} is not a class{hint}. Use some of: {', '.join(JUDGED_CLASSES)}.")
-    return names
+    return tuple(EventClass(name) for name in names)
 
 
 def as_names(
