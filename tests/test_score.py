@@ -244,3 +244,18 @@ def test_insert_id_label_spans_a_traceback_split_over_entries() -> None:
     )
     [outcome] = match_labels([label], {"s": records})
     assert (outcome.how, outcome.records, outcome.predicted) == ("insertId", 3, "expected-config")
+
+
+def test_label_quoting_a_paste_prefix_joins_records_whose_clean_text_dropped_it() -> None:
+    raw = ["server_1    | Exiting", "server_1    | <main>: Missing `secret_key_base` (ArgumentError)"]
+    records = [
+        Prediction("Exiting", "noise", "unclaimed", None, raw[0]),
+        Prediction(
+            "<main>: Missing `secret_key_base` (ArgumentError)", "expected-config", "rails", None, raw[1]
+        ),
+    ]
+    whole = Label(line=1, source="s", text="\n".join(raw), label="expected-config", detail="")
+    bare = Label(line=2, source="s", text="Exiting", label="noise", detail="")
+    joined, plain = match_labels([whole, bare], {"s": records})
+    assert (joined.how, joined.records, joined.predicted) == ("text", 2, "expected-config")
+    assert (plain.how, plain.records, plain.predicted) == ("text", 1, "noise")

@@ -46,6 +46,25 @@ def _insert_ids(entries: list[Any]) -> list[str]:
     return [e.get("insertId") or e.get("insert_id") for e in entries]
 
 
+def test_logback_text_starting_with_empty_brackets_is_text_not_an_empty_array(tmp_path: Path) -> None:
+    path = tmp_path / "reader.log"
+    path.write_text(
+        "[] [main] 13:33:39.275 INFO  ReaderApplicationKt - Starting ReaderApplicationKt with PID 6\n"
+        "[] [main] 13:33:39.276 INFO  ReaderApplicationKt - The following profiles are active: prod\n",
+        encoding="utf-8",
+    )
+    entries, source = _read(path)
+    assert source.format == "text"
+    assert len(entries) == 2 and entries[1].endswith("prod")
+
+
+def test_empty_array_export_is_still_json(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text("[]\n", encoding="utf-8")
+    entries, source = _read(path)
+    assert source.format == "json-array" and entries == []
+
+
 @pytest.mark.parametrize("name", sorted(STRUCTURED))
 def test_each_format_is_detected_from_content_and_read_whole(name: str, tmp_path: Path) -> None:
     # the copy has no telling extension: detection must come from the bytes

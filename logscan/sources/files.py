@@ -234,7 +234,10 @@ def _detect(head: bytes) -> str:
     stripped = head.lstrip(b" \t\r\n")
     if stripped.startswith(b"["):
         after = stripped[1:].lstrip(b" \t\r")
-        if after[:1] in (b"{", b"]", b"[", b'"', b"\n", b""):
+        if after[:1] == b"]":  # "[]" is an empty export; "[] [main] INFO ..." is a logback line
+            rest = after[1:].lstrip(b" \t\r")
+            return "json-array" if rest[:1] in (b"\n", b"") else "text"
+        if after[:1] in (b"{", b"[", b'"', b"\n", b""):
             return "json-array"
         return "text"  # gunicorn's "[2025-09-15 18:02:15 +0000] [1] [INFO] ..." starts with a bracket too
     if stripped.startswith(b"{"):

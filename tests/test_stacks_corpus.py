@@ -1,0 +1,76 @@
+"""The non-Python corpus of issue 13 (tests/fixtures/stacks): it must stay usable as a measurement.
+
+Every label names a raw file that exists and joins the records the scorer reads from it (a label that
+joins nothing would be scored as a miss of the tool, not of the corpus); every source has a link in
+SOURCES.md; every stack and every class is present. The scores themselves are not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from logscan.model import CLASSES
+from logscan.score.run import score_corpus
+
+STACKS_DIR = Path(__file__).parent / "fixtures" / "stacks"
+PARTS = ("dev",)
+STACKS = ("node", "go", "java", "dotnet", "ruby", "php")
+_ROW = re.compile(r"^\| (?P<file>[^ |]+) \| (?P<stack>\w+) \| (?P<link>https://\S+) \| .+ \|$")
+
+
+def _labels(part: str) -> list[dict[str, object]]:
+    lines = (STACKS_DIR / part / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _sources_table(part: str) -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for line in (STACKS_DIR / part / "SOURCES.md").read_text(encoding="utf-8").splitlines():
+        row = _ROW.match(line)
+        if row:
+            table[row["file"]] = (row["stack"], row["link"])
+    return table
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_label_names_an_existing_raw_file_and_a_known_stack_and_class(part: str) -> None:
+    raw = STACKS_DIR / part / "raw"
+    for label in _labels(part):
+        assert (raw / str(label["source"])).is_file(), label["source"]
+        assert label["stack"] in STACKS, label
+        assert label["label"] in CLASSES, label
+        assert str(label["text"]).strip() and str(label["detail"]).strip(), label
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_raw_file_is_labelled_and_listed_with_its_link_and_stack(part: str) -> None:
+    files = sorted(p.name for p in (STACKS_DIR / part / "raw").iterdir())
+    table = _sources_table(part)
+    labelled = {str(label["source"]): str(label["stack"]) for label in _labels(part)}
+    assert sorted(table) == files == sorted(labelled)
+    for name, (stack, _link) in table.items():
+        assert stack == labelled[name], name
+        assert f"_{stack}_" in name, name
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_label_joins_the_records_the_scorer_reads(part: str) -> None:
+    score = score_corpus(STACKS_DIR / part / "labels.jsonl", STACKS_DIR / part / "raw")
+    assert len(score.outcomes) == len(_labels(part))
+    assert [o.label.text[:80] for o in score.unmatched] == []
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_stack_and_every_class_is_present(part: str) -> None:
+    labels = _labels(part)
+    assert set(STACKS) <= {label["stack"] for label in labels}
+    assert set(CLASSES) <= {label["label"] for label in labels}
+    per_stack_sources = Counter(
+        str(label["stack"]) for label in {str(x["source"]): x for x in labels}.values()
+    )
+    assert all(per_stack_sources[stack] >= 1 for stack in STACKS), per_stack_sources
