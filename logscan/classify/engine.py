@@ -66,6 +66,9 @@ class PlainMatcher:
                 continue
             try:
                 found = rule.compiled.search(text, timeout=MATCH_TIMEOUT_S)
+                unless = rule.unless_compiled
+                if found is not None and unless is not None and unless.search(text, timeout=MATCH_TIMEOUT_S):
+                    continue  # the rule's unless pattern vetoes it
             except TimeoutError:
                 self._timed_out(i)
                 continue

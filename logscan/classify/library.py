@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import re2
 import regex
 import yaml
 
@@ -28,6 +29,7 @@ _ALLOWED_KEYS = {
     "description",
     "hint",
     "regex",
+    "unless",
     "examples",
     "signals",
     "severity_at_least",
@@ -38,6 +40,8 @@ _REQUIRED = ("id", "class", "description", "hint", "regex", "examples")
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it: loading the library is on every run's start-up path."""
 _ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_RE2_QUIET = re2.Options()
+_RE2_QUIET.log_errors = False  # the PatternError says it once; RE2 would also print to stderr
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Rule:
     hint: str
     """What to do about it."""
     regex: str
-    """The pattern, as written."""
+    """The pattern, as written (RE2 syntax, so that BigQuery and DuckDB can run it too)."""
     compiled: Any
     """The compiled pattern (regex module)."""
     file: str
@@ -83,6 +87,11 @@ class Rule:
     tolerated configuration gap explains it; failures no configuration causes (OOM, a signal) never set it."""
     key_group: str | None = None
     """Named group whose text is the extracted key; default is the first named group that matched."""
+    unless: str | None = None
+    """A pattern that vetoes the rule: a text it is found in is not claimed, even when regex matches.
+    RE2 has no look-around; this says what a negative look-ahead or look-behind said."""
+    unless_compiled: Any = None
+    """The compiled unless pattern (regex module), or None."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,14 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
     if not isinstance(pattern, str):
         raise PatternError(f"{where}: field 'regex' must be a string (quote it in YAML).")
     compiled = compile_rule_regex(pattern, where)
+    check_re2(pattern, where, "regex")
+    unless = item.get("unless")
+    if unless is not None and (not isinstance(unless, str) or not unless):
+        raise PatternError(f"{where}: field 'unless' must be a non-empty string (quote it in YAML).")
+    unless_compiled = None
+    if unless is not None:
+        unless_compiled = compile_rule_regex(unless, where, "unless")
+        check_re2(unless, where, "unless")
     examples = item["examples"]
     if not isinstance(examples, Mapping) or not examples.get("match"):
         raise PatternError(
@@ -206,6 +223,8 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
         severity_at_least=floor,
         config_symptom=_flag(where, "config_symptom", item.get("config_symptom", False)),
         key_group=key_group,
+        unless=unless,
+        unless_compiled=unless_compiled,
     )
 
 
@@ -215,12 +234,27 @@ def _flag(where: str, field: str, value: Any) -> bool:
     return value
 
 
-def compile_rule_regex(pattern: str, where: str) -> Any:
+def compile_rule_regex(pattern: str, where: str, field: str = "regex") -> Any:
     """Compile a rule's regex with the regex module; a broken one raises PatternError naming the rule."""
     try:
         return regex.compile(pattern, regex.VERSION0)
     except regex.error as exc:
-        raise PatternError(f"{where}: field 'regex' does not compile ({exc}). Fix the pattern.") from None
+        raise PatternError(f"{where}: field '{field}' does not compile ({exc}). Fix the pattern.") from None
+
+
+def check_re2(pattern: str, where: str, field: str = "regex") -> None:
+    """Raise PatternError unless RE2 (BigQuery's and DuckDB's engine) compiles the pattern."""
+    try:
+        re2.compile(pattern, _RE2_QUIET)
+    except re2.error as exc:
+        reason = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+        raise PatternError(
+            f"{where}: field '{field}' does not compile under RE2 ({reason}). Rules run in BigQuery and DuckDB "
+            "too: no look-around, possessive quantifiers, back-references or repetition counts over 1000; "
+            "say an exclusion with 'unless:' (see patterns/README.md)."
+        ) from None
 
 
 def _examples(where: str, field: str, value: Any) -> tuple[Example, ...]:
