@@ -34,6 +34,10 @@ class FetchError(LogscanError):
     """Reading from Cloud Logging failed."""
 
 
+class NoEntries(LogscanError):
+    """The input holds no entries at all: as for an empty file, the answer is INCONCLUSIVE (exit 3)."""
+
+
 class ReportError(LogscanError):
     """A report could not be rendered or written safely."""
 

@@ -27,7 +27,8 @@ from logscan.model import (
     Template,
     Verdict,
 )
-from logscan.report.assemble import importance_key, rule_stub
+from logscan.report.assemble import importance_key
+from logscan.templates.miner import rule_stub
 
 T0 = datetime(2025, 9, 15, 18, 2, 11, tzinfo=UTC)
 """Start of every built revision's life: the first entry's timestamp."""

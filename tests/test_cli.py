@@ -129,3 +129,15 @@ def test_output_cut_short_by_its_reader_is_not_an_error(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, err
     assert err == ""
+
+
+def test_unwritable_output_is_one_line_naming_the_path(tmp_path: Path) -> None:
+    """Issue 12 item 11: -o into a folder that does not exist is bad input (exit 2), not an internal error."""
+    target = tmp_path / "nonexistent" / "dir" / "r.md"
+    code, out, err = _run("triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(target))
+    assert code == 2
+    assert err == (
+        f"logscan: error: {target}: cannot write the report (No such file or directory). "
+        "Check that the folder exists and is writable.\n"
+    )
+    assert "internal error" not in err and "Traceback" not in out + err

@@ -188,3 +188,20 @@ def test_rule_stub_falls_back_to_the_example_when_the_template_does_not_match_it
     example = "something else entirely"
     stub = yaml.safe_load(rule_stub("Invalid user <*> from <IP>", example, MASKER))
     assert regex.search(stub["rules"][0]["regex"], example)
+
+
+def test_rule_stubs_of_one_run_never_share_an_id() -> None:
+    """Issue 12 item 9: templates that start with the same four words get distinct ids."""
+    from logscan.templates.miner import rule_stubs
+
+    pairs = [
+        ("WARNING netra backend app cache miss <NUM>", "WARNING netra backend app cache miss 17"),
+        ("WARNING netra backend app slow query <*>", "WARNING netra backend app slow query invoices"),
+        ("WARNING netra backend app retrying", "WARNING netra backend app retrying"),
+    ]
+    ids = [yaml.safe_load(stub)["rules"][0]["id"] for stub in rule_stubs(pairs)]
+    assert ids == [
+        "unclaimed-warning-netra-backend-app",
+        "unclaimed-warning-netra-backend-app-2",
+        "unclaimed-warning-netra-backend-app-3",
+    ]

@@ -279,3 +279,22 @@ def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path)
     assert verdict.reasons[-1].text == (
         "1 input entry was unreadable and skipped: it may hold failures this verdict did not see."
     )
+
+
+def test_expected_config_keeps_the_warnings_and_the_readme_states_the_order() -> None:
+    """Issue 12 item 5: configuration gaps next to deprecations or a sharp rate growth: the verdict is
+    EXPECTED_CONFIG as the README's order says, and its reasons still list every warning."""
+    from logscan.verdict.decide import SEVERITY
+
+    deprecation = finding("python-deprecation-warning:datetime", 2, "deprecation-warning")
+    grew = persisting(finding(KEYERROR, 40), 10, 4.0)
+    verdict = decide(summary(config_gap("POSTGRES_HOST"), deprecation, grew), STAGING, comparison=compared())
+    assert verdict.level == "EXPECTED_CONFIG"
+    texts = [r.text for r in verdict.reasons]
+    assert any(t.startswith("1 configuration gap (tolerated in staging)") for t in texts)
+    assert any(t.startswith("1 deprecation warning: python-deprecation-warning:datetime") for t in texts)
+    assert any(t.startswith("1 persisting failure (rate grew at least 3x") for t in texts)
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = "least to most severe: " + ", ".join(f"`{level}`" for level in SEVERITY)
+    assert stated in readme
+    assert SEVERITY.index("EXPECTED_CONFIG") > SEVERITY.index("WARN")

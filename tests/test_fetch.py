@@ -492,7 +492,7 @@ def test_fetch_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in stdout + err
     with FakeLogging(entries=_noise()) as server:
         code, _, err = _cli(_fetch_args(server, out), env)
-    assert code == 2 and "Tip: gcloud run revisions list --service orders-api --region REGION" in err
+    assert code == 3 and "Tip: gcloud run revisions list --service orders-api --region REGION" in err
     code, _, err = _cli(["fetch", "--revision", "orders-api-00007-qaz"], env)
     assert code == 2 and err.startswith("logscan: error: --project is missing.")
     code, _, err = _cli(
@@ -582,3 +582,27 @@ def test_resume_filter_timestamp_keeps_the_api_text() -> None:
     stamp = ns_text(ts_ns("2025-03-01T10:00:00.123456789Z"))
     assert stamp == "2025-03-01T10:00:00.123456789Z"
     assert f'timestamp>="{stamp}"' in _query().filter_from(stamp)
+
+
+def test_no_entries_exits_3_live_as_for_an_empty_file(tmp_path: Path) -> None:
+    """Issue 12 item 4: one rule for "no entries": INCONCLUSIVE, exit 3, the query and the window named."""
+    env = {"LOGSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    empty_file = tmp_path / "empty.json"
+    empty_file.write_text("[]\n", encoding="utf-8")
+    code, _, _ = _cli(["triage", str(empty_file), "--format", "json"], env)
+    assert code == 3
+    with FakeLogging(entries=_noise()) as server:
+        args = ["triage", "--project", "demo-proj", "--revision", "orders-api-00007-qaz", "--since", SINCE]
+        args += ["--until", UNTIL, "--endpoint", server.url, "--format", "json"]
+        code, out, err = _cli(args, env)
+        fetch_code, _, fetch_err = _cli(_fetch_args(server, tmp_path / "out.json"), env)
+    assert code == 3, err
+    report = json.loads(out)
+    assert report["verdict"]["level"] == "INCONCLUSIVE"
+    assert report["provenance"]["filter"] == EXPECTED_FILTER
+    assert report["provenance"]["window_start"] == SINCE
+    assert err.startswith("logscan: No log entries for revision orders-api-00007-qaz")
+    assert "between 09:00 and 12:00 UTC on 2025-03-01" in err
+    assert fetch_code == 3 and not (tmp_path / "out.json").exists()
+    assert fetch_err.startswith("logscan: No log entries for revision orders-api-00007-qaz")
+    assert "between 09:00 and 12:00 UTC on 2025-03-01" in fetch_err

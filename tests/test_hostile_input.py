@@ -85,7 +85,7 @@ def test_truncated_json_array_reads_the_complete_entries(tmp_path: Path) -> None
     assert report["counts"]["records"] == 6
     assert report["counts"]["skipped"] == 1
     assert report["provenance"]["skipped_detail"] == [
-        f"{path}: 1 entries lost: the JSON array is cut off inside an entry"
+        f"{path}: entries lost: the JSON array is cut off inside an entry: 1"
     ]
 
 
@@ -191,7 +191,7 @@ def test_wrong_shapes_and_types_are_counted_or_read_as_unknowns(tmp_path: Path) 
     report = _report(path)
     assert report["counts"]["records"] == 3
     assert report["counts"]["skipped"] == 4
-    assert "4 array elements that were not log entry objects" in report["provenance"]["skipped_detail"][0]
+    assert "array elements that were not log entry objects: 4" in report["provenance"]["skipped_detail"][0]
 
 
 def test_broken_yaml_document_is_skipped(tmp_path: Path) -> None:

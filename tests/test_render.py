@@ -13,13 +13,14 @@ from typing import Any
 import jsonschema
 import pytest
 import regex
+import yaml
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import ReportError
-from logscan.model import Report
+from logscan.model import Evidence, Finding, Reason, Report
 from logscan.pipeline import triage
 from logscan.report.assemble import IMPORTANCE
 from logscan.report.render.formats import github_annotations, render, to_json
@@ -374,7 +375,7 @@ def test_annotations_for_fail_and_warn_only() -> None:
     ]
     warn = replace(_fail_report(), verdict=replace(_fail_report().verdict, level="WARN"))
     assert github_annotations(warn)[0].startswith("::warning title=logscan WARN")
-    assert github_annotations(_example()) == []
+    assert github_annotations(replace(_fail_report(), verdict=replace(warn.verdict, level="PASS"))) == []
 
 
 def test_step_summary_appends_markdown_and_prints_annotations(tmp_path: Path) -> None:
@@ -424,3 +425,146 @@ def test_markdown_and_html_say_the_same_about_a_persisting_finding() -> None:
     words = "persisting: 1,200 in the baseline, 4,800 now, rate ×4.0"
     assert words in render(report, "md")
     assert words in render(report, "html")
+
+
+# ---------------------------------------------------------------- issue 12: what a new user hit
+
+
+def _code_spans(markdown: str) -> list[str]:
+    """The text of every inline code span GitHub would show, as a reader copies it."""
+    spans = []
+    for block in MarkdownIt("commonmark").parse(markdown):
+        for token in block.children or ():
+            if token.type == "code_inline":
+                spans.append(token.content)
+    return spans
+
+
+def test_every_signature_of_a_report_round_trips_into_a_suppression(tmp_path: Path) -> None:
+    """Item 7: a signature or rule id copied from the Markdown report matches in a suppression."""
+    from logscan.verdict.policy.load import resolve_policy
+    from logscan.verdict.policy.suppress import apply_suppressions
+
+    access = factories.finding("noise", rule="http-5xx-access-line", key=None, example="GET /x 503")
+    report = factories.report([*_example().findings, access], level="EXPECTED_CONFIG")
+    report = replace(
+        report,
+        verdict=replace(
+            report.verdict,
+            reasons=(
+                *_example().verdict.reasons,
+                Reason(f"1 finding: {access.signature} x1", signatures=(access.signature,)),
+            ),
+        ),
+    )
+    markdown = render(report, "md")
+    assert "\u200d" not in markdown
+    spans = set(_code_spans(markdown))
+    judged = [f for f in report.findings if f.klass != "noise"]
+    assert judged
+    for f in judged:
+        assert f.signature in spans, f.signature
+        assert f.rule in spans, f.rule
+    policy_file = tmp_path / "logscan.toml"
+    blocks = [
+        f'[[suppressions]]\nsignature = "{sig}"\nreason = "r"\nowner = "o"\n'
+        f'issue = "https://example.com/1"\nexpires = 2999-01-01\n'
+        for sig in sorted(spans & {f.signature for f in report.findings})
+    ]
+    policy_file.write_text("[environments.staging]\n\n" + "\n".join(blocks), encoding="utf-8")
+    policy, _ = resolve_policy(str(policy_file), "staging", None)
+    findings, stale = apply_suppressions(report.findings, policy, factories.T0.date())
+    assert stale == ()
+    assert all(f.suppressed for f in findings if f.signature in spans)
+    assert access.signature in spans
+
+
+def test_rule_stub_ids_are_unique_in_a_report() -> None:
+    """Item 9: three unclaimed templates that start with the same words get three rule ids."""
+    from logscan.classify.classify import UNCLAIMED
+
+    lines = [
+        "WARNING netra backend app: cache miss for tenant 17",
+        "WARNING netra backend app: slow query on invoices",
+        "WARNING netra backend app: retrying upstream call",
+    ]
+    findings = [
+        factories.finding("noise", rule=UNCLAIMED, example=line, template=line, count=3) for line in lines
+    ]
+    report = triage_report(findings)
+    ids = [yaml.safe_load(t.rule_stub)["rules"][0]["id"] for t in report.templates]
+    assert len(ids) == 3 and len(set(ids)) == 3, ids
+    redacted = render(report, "md")
+    for rule_id in ids:
+        assert f"id: {rule_id}" in redacted
+
+
+def triage_report(findings: list[Finding]) -> Report:
+    from logscan.report.assemble import assemble
+    from logscan.verdict.aggregate import Summary
+
+    base = factories.report(findings, level="PASS")
+    summary = Summary(
+        findings=tuple(findings),
+        counts=base.counts,
+        evidence=Evidence(),
+        window_start=None,
+        window_end=None,
+        service=base.service,
+        revision=base.revision,
+        timeline=(),
+    )
+    return assemble(summary, base.verdict, base.provenance)
+
+
+def test_text_input_shows_instances_as_unknown() -> None:
+    """Item 10: a finding from a paste has no instance ids: that is unknown, not 0 instances."""
+    report = factories.report([factories.finding(instances=())])
+    markdown = render(report, "md")
+    assert "0 instances" not in markdown
+    assert "instances unknown" in markdown
+
+
+def test_comparison_heading_without_a_baseline_revision_and_counts_once(tmp_path: Path) -> None:
+    """Item 10: no "Compared with `unknown revision`", and the new/persisting/gone line appears once."""
+    target = FIXTURES / "baseline" / "invoices-api-00042-fol.json"
+    base = tmp_path / "before.txt"
+    base.write_text(
+        "2025-03-01 09:00:01 KeyError: 'customer_id'\n2025-03-01 09:00:02 INFO started\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["triage", str(target), "--baseline", str(base)])
+    assert result.exit_code in (0, 1, 3), result.output
+    assert "unknown revision" not in result.stdout
+    assert "### Compared with the baseline (`" in result.stdout
+    assert len(regex.findall(r"\d+ new, \d+ persisting, \d+ gone", result.stdout)) == 1
+
+
+def test_one_lost_entry_is_said_in_the_singular(tmp_path: Path) -> None:
+    """Item 10: "1 entries lost" reads as a slip."""
+    cut = tmp_path / "t.json"
+    cut.write_bytes(Path(EXAMPLE).read_bytes()[:3000])
+    markdown = render(triage([open_source(str(cut))], Config(version="0.0.0-test")), "md")
+    assert "1 entries" not in markdown
+    assert "entries lost: the JSON array is cut off inside an entry: 1" in markdown
+
+
+def test_evidence_counts_have_thousands_separators() -> None:
+    """Item 10: 12,000 requests read as 12,000 in the evidence, as elsewhere in the report."""
+    from logscan.verdict.decide import decide
+    from logscan.verdict.policy.settings import builtin_policy
+
+    from .test_baseline import summary
+
+    s = summary(records=24_000)
+    s = replace(s, evidence=Evidence(started=1_200, requests=12_000, requests_ok=11_000, requests_5xx=1_000))
+    evidence = decide(s, builtin_policy("staging")).served.evidence
+    assert "11,000 request(s) answered below 500" in evidence
+    assert "1,000 request(s) failed with 5xx or no answer" in evidence
+    assert "1,200 startup success signal(s) (probe succeeded or startup complete)" in evidence
+
+
+def test_expected_config_gets_notice_annotations() -> None:
+    """Item 10: under --github-step-summary an EXPECTED_CONFIG verdict is announced as ::notice::."""
+    lines = github_annotations(_example())
+    assert lines and all(line.startswith("::notice title=logscan EXPECTED_CONFIG for ") for line in lines)
+    assert len(lines) == len(_example().verdict.reasons)

@@ -198,7 +198,7 @@ def test_damaged_entry_in_the_middle_is_skipped_and_reading_goes_on(tmp_path: Pa
     assert len(entries) == 8
     assert source.skipped == 1
     assert "68c854a7000c1f2a4b7e6d30" not in _insert_ids(entries)
-    assert source.skip_reasons == ("1 entries that were not valid JSON",)
+    assert source.skip_reasons == ("entries that were not valid JSON: 1",)
 
 
 def test_truncated_array_keeps_the_complete_entries(tmp_path: Path) -> None:
@@ -245,7 +245,7 @@ def test_a_damaged_byte_before_the_first_element_loses_nothing_and_invents_nothi
     read, source = _stdin(bytes(data))
     assert read == entries
     assert source.skipped == 0
-    assert source.skip_reasons == ("1 damaged bytes before an array element passed over",)
+    assert source.skip_reasons == ("damaged bytes before an array element passed over: 1",)
 
 
 def test_junk_after_a_damaged_element_is_skipped_not_read_as_entries() -> None:

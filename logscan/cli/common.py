@@ -11,7 +11,15 @@ from typing import Any
 import click
 
 from logscan.config import REPORT_FORMATS as FORMATS
-from logscan.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, InputError, LogscanError
+from logscan.errors import (
+    EXIT_FAIL,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    LogscanError,
+    NoEntries,
+)
 from logscan.model import Level
 from logscan.sources.files import FileSource, open_source
 
@@ -37,6 +45,9 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except NoEntries as exc:  # nothing to judge is INCONCLUSIVE, for a live read as for an empty file
+            click.echo(f"logscan: {exc}", err=True)
+            raise SystemExit(EXIT_INCONCLUSIVE) from None
         except LogscanError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from logscan.cli.common import file_sources
-from logscan.errors import InputError
+from logscan.errors import InputError, NoEntries
 from logscan.sources import EntrySource
 
 if TYPE_CHECKING:
@@ -90,14 +91,8 @@ def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
-    """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
-    from datetime import UTC, datetime
-
-    from logscan.sources.cloud.cache import Cache, cache_dir
-    from logscan.sources.cloud.fetch import fetch_to_file
-    from logscan.sources.cloud.options import FetchOptions
-    from logscan.sources.cloud.pacing import console_progress
+def live_query(live: dict[str, Any], now: datetime) -> Any:
+    """The RevisionQuery the fetch options name (project, revision, window, service, severity)."""
     from logscan.sources.cloud.query import revision_query
     from logscan.sources.cloud.window import parse_window
 
@@ -106,9 +101,19 @@ def live_fetch(live: dict[str, Any], dest: Path) -> tuple[Any, Any]:
         raise InputError(
             f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz."
         )
-    now = datetime.now(UTC)
     window = parse_window(live["since"], live["until"], now)
-    query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
+    return revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
+
+
+def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) -> tuple[Any, Any]:
+    """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
+    from logscan.sources.cloud.cache import Cache, cache_dir
+    from logscan.sources.cloud.fetch import fetch_to_file
+    from logscan.sources.cloud.options import FetchOptions
+    from logscan.sources.cloud.pacing import console_progress
+
+    now = now or datetime.now(UTC)
+    query = live_query(live, now)
     if live["verbose"]:
         click.echo(f"logscan: filter: {query.filter}", err=True)
     options = FetchOptions(
@@ -147,7 +152,22 @@ def live_inputs(paths: Sequence[str], live: dict[str, Any]) -> tuple[list[Any], 
         raise InputError("pass export files or --project/--revision, not both.")
     scratch = tempfile.TemporaryDirectory(prefix="logscan-")
     click.get_current_context().call_on_close(scratch.cleanup)
-    fetched, query = live_fetch(live, Path(scratch.name) / "entries.json")
+    now = datetime.now(UTC)
+    try:
+        fetched, query = live_fetch(live, Path(scratch.name) / "entries.json", now)
+    except NoEntries as exc:
+        # As for an empty export: an INCONCLUSIVE report (exit 3) that records the query and the window.
+        from logscan.sources.cloud.baseline.read import EmptySource
+
+        click.echo(f"logscan: {exc}", err=True)
+        query = live_query(live, now)
+        empty = SourceInfo(
+            filter=query.filter,
+            logs_explorer_url=query.logs_explorer_url,
+            window_start=query.window.start,
+            window_end=query.window.end,
+        )
+        return [EmptySource(query.source_name)], empty
     info = SourceInfo(
         filter=query.filter,
         logs_explorer_url=query.logs_explorer_url,

@@ -114,13 +114,23 @@ def triage(
     text = render(report, report_format)
     summary = step_summary(report, output, report_format) if github_step_summary else None
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_report(output, text)
         click.echo(f"{report.verdict.level}: report written to {output}", err=True)
     else:
         click.echo(text, nl=False)
     if summary is not None:
         summary()
     raise SystemExit(VERDICT_EXIT[report.verdict.level])
+
+
+def write_report(output: str, text: str) -> None:
+    """Write the report to -o; a path that cannot be written is bad input, named with the fix."""
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"{output}: cannot write the report ({exc.strerror}). Check that the folder exists and is writable."
+        ) from None
 
 
 def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:

@@ -17,7 +17,7 @@ from logscan.model import (
     Template,
     Verdict,
 )
-from logscan.templates.miner import rule_stub
+from logscan.templates.miner import rule_stubs
 from logscan.verdict.aggregate import Summary
 
 IMPORTANCE = (
@@ -81,14 +81,22 @@ def status_text(finding: Finding) -> str:
     return ""
 
 
+def instances_text(finding: Finding) -> str:
+    """How many container instances logged a finding; a paste names none, so that is unknown, not 0."""
+    n = len(finding.instances)
+    if n == 0:
+        return "instances unknown"
+    return f"{n:,} instance" + ("" if n == 1 else "s")
+
+
 def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
     unclaimed = [f for f in findings if f.rule == UNCLAIMED]
     unclaimed.sort(key=lambda f: (-f.count, f.template))
+    top = unclaimed[:_TOP_TEMPLATES]
+    stubs = rule_stubs([(f.template, f.example) for f in top])
     return tuple(
-        Template(
-            template=f.template, count=f.count, example=f.example, rule_stub=rule_stub(f.template, f.example)
-        )
-        for f in unclaimed[:_TOP_TEMPLATES]
+        Template(template=f.template, count=f.count, example=f.example, rule_stub=stub)
+        for f, stub in zip(top, stubs, strict=True)
     )
 
 

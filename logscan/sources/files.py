@@ -67,9 +67,10 @@ class FileSource:
 
     @property
     def skip_reasons(self) -> tuple[str, ...]:
-        """One line per kind of loss (and of repair, such as replaced invalid UTF-8)."""
-        lines = [f"{n} {reason}" for reason, n in sorted(self._skips.items())]
-        lines += [f"{n} {note}" for note, n in sorted(self._notes.items())]
+        """One line per kind of loss (and of repair, such as replaced invalid UTF-8), the count last
+        ("entries that were not valid JSON: 1"), so that the words read right for any count."""
+        lines = [f"{reason}: {n:,}" for reason, n in sorted(self._skips.items())]
+        lines += [f"{note}: {n:,}" for note, n in sorted(self._notes.items())]
         return tuple(lines)
 
     def tally(self) -> tuple[dict[str, int], dict[str, int], str]:

@@ -265,7 +265,25 @@ def _blend(display: list[str], other: Sequence[str]) -> None:
             display[i] = shared if shared == _variable(theirs) else VAR
 
 
-def rule_stub(template: str, example: str, masker: Masker | None = None) -> str:
+def rule_stubs(pairs: Sequence[tuple[str, str]], masker: Masker | None = None) -> list[str]:
+    """Rule stubs for (template, example) pairs shown together: ids that would repeat get -2, -3 ...,
+    so that every stub pasted from one report is a distinct rule."""
+    taken: set[str] = set()
+    stubs = []
+    for template, example in pairs:
+        base = rule_id = _stub_id(template)
+        n = 1
+        while rule_id in taken:
+            n += 1
+            rule_id = f"{base}-{n}"
+        taken.add(rule_id)
+        stubs.append(rule_stub(template, example, masker, rule_id=rule_id))
+    return stubs
+
+
+def rule_stub(
+    template: str, example: str, masker: Masker | None = None, *, rule_id: str | None = None
+) -> str:
     """YAML for a rule that claims a mined template; the user names it, classes it and tightens it.
 
     Constant words are escaped, a named mask becomes that mask's regex (``.+?`` without a masker), ``<*>``
@@ -280,7 +298,7 @@ def rule_stub(template: str, example: str, masker: Masker | None = None) -> str:
     stub = {
         "rules": [
             {
-                "id": _stub_id(template),
+                "id": rule_id or _stub_id(template),
                 "class": str(EventClass.NOISE),
                 "description": "What this message means.",
                 "hint": "What to do when it appears.",

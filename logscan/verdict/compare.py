@@ -71,7 +71,7 @@ def compare(target: Summary, baseline: Summary, sources: Sequence[str]) -> tuple
     if baseline.window_start and baseline.window_end:
         window = f", {_ts(baseline.window_start)} to {_ts(baseline.window_end)}"
     reason = (
-        f"Compared with baseline {base_name} ({baseline.counts.records} records{window}): "
+        f"Compared with baseline {base_name} ({baseline.counts.records:,} records{window}): "
         f"{new} new, {persisting} persisting, {len(gone)} gone (noise not counted)."
     )
     comparison = replace(

@@ -24,6 +24,10 @@ from logscan.model import (
 from logscan.verdict.aggregate import Summary
 from logscan.verdict.policy.settings import Policy
 
+SEVERITY = (Level.PASS, Level.WARN, Level.EXPECTED_CONFIG, Level.INCONCLUSIVE, Level.FAIL)
+"""Least to most severe (README "Verdicts and exit codes"): configuration gaps outrank warnings, whose
+reasons still follow theirs; the worst verdict of several revisions is the overall one."""
+
 _LOG_STREAMS = ("stdout", "stderr", "varlog/system", "text", "other")
 _REASONS_PER_LINE = 5
 _NOUNS = {
@@ -253,19 +257,19 @@ def _served(summary: Summary) -> Served:
     started: bool | None = None
     if ev.started:
         started = True
-        evidence.append(f"{ev.started} startup success signal(s) (probe succeeded or startup complete)")
+        evidence.append(f"{ev.started:,} startup success signal(s) (probe succeeded or startup complete)")
     if ev.start_failed:
         started = started if started else False
-        evidence.append(f"{ev.start_failed} startup failure signal(s) (probe failed or startup failed)")
+        evidence.append(f"{ev.start_failed:,} startup failure signal(s) (probe failed or startup failed)")
     if ev.crashed:
-        evidence.append(f"{ev.crashed} crash signal(s) (non-zero exit, signal, memory limit)")
+        evidence.append(f"{ev.crashed:,} crash signal(s) (non-zero exit, signal, memory limit)")
     served: bool | None = None
     ok = ev.requests_ok + ev.served_lines
     if ok:
         served = True
-        evidence.append(f"{ok} request(s) answered below 500")
+        evidence.append(f"{ok:,} request(s) answered below 500")
     if ev.requests_5xx:
-        evidence.append(f"{ev.requests_5xx} request(s) failed with 5xx or no answer")
+        evidence.append(f"{ev.requests_5xx:,} request(s) failed with 5xx or no answer")
         if not ok:
             served = False
     if ev.requests == 0 and not ev.served_lines:

@@ -17,7 +17,7 @@ import regex
 
 from logscan.model import Report
 from logscan.report.redact.detectors import DETECTORS, TRIGGER
-from logscan.templates.miner import rule_stub
+from logscan.templates.miner import rule_stubs
 
 PLACEHOLDER: Final = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 """What a redacted secret looks like in a report."""
@@ -72,9 +72,10 @@ def redact_report(report: Report) -> Report:
     if not found:
         return first
     scrubbed = _map_strings(first, _Scrubber(found))
+    stubs = rule_stubs([(t.template, t.example) for t in scrubbed.templates])
     templates = tuple(
-        replace(t, rule_stub=rule_stub(t.template, t.example)) if t != original else t
-        for t, original in zip(scrubbed.templates, report.templates, strict=True)
+        replace(t, rule_stub=stub) if t != original else t
+        for t, original, stub in zip(scrubbed.templates, report.templates, stubs, strict=True)
     )
     return replace(scrubbed, templates=templates)
 

@@ -73,9 +73,10 @@ def to_json(report: Report) -> dict[str, Any]:
 
 
 def github_annotations(report: Report) -> list[str]:
-    """GitHub Actions workflow commands for the verdict: ::error:: for FAIL, ::warning:: for WARN."""
+    """GitHub Actions workflow commands for the verdict: ::error:: for FAIL, ::warning:: for WARN,
+    ::notice:: for EXPECTED_CONFIG (a gap the environment tolerates is still worth seeing)."""
     level = report.verdict.level
-    command = {Level.FAIL: "error", Level.WARN: "warning"}.get(level)
+    command = {Level.FAIL: "error", Level.WARN: "warning", Level.EXPECTED_CONFIG: "notice"}.get(level)
     if command is None:
         return []
     if report.provenance.redacted:

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from logscan.model import EventClass, Finding, Report
-from logscan.report.assemble import IMPORTANCE, status_text
+from logscan.report.assemble import IMPORTANCE, instances_text, status_text
 from logscan.resources import data_dir
 
 SECTION_TITLES = {
@@ -185,7 +185,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "severity": f.severity,
         "first_seen": _ts(f.first_seen),
         "last_seen": _ts(f.last_seen),
-        "instances": len(f.instances),
+        "instances": instances_text(f),
         "example": f.example,
         "template": f.template,
         "hint": f.hint,

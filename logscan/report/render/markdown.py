@@ -16,8 +16,8 @@ import jinja2
 
 from logscan.errors import ReportError
 from logscan.model import EventClass, Finding, Report, Suppression
-from logscan.report.assemble import IMPORTANCE, status_text
-from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text
+from logscan.report.assemble import IMPORTANCE, instances_text, status_text
+from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text, md_text_with_code
 
 GITHUB_LIMIT = 65_536
 """Characters GitHub accepts in an issue comment or issue body."""
@@ -123,7 +123,7 @@ def _finding_view(f: Finding) -> FindingView:
     last = f.last_seen.strftime("%H:%M:%S UTC") if same_day and f.last_seen else _ts(f.last_seen)
     facts = (
         f"{f.count:,}× · {md_text(f.severity, 20)} · first seen {_ts(f.first_seen)} · last seen {last}"
-        f" · {_plural(len(f.instances), 'instance')}{_status(f)}"
+        f" · {instances_text(f)}{_status(f)}"
     )
     lines = f.example.split("\n")
     body, was_cut = cut("\n".join(lines[:_EXAMPLE_LINES]), _EXAMPLE_CHARS)
@@ -208,9 +208,12 @@ def _comparison(report: Report) -> dict[str, Any] | None:
         gone.append(f"… and {len(c.gone_findings) - _GONE:,} more in the JSON report")
     return {
         "status": md_text(c.status, 40),
-        "revision": md_code(c.revision or "unknown revision"),
+        "title": (
+            md_code(c.revision)
+            if c.revision
+            else "the baseline (" + (", ".join(md_code(s) for s in c.sources) or "no source") + ")"
+        ),
         "reason": md_text(c.reason),
-        "counts": f"{c.new:,} new, {c.persisting:,} persisting, {c.gone:,} gone",
         "notes": [md_text(n) for n in c.notes],
         "gone": gone,
     }
@@ -279,7 +282,10 @@ def build_view(
             )
             for t in report.templates[:_STUBS]
         ]
-    reasons = [md_text(r.text) for r in report.verdict.reasons[:_REASONS]]
+    # Signatures and rule ids show as code spans, so that a reader can copy them into a suppression.
+    codes = {name for f in report.findings for name in (f.signature, f.rule)}
+    codes.update(sig for r in report.verdict.reasons for sig in r.signatures)
+    reasons = [md_text_with_code(r.text, codes) for r in report.verdict.reasons[:_REASONS]]
     if len(report.verdict.reasons) > _REASONS:
         reasons.append(f"… and {len(report.verdict.reasons) - _REASONS} more reasons in the JSON report")
     stale = [
@@ -298,7 +304,7 @@ def build_view(
         "comparison": _comparison(report),
         "cut_note": _cut_note(report, kept, full_report, limit),
         "sections": sections,
-        "next_steps": [md_text(s) for s in report.next_steps],
+        "next_steps": [md_text_with_code(s, codes) for s in report.next_steps],
         "noise_rows": noise_rows,
         "noise_summary": (
             f"Noise: {_plural(len(noise_all), 'signature')}, {_plural(sum(f.count for f in noise_all), 'event')}"

@@ -8,6 +8,8 @@ joiner goes after @ and # and inside URL schemes, where GitHub's own linkers loo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import regex
 
 from logscan.report.redact.redact import PLACEHOLDER
@@ -23,6 +25,7 @@ _AFTER_ZWJ = regex.compile(
 )
 _LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
 _MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
+_WORD = regex.compile(r"[\w-]")
 
 
 def cut(text: str, limit: int) -> tuple[str, bool]:
@@ -45,10 +48,36 @@ def _one_line(text: str, limit: int) -> str:
 def md_text(text: str, limit: int = _TEXT_CHARS) -> str:
     """Untrusted text made inert for Markdown outside code: one line, Markdown and HTML syntax escaped,
     and a zero-width joiner after @ and # and inside URL schemes so GitHub links nothing."""
-    line = _one_line(text, limit)
-    line = _SPECIAL.sub(lambda m: "\\" + m.group(0), line)
-    line = _AFTER_ZWJ.sub(_ZWJ, line)
+    return _lead(_escape(_one_line(text, limit)))
 
+
+def md_text_with_code(text: str, codes: Iterable[str], limit: int = _TEXT_CHARS) -> str:
+    """md_text, except that the given identifiers (signatures, rule ids) become code spans where they
+    occur, so that a reader copies them exactly (code needs no escapes and no zero-width joiners)."""
+    line = _one_line(text, limit)
+    wanted = sorted({c for c in codes if c and c in line}, key=len, reverse=True)
+    if not wanted:
+        return md_text(text, limit)
+    pieces = []
+    last = 0
+    for m in regex.finditer("|".join(regex.escape(c) for c in wanted), line):
+        before = line[m.start() - 1 : m.start()]
+        after = line[m.end() : m.end() + 1]
+        if (before and _WORD.match(before)) or (after and _WORD.match(after)):
+            continue  # part of a longer word, not the identifier itself
+        pieces.append(_escape(line[last : m.start()]))
+        pieces.append(md_code(m.group(0), limit))
+        last = m.end()
+    pieces.append(_escape(line[last:]))
+    return _lead("".join(pieces))
+
+
+def _escape(line: str) -> str:
+    line = _SPECIAL.sub(lambda m: "\\" + m.group(0), line)
+    return str(_AFTER_ZWJ.sub(_ZWJ, line))
+
+
+def _lead(line: str) -> str:
     def lead(m: regex.Match[str]) -> str:
         if m.group("mark"):
             return "\\" + str(m.group("mark"))

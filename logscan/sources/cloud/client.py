@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from logscan.errors import FetchError, InputError
+from logscan.errors import FetchError, InputError, NoEntries
 from logscan.sources.cloud.options import DEFAULT_ENDPOINT, FetchOptions
 
 _CREDENTIALS_TIP = "Tip: gcloud auth application-default login"
@@ -34,7 +34,7 @@ class UnknownProjectError(FetchError):
     """Cloud Logging does not know the project."""
 
 
-class NoEntriesError(FetchError):
+class NoEntriesError(FetchError, NoEntries):
     """The window holds no entries of the revision."""
 
 
