@@ -155,6 +155,21 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Raised:
+    """The exception an event reports, whatever the language."""
+
+    language: str
+    """python, node, jvm, dotnet, go, ruby or php."""
+    type: str
+    """The exception's type as printed (``java.lang.IllegalStateException``, ``TypeError``, ``panic``)."""
+    message: str
+    """Its message, first line only (may be empty)."""
+    causes: tuple[str, ...] = ()
+    """Types of the exceptions it was caused by, root cause first (Java ``Caused by:``, .NET ``--->``,
+    Node ``[cause]:``, Python's chained tracebacks; read by templates/causes.py)."""
+
+
+@dataclass(frozen=True)
 class Classified:
     """An event with the class and rule that claimed it."""
 
@@ -170,6 +185,8 @@ class Classified:
     """Stable identity of the failure: equal across revisions and runs."""
     template: str
     """The message with variable parts masked."""
+    raised: Raised | None = None
+    """The exception the event reports, for events of a failure class (None for noise or no exception)."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 from logscan.classify.engine import Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
 from logscan.model import Classified, Event, EventClass, severity_rank
+from logscan.templates.exception import raised
 from logscan.templates.miner import Cluster, Masker, TemplateMiner
 from logscan.templates.signature import Signer, headline, templated
 
@@ -98,7 +99,13 @@ def classify(
                 item = (event, klass, rule_id, key, fixed, miner.add(headline(event)))
             else:
                 item = Classified(
-                    event=event, klass=klass, rule=rule_id, key=key, signature=fixed, template=""
+                    event=event,
+                    klass=klass,
+                    rule=rule_id,
+                    key=key,
+                    signature=fixed,
+                    template="",
+                    raised=raised(text) if klass != EventClass.NOISE else None,
                 )
         if not window and isinstance(item, Classified):
             yield item
@@ -141,6 +148,7 @@ def _finish(item: _Pending) -> Classified:
         key=key,
         signature=signature if signature is not None else templated(rule_id, template),
         template=template,
+        raised=raised(event.clean) if klass != EventClass.NOISE else None,
     )
 
 

@@ -24,7 +24,7 @@ from logscan.errors import EXIT_FAIL, EXIT_OK
 @jobs_option
 @guarded
 def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, jobs: int) -> None:
-    """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, records, text."""
+    """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, exception, records, text."""
     from logscan.pipeline import classify_stream
 
     config = Config(patterns_dir=patterns_dir, join=not no_join, jobs=jobs)
@@ -41,6 +41,14 @@ def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Pa
                     "key": item.key,
                     "signature": item.signature,
                     "template": item.template,
+                    "exception": None
+                    if item.raised is None
+                    else {
+                        "language": item.raised.language,
+                        "type": item.raised.type,
+                        "message": item.raised.message,
+                        "causes": list(item.raised.causes),
+                    },
                     "records": len(event.records),
                     "severity": event.first.severity,
                     "timestamp": event.first.timestamp.isoformat() if event.first.timestamp else None,

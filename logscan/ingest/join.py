@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 import regex
 
+from logscan.ingest.traces import CONTINUATION, OPENER
 from logscan.model import Event, Record
 
 MAX_GAP = timedelta(seconds=2)
@@ -51,6 +52,9 @@ _SEPARATORS = (
 )
 _EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
 _EXCEPTION_ALONE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
+_NAMED_EXCEPTION = regex.compile(
+    r"^(?:Uncaught )?(?:[\w$]+(?:\.|::|\\))*(?:[A-Z][\w$]*)?(?:Error|Exception)\b"
+)
 _BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
 _WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
 _INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
@@ -58,7 +62,9 @@ _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 # States of an open group: what its last line allows to follow.
-_LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE = range(9)
+_LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE, _FTRACE, _FGAP, _FHEAD = range(12)
+# _FTRACE: inside another language's trace (traces/); _FGAP: after a blank line in one; _FHEAD: after a
+# heading in one (``Description:``, ``Stack trace:``), which any next line continues.
 
 
 class _Group:
@@ -265,6 +271,8 @@ def _opening(line: str) -> int:
         return _SEP
     if ".py" in line and _WARNING_LINE.match(line):
         return _WARN
+    if OPENER.match(line):
+        return _FTRACE
     if ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
         return _EXC
     if stripped.endswith(":"):
@@ -302,6 +310,12 @@ def _step(state: int, line: str) -> int | None:
     """State after the line when it continues a group in ``state``; None when it starts something new."""
     stripped = line.strip()
     indented = bool(stripped) and line[:1].isspace()
+    if state >= _FTRACE:
+        return _foreign(state, line, stripped, indented)
+    if state in (_EXC, _SEP, _INTRO_S) and stripped and CONTINUATION.match(line):
+        return _FTRACE  # a Java/Node/.NET/... trace goes on under its exception or its log line
+    if state == _INTRO_S and ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
+        return _FTRACE  # "Application run failed" and the exception it logs on the next line
     header = _HEADER in line and stripped.endswith((":", ")"))
     if state == _TRACE:
         if indented:
@@ -323,6 +337,21 @@ def _step(state: int, line: str) -> int | None:
         return _BLOCK if indented else None
     if state in (_COLON, _BLOCK):
         return _BLOCK if indented else None
+    return None
+
+
+def _foreign(state: int, line: str, stripped: str, indented: bool) -> int | None:
+    """The next state inside another language's trace (see ``traces``), or None when the line leaves it."""
+    if not stripped:
+        return _FHEAD if state == _FHEAD else _FGAP
+    if state == _FHEAD or indented:
+        return _FTRACE
+    if stripped.endswith(":") and " " not in stripped and stripped[:1].isupper():
+        return _FHEAD  # Spring's "Description:" and "Action:", each over a paragraph
+    if CONTINUATION.match(line):
+        return _FTRACE
+    if ("Error" in line or "Exception" in line) and _NAMED_EXCEPTION.match(line):
+        return _FTRACE  # the exception under Node's `throw err; ^` prelude, PHP's next exception
     return None
 
 

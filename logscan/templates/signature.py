@@ -10,6 +10,9 @@
 - A chained traceback: the rule, ``Outer<Root`` (the exception that propagated and its root cause) and
   the root's name when it has one (a missing module, a missing key), else the hash above with the root's
   own frames in it: a chain whose root cause changed is a different failure.
+- A trace of another language (Node, JVM, .NET, Go, Ruby, PHP; read by ``ingest.traces``): the same
+  shape, with that language's own frames (Java package and class, Node path outside node_modules, Go
+  package, .NET namespace, Ruby and PHP path outside vendor).
 - Anything else (unclaimed events, keyless matches of the other classes): the rule and a hash of the
   event's mined template.
 
@@ -25,6 +28,7 @@ from functools import lru_cache
 
 import regex
 
+from logscan.ingest.traces import parse
 from logscan.model import Cause, Event
 from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker
@@ -130,7 +134,8 @@ def _is_exception_name(name: str, previous: str) -> bool:
 
 
 def _short_type(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
+    """The type without its package, module or namespace (``.``, Ruby's ``::``, PHP's ``\\``)."""
+    return name.replace("::", ".").replace("\\", ".").rsplit(".", 1)[-1]
 
 
 def headline(event: Event) -> str:
@@ -160,10 +165,10 @@ class Signer:
     def __init__(self, masker: Masker) -> None:
         self._masker = masker
 
-        def identify(text: str) -> str | None:
-            return _traceback_id(masker, text)
+        def remember(text: str) -> str | None:
+            return identify(masker, text)
 
-        self._remembered = lru_cache(maxsize=TRACEBACK_CACHE)(identify)
+        self._remembered = lru_cache(maxsize=TRACEBACK_CACHE)(remember)
 
     def sign(self, event: Event, rule: str, key: str | None, template: str, *, noise: bool = False) -> str:
         """rule:key for keyed rule matches; rule for a noise rule's matches (noise=True); rule:Type:hash for
@@ -181,13 +186,9 @@ class Signer:
         if noise:
             return rule
         text = event.clean
-        if 'File "' not in text and _TRACEBACK not in text:
+        if 'File "' not in text and _TRACEBACK not in text and "\n" not in text:
             return None
-        found = (
-            self._remembered(text)
-            if len(text) <= TRACEBACK_CACHE_CHARS
-            else _traceback_id(self._masker, text)
-        )
+        found = self._remembered(text) if len(text) <= TRACEBACK_CACHE_CHARS else identify(self._masker, text)
         return f"{rule}:{found}" if found is not None else None
 
 
@@ -216,6 +217,39 @@ def _traceback_id(masker: Masker, text: str) -> str | None:
     own = "|".join(_frame_file(masker, f) for f in root.frames if _THIRD_PARTY.search(f) is None)
     identity = ">".join(c.short for c in causes.causes) + "#" + frames + "#" + own
     return f"{kind}:{_short(identity)}"
+
+
+def identify(masker: Masker, text: str) -> str | None:
+    """``Type:hash`` of the Python traceback or other language's trace in the text, or None."""
+    if 'File "' in text or _TRACEBACK in text:
+        return _traceback_id(masker, text)
+    return _trace_id(masker, text)
+
+
+def _trace_id(masker: Masker, text: str) -> str | None:
+    """``Type:hash`` of a Node, JVM, .NET, Go, Ruby or PHP trace (ingest/traces) with frames, or None.
+
+    As for Python: the exception type, the chain of causes (``Outer<Root``, the root named when it names
+    what it lacks) and the innermost frames of the application's own code, by file and function.
+    """
+    trace = parse(text)
+    if trace is None or not trace.frames:
+        return None
+    kind = _short_type(trace.raised.type)
+    chain = parse_causes(text)
+    types = kind
+    if chain is None or len(chain.causes) < 2:
+        missing = root_name(Cause(trace.raised.type, trace.raised.message, ()))
+        if missing is not None:  # a missing module or class is the failure's name
+            return f"{kind}:{masker.mask(missing)}"
+    else:
+        kind = f"{_short_type(chain.outermost.exception)}<{_short_type(chain.root.exception)}"
+        name = root_name(chain.root)
+        if name is not None:
+            return f"{kind}:{masker.mask(name)}"
+        types = ">".join(_short_type(c.exception) for c in chain.causes)
+    frames = "|".join(f"{_frame_file(masker, f.file)}:{f.function}" for f in trace.app_frames(APP_FRAMES))
+    return f"{kind}:{_short(trace.raised.language + '#' + types + '#' + frames)}"
 
 
 def root_name(cause: Cause) -> str | None:

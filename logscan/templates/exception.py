@@ -1,0 +1,42 @@
+"""The exception an event reports, whatever the language: type, message and the causes chained to it.
+
+Python tracebacks are read by ``signature.parse_traceback``, every other language by ``ingest.traces``;
+the chain of causes by ``causes.parse_causes``.
+"""
+
+from __future__ import annotations
+
+from logscan.ingest.traces import parse
+from logscan.model import Raised
+from logscan.templates.causes import parse_causes
+from logscan.templates.signature import parse_traceback
+
+_MAX_CHARS = 64 * 1024
+
+
+def raised(text: str) -> Raised | None:
+    """The exception the text reports (the one that propagated), or None when it reports none."""
+    body = text[:_MAX_CHARS]
+    found: Raised | None = None
+    if 'File "' in body or "Traceback (most recent call last)" in body:
+        info = parse_traceback(body)
+        if info is not None and info.chain:
+            found = Raised("python", info.chain[-1], _message(body, info.chain[-1]))
+    if found is None:
+        trace = parse(body)
+        if trace is None:
+            return None
+        found = trace.raised
+    chain = parse_causes(body)
+    if chain is None or len(chain.causes) < 2:
+        return found
+    return Raised(found.language, found.type, found.message, tuple(c.exception for c in chain.causes[:-1]))
+
+
+def _message(text: str, kind: str) -> str:
+    """The message on the last line that starts with the exception's name."""
+    body = text.replace("\\n", "\n") if "\\n" in text and "\n" not in text else text
+    for line in reversed(body.split("\n")):
+        if line.startswith(kind) and line[len(kind) : len(kind) + 1] in (":", ""):
+            return line[len(kind) + 1 :].strip()
+    return ""
