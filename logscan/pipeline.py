@@ -13,10 +13,22 @@ from logscan.classify.classify import classify
 from logscan.classify.engine import Matcher
 from logscan.classify.library import Library, load_library
 from logscan.config import Config
+from logscan.ingest.join import MAX_GAP, join, single
+from logscan.ingest.normalize import normalize
 from logscan.ingest.reader import GC_THRESHOLD, EventStream, events
-from logscan.model import Classified, Comparison, Event, Provenance, Report, SourceInfo, Suppression
+from logscan.model import (
+    Classified,
+    Comparison,
+    Event,
+    Provenance,
+    Record,
+    Report,
+    SourceInfo,
+    Suppression,
+    Verdict,
+)
 from logscan.report.assemble import assemble
-from logscan.sources import EntrySource
+from logscan.sources import EntrySource, RawEntry
 from logscan.verdict.aggregate import Aggregator, Summary
 from logscan.verdict.compare import compare
 from logscan.verdict.decide import decide
@@ -117,12 +129,7 @@ def triage(
                 comparison,
                 notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound."),
             )
-    stale: tuple[Suppression, ...] = ()
-    if policy.suppressions:
-        today = (config.now or datetime.now(UTC)).date()
-        findings, stale = apply_suppressions(summary.findings, policy, today)
-        summary = replace(summary, findings=findings)
-    verdict = decide(summary, policy, truncated=info.truncated, comparison=comparison)
+    summary, verdict, stale = judge(summary, policy, config, info.truncated, comparison)
     provenance = Provenance(
         version=config.version or __version__,
         patterns_hash=lib.digest,
@@ -142,3 +149,68 @@ def triage(
         policy=policy_note or policy.source,
     )
     return assemble(summary, verdict, provenance, comparison=comparison, stale_suppressions=stale)
+
+
+def judge(
+    summary: Summary,
+    policy: Policy,
+    config: Config,
+    truncated: bool = False,
+    comparison: Comparison | None = None,
+) -> tuple[Summary, Verdict, tuple[Suppression, ...]]:
+    """Apply the policy's suppressions and decide: the summary as judged, the verdict and the stale suppressions."""
+    stale: tuple[Suppression, ...] = ()
+    if policy.suppressions:
+        today = (config.now or datetime.now(UTC)).date()
+        findings, stale = apply_suppressions(summary.findings, policy, today)
+        summary = replace(summary, findings=findings)
+    return summary, decide(summary, policy, truncated=truncated, comparison=comparison), stale
+
+
+class LiveFold:
+    """triage's stages fed batch by batch as entries arrive (logscan watch): normalize, join, classify and
+    the same Aggregator, whose verdict can be asked for between batches.
+
+    Each batch runs through join and classify to its end, so nothing waits inside them between batches.
+    A split traceback must not be cut at a batch's end, so the records within join's MAX_GAP of the
+    newest one are held back for the next batch, unless ``flush`` says that none is coming (a quiet poll).
+    The final report is triage's own run over every entry read, not this fold.
+    """
+
+    def __init__(self, name: str, config: Config, library: Library, policy: Policy) -> None:
+        self.name = name
+        self._config = config
+        self._library = library
+        self._policy = policy
+        self._acc = Aggregator(library)
+        self._matcher = Matcher(library)
+        self._held: list[Record] = []
+        self._index = 0
+
+    @property
+    def entries(self) -> int:
+        """Entries received so far (fed or held back)."""
+        return self._index
+
+    def feed(self, raw: Iterable[RawEntry], flush: bool = False) -> None:
+        """Fold a batch of raw entries (in ascending time); ``flush`` also folds the held-back tail."""
+        pending = self._held
+        for entry in raw:
+            pending.append(normalize(entry, self._index, self.name, self._config.max_line_chars))
+            self._index += 1
+        self._held = []
+        stamps = [r.timestamp for r in pending if r.timestamp is not None]
+        if not flush and stamps:
+            cut = max(stamps) - MAX_GAP
+            self._held = [r for r in pending if r.timestamp is not None and r.timestamp >= cut]
+            pending = [r for r in pending if r.timestamp is None or r.timestamp < cut]
+        if not pending:
+            return
+        stream = join(pending) if self._config.join else single(pending)
+        for item in classify(stream, self._library, templates="needed", matcher=self._matcher):
+            self._acc.add_event(item)
+
+    def judge(self) -> tuple[Summary, Verdict]:
+        """The summary and the verdict of what was fed so far, under the policy, as triage decides them."""
+        summary, verdict, _stale = judge(self._acc.summary(0), self._policy, self._config)
+        return summary, verdict

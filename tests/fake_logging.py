@@ -221,6 +221,8 @@ class Recorded:
     arrived: float
     status: int = 200
     returned: int = 0
+    insert_ids: tuple[str, ...] = ()
+    """insertId of every entry returned, in order."""
 
 
 @dataclass
@@ -308,6 +310,7 @@ class FakeLogging:
             status, payload = self._decide(body, fault, now)
             record.status = status
             record.returned = len(payload.get("entries", ()))
+            record.insert_ids = tuple(str(e.get("insertId")) for e in payload.get("entries", ()))
         return status, payload, fault
 
     def _decide(self, body: dict[str, Any], fault: Fault | None, now: float) -> tuple[int, dict[str, Any]]:

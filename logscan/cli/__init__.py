@@ -11,6 +11,7 @@ from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT
 from logscan.cli.remote import fetch, publish
 from logscan.cli.tools import classify, patterns, score
 from logscan.cli.triage import triage
+from logscan.cli.watch import watch
 
 __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
 
@@ -37,7 +38,7 @@ def cli() -> None:
     """Triage a Cloud Run revision's logs: classify every entry, decide a verdict, render a report."""
 
 
-for _command in (triage, classify, patterns, score, fetch, publish):
+for _command in (triage, watch, classify, patterns, score, fetch, publish):
     cli.add_command(_command)
 
 

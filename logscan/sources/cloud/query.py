@@ -42,6 +42,8 @@ class RevisionQuery:
     """The time window, always written into the filter."""
     severity: str | None = None
     """Optional severity floor (severity>=X)."""
+    region: str | None = None
+    """Optional Cloud Run region (resource.labels.location), for a service deployed in several."""
 
     @property
     def resource_names(self) -> tuple[str, ...]:
@@ -59,6 +61,7 @@ class RevisionQuery:
             'resource.type="cloud_run_revision"',
             f'resource.labels.service_name="{self.service}"',
             f'resource.labels.revision_name="{self.revision}"',
+            *([f'resource.labels.location="{self.region}"'] if self.region else []),
             f'timestamp>="{since}"',
             f'timestamp<"{rfc3339(self.window.end)}"',
             cloud_run_logs_clause(self.project),
@@ -89,7 +92,12 @@ def cloud_run_logs_clause(project: str) -> str:
 
 
 def revision_query(
-    project: str, revision: str, window: Window, service: str | None = None, severity: str | None = None
+    project: str,
+    revision: str,
+    window: Window,
+    service: str | None = None,
+    severity: str | None = None,
+    region: str | None = None,
 ) -> RevisionQuery:
     """A checked RevisionQuery; the service comes from ``<service>-<5 digits>-<suffix>`` unless given."""
     if not _PROJECT.fullmatch(project):
@@ -114,6 +122,8 @@ def revision_query(
         severity = severity.upper()
         if severity not in SEVERITIES:
             raise InputError(f"--severity {severity}: expected one of {', '.join(SEVERITIES)}.")
+    if region is not None and not _NAME.fullmatch(region):
+        raise InputError(f"--region {region!r}: not a Cloud Run region (like europe-west1).")
     return RevisionQuery(
-        project=project, revision=revision, service=service, window=window, severity=severity
+        project=project, revision=revision, service=service, window=window, severity=severity, region=region
     )

@@ -64,6 +64,7 @@ class CloudLoggingSource:
         progress: FetchProgress | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: QuotaPacer | None = None,
     ) -> None:
         self.query = query
         self.options = options or FetchOptions()
@@ -72,7 +73,8 @@ class CloudLoggingSource:
         self._progress = progress or NullProgress()
         self._clock = clock
         self._sleep = sleep
-        self._pacer = QuotaPacer(
+        # A follower reads window after window: it passes one pacer so that the quota spans them all.
+        self._pacer = pacer or QuotaPacer(
             self.options.quota_rpm, self.options.quota_period, self.options.quota_margin, clock, sleep
         )
         self.count = 0
@@ -107,14 +109,14 @@ class CloudLoggingSource:
                     self.truncated = True
                     break
                 self.count += 1
-                if tail_ns is not None and _entry_ns(entry) >= tail_ns:
+                if tail_ns is not None and entry_ns(entry) >= tail_ns:
                     held.append(entry)
-                    held_keys.add(_key(entry))
+                    held_keys.add(entry_key(entry))
                 else:
                     yield entry
             if tail_ns is not None and not self.truncated and self.failure is None:
                 self._settle(send, max(tail_ns, _ns(rfc3339(self.query.window.start))), held, held_keys)
-            held.sort(key=_entry_ns)
+            held.sort(key=entry_ns)
             yield from held
         finally:
             self._progress.close()
@@ -131,7 +133,7 @@ class CloudLoggingSource:
             self._sleep(self.options.settle)
             grew = 0
             for entry in self._read(send, _ns_text(tail_ns)):
-                key = _key(entry)
+                key = entry_key(entry)
                 if key in keys:
                     continue
                 if cap is not None and self.count >= cap:
@@ -183,8 +185,8 @@ class CloudLoggingSource:
             for entry in response.get("entries") or ():
                 if not isinstance(entry, Mapping):
                     continue
-                ts = _entry_ns(entry)
-                key = _key(entry)
+                ts = entry_ns(entry)
+                key = entry_key(entry)
                 if ts == state.last_ns and key in state.at_last:
                     continue
                 if ts > state.last_ns:
@@ -246,7 +248,8 @@ class CloudLoggingSource:
         )
 
 
-def _key(entry: Mapping[str, Any]) -> tuple[str, str]:
+def entry_key(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """What makes an entry unique: its log and insertId (the whole entry when it has no insertId)."""
     insert_id = entry.get("insertId")
     if insert_id is None:
         import orjson
@@ -267,7 +270,7 @@ def _ns(text: str) -> int:
     return int(base.timestamp()) * 1_000_000_000 + int((m.group(7) or "").ljust(9, "0"))
 
 
-def _entry_ns(entry: Mapping[str, Any]) -> int:
+def entry_ns(entry: Mapping[str, Any]) -> int:
     """Nanoseconds of an entry's timestamp; an entry without a readable one sorts first."""
     try:
         return _ns(str(entry.get("timestamp", "")))

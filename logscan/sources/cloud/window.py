@@ -86,6 +86,21 @@ def parse_time(text: str, now: datetime, option: str = "--since") -> datetime:
         raise WindowError(f"{option} {text!r}: {exc}. Expected {_EXPECTED}.") from None
 
 
+def parse_duration(text: str, option: str) -> timedelta:
+    """A duration such as 90s, 2m, 1h or 1h30m; it must be longer than zero."""
+    value = text.strip()
+    relative = _RELATIVE.fullmatch(value)
+    if not value or relative is None or not any(relative.groupdict().values()):
+        raise WindowError(f"{option} {text!r}: expected a duration like 90s, 2m or 1h.")
+    parts = {k: int(v) for k, v in relative.groupdict().items() if v}
+    delta = timedelta(
+        days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0), seconds=parts.get("s", 0)
+    )
+    if not delta:
+        raise WindowError(f"{option} {text!r}: the duration must be longer than zero.")
+    return delta
+
+
 def parse_window(since: str | None, until: str | None, now: datetime) -> Window:
     """The window from --since/--until; the default is the hour before ``now`` (or before --until)."""
     if now.tzinfo is None:
