@@ -101,7 +101,9 @@ class LineView:
 class LiveView:
     """A rich Live panel on stderr, redrawn after every poll."""
 
-    def __init__(self, revision: str, file: IO[str] | None = None, force_terminal: bool | None = None) -> None:
+    def __init__(
+        self, revision: str, file: IO[str] | None = None, force_terminal: bool | None = None
+    ) -> None:
         from rich.console import Console
         from rich.live import Live
 
