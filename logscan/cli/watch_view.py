@@ -9,10 +9,8 @@ from typing import IO, Protocol
 
 import click
 
-from logscan.model import CLASSES, NOISE, Verdict
+from logscan.model import CLASSES, EventClass, Level, Verdict
 from logscan.verdict.aggregate import Summary
-
-_FAILING = ("FAIL",)
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ def findings_by_class(summary: Summary) -> str:
     """'regression 2 (14 events), platform 1 (3 events)'; 'none' when only noise was seen."""
     parts = []
     for klass in CLASSES:
-        if klass == NOISE:
+        if klass == EventClass.NOISE:
             continue
         found = [f for f in summary.findings if f.klass == klass]
         if found:
@@ -50,7 +48,7 @@ def findings_by_class(summary: Summary) -> str:
 
 def root_cause(verdict: Verdict) -> str | None:
     """The verdict's first reason when it fails: what decided it."""
-    return verdict.reasons[0].text if verdict.level in _FAILING and verdict.reasons else None
+    return verdict.reasons[0].text if verdict.level == Level.FAIL and verdict.reasons else None
 
 
 def _yes_no(value: bool | None) -> str:

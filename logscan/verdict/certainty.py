@@ -13,8 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from logscan.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK
-from logscan.model import Verdict
-from logscan.verdict.decide import FAIL, INCONCLUSIVE
+from logscan.model import Level, Verdict
 
 
 class Outcome(StrEnum):
@@ -37,7 +36,7 @@ class Outcome(StrEnum):
 def clean(verdict: Verdict) -> bool:
     """The revision started and served, and nothing fails (or is left undecided) so far."""
     served = verdict.served
-    return bool(served.started and served.served) and verdict.level not in (FAIL, INCONCLUSIVE)
+    return bool(served.started and served.served) and verdict.level not in (Level.FAIL, Level.INCONCLUSIVE)
 
 
 def certainty(
@@ -47,7 +46,7 @@ def certainty(
 
     clean_for: seconds the verdict has been clean without a break (None: it is not clean now).
     """
-    if verdict.level == FAIL:
+    if verdict.level == Level.FAIL:
         return Outcome.FAILED
     if clean_for is not None and clean_for >= healthy_after:
         return Outcome.HEALTHY
@@ -59,4 +58,4 @@ def certainty(
 def final_exit(outcome: Outcome, report_level: str) -> int:
     """The exit code of a finished watch: the outcome's, unless triage's report of every entry read (the
     tail the live fold still held back included) found a FAIL, which the report then shows."""
-    return EXIT_FAIL if report_level == FAIL else outcome.exit_code
+    return EXIT_FAIL if report_level == Level.FAIL else outcome.exit_code
