@@ -1,6 +1,6 @@
 """Score `logscan classify --no-join` against a labelled corpus and check the issue's targets.
 
-    python benchmarks/accuracy.py [--corpus DIR] [--json]
+    python benchmarks/accuracy.py [--corpus DIR] [--json] [--no-severity]
 
 DIR holds labels.jsonl and raw/ (default: ../shared/corpus/real beside the checkout). Prints per-class
 precision/recall/F1, macro-F1, the confusion matrix, failures called noise, unmatched labels and every
@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--target", type=float, default=MACRO_F1_TARGET, help="macro-F1 to reach")
+    parser.add_argument(
+        "--no-severity",
+        action="store_true",
+        help="drop every entry's severity before classifying (what the text alone is worth)",
+    )
     args = parser.parse_args(argv)
     labels = args.corpus / "labels.jsonl"
     if not labels.is_file():
@@ -42,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     try:
-        score = score_corpus(labels, args.corpus / "raw", patterns_dir=args.patterns)
+        score = score_corpus(
+            labels, args.corpus / "raw", patterns_dir=args.patterns, severities=not args.no_severity
+        )
     except LogscanError as exc:
         print(f"accuracy: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -30,6 +30,10 @@ class Config:
     """Injected clock for reproducible reports; None means the real time."""
     version: str | None = None
     """Injected version for reproducible reports; None means the installed one."""
+    severities: bool = True
+    """False drops every entry's severity, whatever it came from (the export's field, a structured payload's
+    level, a paste's severity word): every record is DEFAULT, so only the text decides. For measuring how
+    well the rules do without severities (``logscan score --no-severity``)."""
     jobs: int = 0
     """Processes for a run: 1 reads and classifies in one process; 2 or more lets a reader process
     decode large files alongside; 0 decides from the CPUs available (see ingest/reader.py)."""

@@ -259,3 +259,72 @@ def test_label_quoting_a_paste_prefix_joins_records_whose_clean_text_dropped_it(
     joined, plain = match_labels([whole, bare], {"s": records})
     assert (joined.how, joined.records, joined.predicted) == ("text", 2, "expected-config")
     assert (plain.how, plain.records, plain.predicted) == ("text", 1, "noise")
+
+
+def test_figures_per_stack() -> None:
+    def labelled(line: int, klass: str, stack: str | None) -> Label:
+        return Label(line=line, source="s", text=f"t{line}", label=klass, detail="", stack=stack)
+
+    outcomes = [
+        Outcome(labelled(1, "regression", "go"), "regression", "go-panic", 1, "text"),
+        Outcome(labelled(2, "regression", "go"), "noise", "unclaimed", 1, "text"),
+        Outcome(labelled(3, "noise", "go"), "noise", "unclaimed", 1, "text"),
+        Outcome(
+            labelled(4, "expected-config", "php"), "expected-config", "laravel-app-key-missing", 1, "text"
+        ),
+        Outcome(labelled(5, "noise", None), "noise", "unclaimed", 1, "text"),
+    ]
+    result = score_outcomes(outcomes)
+    go, php = result.stacks
+    assert (go.stack, go.labels, go.correct, go.regression_recall, go.failures_called_noise) == (
+        "go",
+        3,
+        2,
+        0.5,
+        1,
+    )
+    assert go.macro_f1 == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert (php.stack, php.labels, php.correct, php.regression_recall, php.macro_f1) == (
+        "php",
+        1,
+        1,
+        None,
+        1.0,
+    )
+    table = format_table(result)
+    assert [line.split() for line in table.splitlines() if line.startswith(("go ", "php "))] == [
+        ["go", "3", "2", "0.667", "0.500", "1"],
+        ["php", "1", "1", "1.000", "-", "0"],
+    ]
+    assert result.as_dict()["stacks"]["php"] == {  # type: ignore[index]
+        "labels": 1,
+        "correct": 1,
+        "macro_f1": 1.0,
+        "regression_recall": None,
+        "failures_called_noise": 0,
+    }
+
+
+def test_no_severity_drops_every_severity_before_classifying(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    export = [
+        _entry("6840a1f2000a1b2c3d4e5f70", "payment sync gave up after 3 attempts", "ERROR"),
+        _entry("6840a1f2000a1b2c3d4e5f71", "panic: assignment to entry in nil map", "ERROR"),
+    ]
+    (raw / "export.json").write_text(json.dumps(export), encoding="utf-8")
+    labels = [
+        {"source": "export.json", "text": export[0]["textPayload"], "label": "regression", "stack": "go"},
+        {"source": "export.json", "text": export[1]["textPayload"], "label": "regression", "stack": "go"},
+    ]
+    (tmp_path / "labels.jsonl").write_text("\n".join(json.dumps(x) for x in labels) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    with_severity = runner.invoke(cli, ["score", str(tmp_path / "labels.jsonl"), "--format", "json"])
+    without = runner.invoke(
+        cli, ["score", str(tmp_path / "labels.jsonl"), "--format", "json", "--no-severity"]
+    )
+    assert json.loads(with_severity.output)["classes"]["regression"]["recall"] == 1.0
+    # only the severity said the first line was a failure; the panic is found by its text either way
+    assert [e["text"] for e in json.loads(without.output)["failures_called_noise"]] == [
+        export[0]["textPayload"]
+    ]

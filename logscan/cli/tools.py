@@ -99,16 +99,29 @@ def patterns_test(patterns_dir: Path | None) -> None:
     "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Score this pattern library folder."
 )
 @click.option("--target", type=float, default=None, help="Macro-F1 to reach (default 0.95).")
+@click.option(
+    "--no-severity",
+    "no_severity",
+    is_flag=True,
+    help="Drop every entry's severity (export field, payload level, paste prefix) before classifying.",
+)
 @guarded
 def score(
-    labels: Path, raw_dir: Path | None, fmt: str, patterns_dir: Path | None, target: float | None
+    labels: Path,
+    raw_dir: Path | None,
+    fmt: str,
+    patterns_dir: Path | None,
+    target: float | None,
+    no_severity: bool,
 ) -> None:
-    """Score classify --no-join against a labels.jsonl: per-class F1, macro-F1, confusion; exit 1 if targets are missed."""
+    """Score classify --no-join against a labels.jsonl: per-class and per-stack F1, macro-F1, confusion; exit 1 if targets are missed."""
     from logscan.score.metrics import MACRO_F1_TARGET
     from logscan.score.run import score_corpus
     from logscan.score.table import format_table
 
-    result = score_corpus(labels, raw_dir or labels.parent / "raw", patterns_dir=patterns_dir)
+    result = score_corpus(
+        labels, raw_dir or labels.parent / "raw", patterns_dir=patterns_dir, severities=not no_severity
+    )
     if fmt == "json":
         click.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
     else:

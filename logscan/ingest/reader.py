@@ -28,6 +28,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -76,9 +77,11 @@ def events(sources: Sequence[EntrySource], config: Config) -> EventStream:
 def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
     """Normalized records of all sources in order, indexed from 0."""
     index = 0
+    keep = config.severities
     for source in sources:
         for raw in source.entries():
-            yield normalize(raw, index, source.name, config.max_line_chars)
+            record = normalize(raw, index, source.name, config.max_line_chars)
+            yield record if keep or record.severity == "DEFAULT" else replace(record, severity="DEFAULT")
             index += 1
 
 

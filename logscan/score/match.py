@@ -4,8 +4,9 @@ This is the half of the accuracy harness that knows about files and text; the fi
 score_metrics.py from the outcomes made here, so they can be tested on hand-built outcomes.
 
 A labels file (``labels.jsonl``) holds one JSON object per labelled event: ``source`` (a file name in
-the raw folder), ``text``, ``label`` (one of the five classes), ``detail``, optional ``insertId`` and
-optional ``ambiguous``. Every label is joined to the records of its source:
+the raw folder), ``text``, ``label`` (one of the five classes), ``detail``, optional ``insertId``,
+optional ``ambiguous`` and optional ``stack`` (the runtime that printed it: figures are also given per
+stack). Every label is joined to the records of its source:
 
 - by ``insertId`` when the label has one and a record of its source carries it (when the label's text
   runs on over the following entries, as a traceback split one line per entry does, it spans them);
@@ -69,6 +70,8 @@ class Label:
     """The LogEntry's insertId, when the source is an export."""
     ambiguous: bool = False
     """Another class is defensible for this event."""
+    stack: str | None = None
+    """The runtime that printed it (node, go, java, dotnet, ruby, php, python ...), when the label says."""
 
     @property
     def is_routine_platform(self) -> bool:
@@ -146,6 +149,7 @@ def load_labels(path: Path) -> list[Label]:
                 detail=str(item.get("detail") or ""),
                 insert_id=str(insert_id) if insert_id else None,
                 ambiguous=bool(item.get("ambiguous", False)),
+                stack=str(item["stack"]) if isinstance(item.get("stack"), str) and item["stack"] else None,
             )
         )
     return labels

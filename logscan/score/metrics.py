@@ -37,6 +37,24 @@ class ClassScore:
 
 
 @dataclass(frozen=True)
+class StackScore:
+    """The figures of the labels of one stack (runtime)."""
+
+    stack: str
+    """The labels' ``stack`` value (node, go, java ...)."""
+    labels: int
+    """Labels of the stack."""
+    correct: int
+    """Of them, predicted right."""
+    macro_f1: float
+    """Macro-F1 over the stack's labels (classes it has labels or predictions of)."""
+    regression_recall: float | None
+    """Recall of its regression labels; None when it has none."""
+    failures_called_noise: int
+    """Its failure labels predicted noise."""
+
+
+@dataclass(frozen=True)
 class Score:
     """The whole measurement."""
 
@@ -64,6 +82,33 @@ class Score:
         """Regression, expected-config and platform-failure labels predicted noise: the worst mistake."""
         return tuple(o for o in self.outcomes if o.label.is_failure and o.predicted == EventClass.NOISE)
 
+    def recall_of(self, klass: str) -> float | None:
+        """Recall of one class; None when the corpus has no label of it."""
+        found = next((c for c in self.classes if c.klass == klass), None)
+        return found.recall if found is not None and found.support else None
+
+    @property
+    def stacks(self) -> tuple[StackScore, ...]:
+        """The figures per stack (the labels' ``stack`` field), sorted by stack; empty when no label has one."""
+        groups: dict[str, list[Outcome]] = {}
+        for outcome in self.outcomes:
+            if outcome.label.stack:
+                groups.setdefault(outcome.label.stack, []).append(outcome)
+        out = []
+        for stack in sorted(groups):
+            part = score_outcomes(groups[stack])
+            out.append(
+                StackScore(
+                    stack=stack,
+                    labels=len(part.outcomes),
+                    correct=sum(1 for o in part.outcomes if o.correct),
+                    macro_f1=part.macro_f1,
+                    regression_recall=part.recall_of(EventClass.REGRESSION),
+                    failures_called_noise=len(part.failures_called_noise),
+                )
+            )
+        return tuple(out)
+
     def meets_targets(self, target: float = MACRO_F1_TARGET) -> bool:
         """Macro-F1 at least the target and no failure called noise."""
         return self.macro_f1 >= target and not self.failures_called_noise
@@ -84,6 +129,18 @@ class Score:
                 for c in self.classes
             },
             "confusion": {str(truth): {str(k): n for k, n in row} for truth, row in self.confusion},
+            "stacks": {
+                st.stack: {
+                    "labels": st.labels,
+                    "correct": st.correct,
+                    "macro_f1": round(st.macro_f1, 4),
+                    "regression_recall": None
+                    if st.regression_recall is None
+                    else round(st.regression_recall, 4),
+                    "failures_called_noise": st.failures_called_noise,
+                }
+                for st in self.stacks
+            },
             "unmatched": [_outcome_dict(o) for o in self.unmatched],
             "failures_called_noise": [_outcome_dict(o) for o in self.failures_called_noise],
             "errors": [_outcome_dict(o) for o in self.errors],

@@ -29,9 +29,18 @@ from logscan.score.metrics import Score, score_outcomes
 
 
 def score_corpus(
-    labels_path: Path, raw_dir: Path, library: Library | None = None, patterns_dir: Path | None = None
+    labels_path: Path,
+    raw_dir: Path,
+    library: Library | None = None,
+    patterns_dir: Path | None = None,
+    *,
+    severities: bool = True,
 ) -> Score:
-    """Classify every raw file a label names and score the labels against it."""
+    """Classify every raw file a label names and score the labels against it.
+
+    severities: False drops every entry's severity before classifying (``Config.severities``), to show
+    what the text alone is worth.
+    """
     from logscan.pipeline import classify_stream
     from logscan.sources.files import FileSource
 
@@ -41,7 +50,7 @@ def score_corpus(
             f"{raw_dir}: raw folder not found. Pass --raw DIR holding the files labels.jsonl names."
         )
     lib = library if library is not None else load_library(patterns_dir)
-    config = Config(join=False, patterns_dir=patterns_dir)
+    config = Config(join=False, patterns_dir=patterns_dir, severities=severities)
     predictions: dict[str, list[Prediction]] = {}
     for source in sorted({label.source for label in labels}):
         path = raw_dir / source
