@@ -63,6 +63,17 @@ def test_format_comes_from_output_extension(tmp_path: Path) -> None:
     assert {"verdict", "findings", "counts", "provenance"} <= set(doc)
 
 
+def test_o_repeated_writes_each_format_from_one_run(tmp_path: Path) -> None:
+    md, js = tmp_path / "report.md", tmp_path / "report.json"
+    code, out, err = _run(
+        "triage", str(FIXTURES / "scenarios" / "healthy.json"), "-o", str(md), "-o", str(js)
+    )
+    assert code == 0 and out == ""
+    assert json.loads(js.read_text(encoding="utf-8"))["verdict"]["level"] == "PASS"
+    assert "## logscan: PASS for" in md.read_text(encoding="utf-8")
+    assert err.splitlines() == [f"PASS: report written to {md}", f"PASS: report written to {js}"]
+
+
 def test_stdin_is_read_with_dash() -> None:
     data = (FIXTURES / "scenarios" / "crash-loop-module-not-found.json").read_bytes()
     result = CliRunner().invoke(cli, ["triage", "-", "--format", "json"], input=data)

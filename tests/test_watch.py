@@ -119,15 +119,17 @@ def test_no_entry_read_twice_or_skipped_and_the_report_equals_triage(tmp_path: P
     assert watched["provenance"]["filter"].count('resource.labels.location="europe-west1"') == 1
 
 
-def test_report_in_markdown_says_the_verdict(tmp_path: Path) -> None:
+def test_reports_in_markdown_and_json_from_one_watch(tmp_path: Path) -> None:
     steps = [(0.0, healthy_start()), *every(1.0, 10.0, 1.0, lambda: [*crash()])]
-    out = tmp_path / "report.md"
+    md, js = tmp_path / "report.md", tmp_path / "report.json"
     with FakeLogging() as server, Rollout(server, steps):
-        result, _ = _watch(server, "--timeout", "20s", "-o", str(out))
+        result, _ = _watch(server, "--timeout", "20s", "-o", str(md), "-o", str(js))
     assert result.exit_code == 1, result.output
-    text = out.read_text()
-    assert "FAIL" in text and "orders.tax" in text
-    assert f"FAIL: report written to {out}" in result.stderr
+    text = md.read_text()
+    assert "## logscan: FAIL for `orders-api-00008-zug`" in text and "orders.tax" in text
+    assert json.loads(js.read_text())["verdict"]["level"] == "FAIL"
+    assert f"FAIL: report written to {md}" in result.stderr
+    assert f"FAIL: report written to {js}" in result.stderr
 
 
 @pytest.mark.parametrize(

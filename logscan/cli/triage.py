@@ -21,7 +21,10 @@ from logscan.resources import data_dir
 @click.command()
 @click.argument("sources", nargs=-1)
 @click.option(
-    "-o", "--output", help="Write the report here; the extension (.md, .json, .html) picks the format."
+    "-o",
+    "--output",
+    multiple=True,
+    help="Write the report here; the extension (.md, .json, .html) picks the format. Repeat for several formats.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Report format; overrides the -o extension."
@@ -61,7 +64,7 @@ from logscan.resources import data_dir
 @guarded
 def triage(
     sources: tuple[str, ...],
-    output: str | None,
+    output: tuple[str, ...],
     fmt: str | None,
     env: str,
     example: bool,
@@ -88,7 +91,7 @@ def triage(
         raise InputError(
             "no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision."
         )
-    report_format = format_for(output, fmt)
+    outputs = [(path, format_for(path, fmt)) for path in output]
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
     inputs = live_sources or file_sources(paths)
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
@@ -111,13 +114,17 @@ def triage(
             policy_note=policy_note,
             stream=stream,
         )
-    text = render(report, report_format)
-    summary = step_summary(report, output, report_format) if github_step_summary else None
-    if output:
-        write_report(output, text)
-        click.echo(f"{report.verdict.level}: report written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    texts: list[tuple[str | None, str]] = [(path, render(report, form)) for path, form in outputs]
+    if not outputs:
+        texts.append((None, render(report, format_for(None, fmt))))
+    full = next(((path, form) for path, form in outputs if form != "md"), (None, "md"))
+    summary = step_summary(report, *full) if github_step_summary else None
+    for path, text in texts:
+        if path is None:
+            click.echo(text, nl=False)
+        else:
+            write_report(path, text)
+            click.echo(f"{report.verdict.level}: report written to {path}", err=True)
     if summary is not None:
         summary()
     raise SystemExit(VERDICT_EXIT[report.verdict.level])

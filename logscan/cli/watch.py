@@ -50,7 +50,10 @@ DEFAULT_HEALTHY_AFTER = "2m"
     help="Logging API endpoint (env LOGSCAN_LOGGING_ENDPOINT); http:// uses anonymous credentials.",
 )
 @click.option(
-    "-o", "--output", help="Write the final report here; the extension (.md, .json, .html) picks the format."
+    "-o",
+    "--output",
+    multiple=True,
+    help="Write the final report here; the extension (.md, .json, .html) picks the format. Repeat for several formats.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Report format; overrides the -o extension."
@@ -64,7 +67,7 @@ DEFAULT_HEALTHY_AFTER = "2m"
     help="Seconds between two reads of new entries (each read is paced to the entries.list quota).",
 )
 @guarded
-def watch(output: str | None, fmt: str | None, poll_interval: float, **args: Any) -> None:
+def watch(output: tuple[str, ...], fmt: str | None, poll_interval: float, **args: Any) -> None:
     """Follow a revision's entries as they arrive; exit 1 on a certain FAIL, 0 once it started, served and
     stayed clean for --healthy-after, 3 at --timeout without enough evidence, 2 when it could not run."""
     from logscan.cli.watch_run import run_watch
@@ -72,19 +75,18 @@ def watch(output: str | None, fmt: str | None, poll_interval: float, **args: Any
 
     timeout = parse_duration(args.pop("timeout"), "--timeout").total_seconds()
     healthy_after = parse_duration(args.pop("healthy_after"), "--healthy-after").total_seconds()
-    report_format = format_for(output, fmt)
-    if output and Path(output).is_dir():
-        raise InputError(f"-o {output}: is a folder. Name a report file, e.g. -o report.md.")
+    outputs = [(path, format_for(path, fmt)) for path in output]
+    for path, _form in outputs:
+        if Path(path).is_dir():
+            raise InputError(f"-o {path}: is a folder. Name a report file, e.g. -o report.md.")
     result = run_watch(
         args, timeout=timeout, healthy_after=healthy_after, interval=poll_interval, clock=time.monotonic
     )
-    if output:
+    if outputs:
+        from logscan.cli.triage import write_report
         from logscan.report.render.formats import render
 
-        text = render(result.report, report_format)
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"-o {output}: cannot be written ({exc.strerror}).") from None
-        click.echo(f"logscan watch: {result.report.verdict.level}: report written to {output}", err=True)
+        for path, form in outputs:
+            write_report(path, render(result.report, form))
+            click.echo(f"logscan watch: {result.report.verdict.level}: report written to {path}", err=True)
     raise SystemExit(result.exit_code)
