@@ -53,6 +53,22 @@ from logscan.sources.files import FileSource
             "api-1",
         ),
         ("web_1      | Listening on port 3000", "Listening on port 3000", None, None, "web_1"),
+        # a Logs Explorer copy: the severity word before an RFC 3339 timestamp
+        (
+            "ERROR 2023-08-17T15:10:08.382230Z Default STARTUP TCP probe failed 1 time consecutively",
+            "Default STARTUP TCP probe failed 1 time consecutively",
+            datetime(2023, 8, 17, 15, 10, 8, 382230, tzinfo=UTC),
+            "ERROR",
+            None,
+        ),
+        # an offset after the time
+        (
+            "2022-04-23 15:04:14 +0200 [11] ERROR: No application configured, nothing to run",
+            "[11] ERROR: No application configured, nothing to run",
+            datetime(2022, 4, 23, 13, 4, 14, tzinfo=UTC),
+            None,
+            None,
+        ),
         # Spring Boot's own format: the level after a timestamp with a fraction is the app's text
         (
             "2024-05-02 10:11:12.345 ERROR 1 --- [main] o.s.boot.SpringApplication : Application run failed",

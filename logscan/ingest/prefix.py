@@ -4,9 +4,11 @@ A pasted line may carry, outermost first:
 
 - a compose ``service |`` prefix (``api-1  | ...``, ``web_1  | ...``): the service names the line's
   stream of origin, so interleaved services never join;
-- an RFC 3339 timestamp (``docker logs -t``: ``2024-05-02T10:11:12.123456789Z ...``), after which the
-  line is the container's own output, untouched;
-- a ``YYYY-MM-DD HH:MM:SS`` timestamp (``gcloud run services logs read``), with a severity word right
+- an RFC 3339 timestamp (``docker logs -t``: ``2024-05-02T10:11:12.123456789Z ...``), maybe after a
+  severity word (``ERROR 2024-05-02T10:11:12.123Z ...``, a Logs Explorer copy), after which the line is
+  the container's own output, untouched;
+- a ``YYYY-MM-DD HH:MM:SS`` timestamp (``gcloud run services logs read``; a fraction and an offset may
+  follow), with a severity word right
   before or after it (``ERROR 2024-05-02 10:11:12 ...`` / ``2024-05-02 10:11:12 ERROR ...``). After a
   timestamp with a fraction (``10:11:12.345  INFO 1 --- [main]``, Spring Boot's console format) the
   level word is the application's own and stays in the text.
@@ -38,10 +40,12 @@ _SEVERITY_WORDS = {
 }
 _WORD = "|".join(_SEVERITY_WORDS)
 _COMPOSE = regex.compile(r"(?P<service>[a-z0-9][a-z0-9_.-]{0,62}?)\s+\|(?: |$)")
-_RFC3339 = regex.compile(r"(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))(?: |$)")
+_RFC3339 = regex.compile(
+    rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d))(?: |$)"
+)
 _GCLOUD = regex.compile(
-    rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d)"
-    rf"(?:(?P<fraction>\.\d{{1,9}})|(?: UTC)?(?:\s+(?P<after>{_WORD})(?=\s|$))?)(?:\s+|$)"
+    rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d)(?P<fraction>\.\d{{1,9}})?"
+    rf"(?: (?P<offset>[+-]\d\d:?\d\d)| UTC)?(?:\s+(?P<after>{_WORD})(?=\s|$))?(?:\s+|$)"
 )
 
 
@@ -68,18 +72,29 @@ def split_prefix(line: str) -> Prefixed | None:
     timestamp: datetime | None = None
     severity: str | None = None
     head = rest[:1]
-    if head.isdigit():
+    if head.isdigit() or head.isupper():
         stamp = _RFC3339.match(rest)
         if stamp is not None:
             timestamp = _parse(stamp.group("ts"))
+            word = stamp.group("before")
+            severity = _SEVERITY_WORDS[word] if word else None
             rest = rest[stamp.end() :]
     if timestamp is None and (head.isdigit() or head.isupper()):
         stamp = _GCLOUD.match(rest)
         if stamp is not None:
-            timestamp = _parse(stamp.group("ts").replace(" ", "T", 1) + (stamp.group("fraction") or ""))
-            word = stamp.group("before") or stamp.group("after")
+            offset = stamp.group("offset") or ""
+            if len(offset) == 5:
+                offset = f"{offset[:3]}:{offset[3:]}"
+            timestamp = _parse(
+                stamp.group("ts").replace(" ", "T", 1) + (stamp.group("fraction") or "") + offset
+            )
+            if stamp.group("fraction") and stamp.group("after"):
+                rest = rest[stamp.start("after") :]  # the application's own level word: it stays
+                word = stamp.group("before")
+            else:
+                rest = rest[stamp.end() :]
+                word = stamp.group("before") or stamp.group("after")
             severity = _SEVERITY_WORDS[word] if word else None
-            rest = rest[stamp.end() :]
     if service is None and timestamp is None:
         return None
     return Prefixed(text=rest, timestamp=timestamp, severity=severity, service=service)

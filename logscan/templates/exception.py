@@ -6,16 +6,27 @@ the chain of causes by ``causes.parse_causes``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from logscan.ingest.traces import parse
 from logscan.model import Raised
 from logscan.templates.causes import parse_causes
 from logscan.templates.signature import parse_traceback
 
 _MAX_CHARS = 64 * 1024
+_CACHE_CHARS = 32 * 1024
+"""Longer texts are read every time (bounds the cache's memory)."""
 
 
 def raised(text: str) -> Raised | None:
-    """The exception the text reports (the one that propagated), or None when it reports none."""
+    """The exception the text reports (the one that propagated), or None when it reports none.
+
+    Recent texts are remembered: a crash loop logs the same trace thousands of times.
+    """
+    return _remembered(text) if len(text) <= _CACHE_CHARS else _raised(text)
+
+
+def _raised(text: str) -> Raised | None:
     body = text[:_MAX_CHARS]
     found: Raised | None = None
     if 'File "' in body or "Traceback (most recent call last)" in body:
@@ -40,3 +51,6 @@ def _message(text: str, kind: str) -> str:
         if line.startswith(kind) and line[len(kind) : len(kind) + 1] in (":", ""):
             return line[len(kind) + 1 :].strip()
     return ""
+
+
+_remembered = lru_cache(maxsize=256)(_raised)
