@@ -256,3 +256,30 @@ def test_junk_after_a_damaged_element_is_skipped_not_read_as_entries() -> None:
     assert {} not in read[1:]  # the nested {} values are not entries
     assert read[-1] == {"insertId": "b2"}
     assert source.skipped >= 1
+
+
+def test_plain_lines_between_jsonl_lines_are_read_as_text_not_lost(tmp_path: Path) -> None:
+    # A Spring Boot service logging JSON to stdout, with the JVM's stack trace written as plain lines.
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"@timestamp":"2024-03-01T10:00:01.123Z","level":"ERROR","logger_name":"o.s.boot.SpringApplication",'
+        '"message":"Application run failed"}\n'
+        "org.springframework.beans.factory.BeanCreationException: Error creating bean with name 'dataSource'\n"
+        "\tat org.springframework.beans.factory.support.AbstractBeanFactory.getBean(AbstractBeanFactory.java:208)\n"
+        '{"insertId": "broken", "textPayload": "cut off\n'
+        '{"@timestamp":"2024-03-01T10:00:02.001Z","level":"INFO","message":"Shutting down"}\n',
+        encoding="utf-8",
+    )
+    entries, source = _read(path)
+    assert source.format == "jsonl"
+    texts = [e for e in entries if isinstance(e, str)]
+    assert texts == [
+        "org.springframework.beans.factory.BeanCreationException: Error creating bean with name 'dataSource'",
+        "\tat org.springframework.beans.factory.support.AbstractBeanFactory.getBean(AbstractBeanFactory.java:208)",
+    ]
+    assert len(entries) == 4  # two JSON objects and two text lines; the damaged JSON line is counted
+    assert source.skipped == 1
+    assert set(source.skip_reasons) == {
+        "JSONL lines that were not valid JSON: 1",
+        "plain-text lines between the JSON lines were read as text: 2",
+    }

@@ -58,8 +58,8 @@ def _lines(stream: ByteStream, limit: int, ledger: Ledger, what: str) -> Iterato
 
 
 def read_jsonl(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
-    for line in _lines(stream, MAX_ENTRY + 1, ledger, "JSONL lines"):
-        line = line.strip()
+    for original in _lines(stream, MAX_ENTRY + 1, ledger, "JSONL lines"):
+        line = original.strip()
         if not line:
             continue
         if len(line) > MAX_ENTRY:
@@ -71,7 +71,13 @@ def read_jsonl(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
             ledger.skip("JSONL lines nested too deeply to read")
             continue
         except ValueError:
-            ledger.skip("JSONL lines that were not valid JSON")
+            if line[:1] in (b"{", b"["):
+                ledger.skip("JSONL lines that were not valid JSON")
+            else:
+                # Containers mix structured and plain lines (a JSON log line, then its stack trace on
+                # stderr): a line that never tried to be JSON is a text record, not a damaged entry.
+                ledger.note("plain-text lines between the JSON lines were read as text")
+                yield original.rstrip(b"\r").decode("utf-8", "replace")
             continue
         if isinstance(value, dict):
             entries = value.get("entries")
