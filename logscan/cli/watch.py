@@ -82,6 +82,8 @@ def watch(output: tuple[str, ...], fmt: str | None, poll_interval: float, **args
     result = run_watch(
         args, timeout=timeout, healthy_after=healthy_after, interval=poll_interval, clock=time.monotonic
     )
+    for warning in result.warnings:
+        click.echo(f"logscan watch: warning: {warning}", err=True)
     if outputs:
         from logscan.cli.triage import write_report
         from logscan.report.render.formats import render

@@ -26,6 +26,8 @@ class WatchResult:
     """failed, healthy or timed-out (verdict.certainty.Outcome)."""
     exit_code: int
     """0, 1 or 3."""
+    warnings: tuple[str, ...] = ()
+    """What the reader of the report should know that the report cannot say."""
 
 
 def run_watch(
@@ -45,6 +47,7 @@ def run_watch(
     from logscan.sources.cloud.follow import PollingFollower
     from logscan.sources.cloud.options import FetchOptions
     from logscan.sources.cloud.query import revision_query
+    from logscan.sources.cloud.tail import TailFollower
     from logscan.sources.cloud.window import Window, parse_window
     from logscan.verdict.certainty import certainty, clean, final_exit
     from logscan.verdict.policy.load import resolve_policy
@@ -56,7 +59,13 @@ def run_watch(
     config = Config(env=env)
     policy, policy_note = resolve_policy(None, env, Path("."))
     library = load_library(None)
-    follower = PollingFollower(query, FetchOptions(endpoint=args["endpoint"] or None), interval=interval)
+    options = FetchOptions(endpoint=args["endpoint"] or None)
+    # The tail stream where it can (the public API); entries.list polls against any other endpoint.
+    follower: PollingFollower | TailFollower = (
+        PollingFollower(query, options, interval=interval)
+        if options.endpoint
+        else TailFollower(query, options, poll_interval=interval)
+    )
     fold = LiveFold(query.source_name, config, library, policy)
     view = make_view(query.revision)
     started = clock()
@@ -100,4 +109,12 @@ def run_watch(
             policy_note=policy_note,
         )
     assert outcome is not None  # polls() never ends by itself
-    return WatchResult(report, str(outcome), final_exit(outcome, report.verdict.level))
+    warnings = (
+        (
+            f"{follower.skipped} entries of the tail stream had a payload this client cannot print; "
+            "they are not in the report. Read them with: gcloud logging read",
+        )
+        if follower.skipped
+        else ()
+    )
+    return WatchResult(report, str(outcome), final_exit(outcome, report.verdict.level), warnings)

@@ -61,10 +61,13 @@ class PollingFollower:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        seen: dict[tuple[str, str], int] | None = None,
     ) -> None:
+        """seen: keys (and timestamps) of entries already read elsewhere (a tail that stopped), not to repeat."""
         self.query = query
         self.name = query.source_name
         self.requests = 0
+        self.skipped = 0  # entries.list entries are always readable; TailFollower's can be skipped
         self._options = options
         self._interval = interval
         self._late = late
@@ -72,6 +75,7 @@ class PollingFollower:
         self._clock = clock
         self._sleep = sleep
         self._wall = wall
+        self._seen = seen if seen is not None else {}
 
     def polls(self) -> Iterator[Poll]:
         """One Poll per window, ``interval`` seconds apart (the first at once)."""
@@ -85,7 +89,7 @@ class PollingFollower:
         )
         start = self.query.window.start
         lower = start
-        seen: dict[tuple[str, str], int] = {}
+        seen = self._seen
         while True:
             upper = max(self._wall(), lower + timedelta(microseconds=1))
             fresh = self._read(Window(lower, upper), send, pacer, seen)

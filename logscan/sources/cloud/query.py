@@ -55,15 +55,16 @@ class RevisionQuery:
         """The exact Cloud Logging filter sent (and shown with -v and in the report)."""
         return self.filter_from(rfc3339(self.window.start))
 
-    def filter_from(self, since: str) -> str:
-        """The filter with its lower time bound moved to ``since`` (to resume after a failed page)."""
+    def filter_from(self, since: str, bounded: bool = True) -> str:
+        """The filter with its lower time bound moved to ``since`` (to resume after a failed page);
+        ``bounded=False`` leaves out the upper bound (a tail stream, which has no end)."""
         clauses = [
             'resource.type="cloud_run_revision"',
             f'resource.labels.service_name="{self.service}"',
             f'resource.labels.revision_name="{self.revision}"',
             *([f'resource.labels.location="{self.region}"'] if self.region else []),
             f'timestamp>="{since}"',
-            f'timestamp<"{rfc3339(self.window.end)}"',
+            *([f'timestamp<"{rfc3339(self.window.end)}"'] if bounded else []),
             cloud_run_logs_clause(self.project),
         ]
         if self.severity:
