@@ -10,7 +10,8 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from logscan.classify.classify import UNCLAIMED, Templates, classify
+from logscan.classify.classify import TEMPLATE_MODES, UNCLAIMED, Templates, classify
+from logscan.classify.engine import Found, Matcher
 from logscan.classify.library import Library
 from logscan.cli import cli
 from logscan.config import Config
@@ -180,3 +181,31 @@ def test_summarize_gives_the_collector_its_thresholds_back(library: Library) -> 
     before = gc.get_threshold()
     summarize([open_source(str(SCENARIOS[0]))], Config(), library)
     assert gc.get_threshold() == before
+
+
+class _CountingMatcher(Matcher):
+    """The real engine, counting the texts it was asked about."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__(library)
+        self.asked: list[tuple[str, str]] = []
+
+    def first(self, text: str, severity: str = "DEFAULT") -> Found:
+        self.asked.append((text, severity))
+        return super().first(text, severity)
+
+
+@pytest.mark.parametrize("mode", TEMPLATE_MODES)
+def test_a_repeated_text_is_matched_once_and_answered_as_if_alone(library: Library, mode: Templates) -> None:
+    crash = (*WORKER_BOOT,)
+    texts = [crash, (AFTER,), ("cache warmed in 35 ms",), crash, (AFTER,), crash]
+    events = [event(*t, first_index=10 * i) for i, t in enumerate(texts)]
+    matcher = _CountingMatcher(library)
+    items = list(classify(events, library, templates=mode, matcher=matcher))
+    assert sorted(matcher.asked) == sorted({(e.clean, e.records[0].severity) for e in events})
+    for got, alone in zip(
+        items, (next(iter(classify([e], library, templates=mode))) for e in events), strict=True
+    ):
+        assert got == alone
+    assert items[0].raised is not None and items[0].raised.type == "RuntimeError"
+    assert items[0].raised is items[3].raised  # one answer object per distinct text

@@ -26,9 +26,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
 
-from logscan.classify.engine import Matcher, PlainMatcher
+from logscan.classify.engine import CACHE_MAX_CHARS, Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
-from logscan.model import Classified, Event, EventClass, severity_rank
+from logscan.model import Classified, Event, EventClass, Raised, severity_rank
 from logscan.templates.exception import raised
 from logscan.templates.miner import Cluster, Masker, TemplateMiner
 from logscan.templates.signature import Signer, headline, templated
@@ -45,8 +45,16 @@ Templates = Literal["all", "needed"]
 """Which events are mined into templates: every one, or those whose signature needs one."""
 TEMPLATE_MODES: Final = ("all", "needed")
 
-_Pending = tuple[Event, EventClass, str, str | None, str | None, Cluster]
-"""A mined event in the window: event, class, rule id, key, signature (None: from the template), cluster."""
+ANSWER_CACHE = 16_384
+"""Distinct (text, severity) answers remembered (forgotten all at once when full): half the messages of a
+typical export repeat an earlier one exactly, and a crash loop repeats a handful thousands of times."""
+
+_Answer = tuple[EventClass, str, str | None, str | None, Raised | None, str | None]
+"""What a text at a severity is: class, rule id, key, signature (None: from the template), the exception
+it reports, and the line to mine (None: no template needed)."""
+_Pending = tuple[Event, EventClass, str, str | None, str | None, Raised | None, Cluster]
+"""A mined event in the window: event, class, rule id, key, signature (None: from the template), the
+exception, cluster."""
 
 
 def classify(
@@ -71,6 +79,8 @@ def classify(
     miner = TemplateMiner(masker)
     signer = Signer(masker)
     silent: dict[str, tuple[EventClass, str, str | None, str]] = {}
+    answers: dict[str, dict[str, _Answer]] = {}
+    cached = 0
     window: deque[_Pending | Classified] = deque()
     held = 0
     for event in events:
@@ -87,17 +97,21 @@ def classify(
                 event=event, klass=klass, rule=rule_id, key=key, signature=signature, template=""
             )
         else:
-            found = matcher.first(text, severity)
+            known = answers.get(severity)
+            found = known.get(text) if known is not None else None
             if found is None:
-                klass, rule_id, key = EventClass.NOISE, UNCLAIMED, None
-                fixed = signer.fixed(event, rule_id, key)
+                found = _answer(matcher, signer, event, severity, mine_all)
+                if len(text) <= CACHE_MAX_CHARS:  # longer texts are matched every time, as Matcher does
+                    if cached >= ANSWER_CACHE:
+                        answers.clear()
+                        cached = 0
+                    answers.setdefault(severity, {})[text] = found
+                    cached += 1
+            klass, rule_id, key, fixed, exception, line = found
+            if line is not None:
+                item = (event, klass, rule_id, key, fixed, exception, miner.add(line))
             else:
-                rule = found[0]
-                klass, rule_id, key = rule.klass, rule.id, extract_key(rule, found[1])
-                fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
-            if mine_all or rule_id == UNCLAIMED or fixed is None:
-                item = (event, klass, rule_id, key, fixed, miner.add(headline(event)))
-            else:
+                assert fixed is not None  # _answer leaves a line to mine whenever the signature needs one
                 item = Classified(
                     event=event,
                     klass=klass,
@@ -105,7 +119,7 @@ def classify(
                     key=key,
                     signature=fixed,
                     template="",
-                    raised=raised(text) if klass != EventClass.NOISE else None,
+                    raised=exception,
                 )
         if not window and isinstance(item, Classified):
             yield item
@@ -138,8 +152,24 @@ def _silent(
     return rule.klass, rule.id, key, fixed if fixed is not None else templated(rule.id, "")
 
 
+def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, mine_all: bool) -> _Answer:
+    """What an event's text at a severity is: every part of its classification that depends on nothing else."""
+    text = event.clean
+    found = matcher.first(text, severity)
+    if found is None:
+        klass, rule_id, key = EventClass.NOISE, UNCLAIMED, None
+        fixed = signer.fixed(event, rule_id, key)
+    else:
+        rule = found[0]
+        klass, rule_id, key = rule.klass, rule.id, extract_key(rule, found[1])
+        fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
+    exception = raised(text) if klass != EventClass.NOISE else None
+    line = headline(event) if mine_all or rule_id == UNCLAIMED or fixed is None else None
+    return klass, rule_id, key, fixed, exception, line
+
+
 def _finish(item: _Pending) -> Classified:
-    event, klass, rule_id, key, signature, cluster = item
+    event, klass, rule_id, key, signature, exception, cluster = item
     template = cluster.template()
     return Classified(
         event=event,
@@ -148,7 +178,7 @@ def _finish(item: _Pending) -> Classified:
         key=key,
         signature=signature if signature is not None else templated(rule_id, template),
         template=template,
-        raised=raised(event.clean) if klass != EventClass.NOISE else None,
+        raised=exception,
     )
 
 

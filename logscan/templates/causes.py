@@ -29,6 +29,7 @@ PYTHON_SEPARATORS = (
     "The above exception was the direct cause of the following exception:",
     "During handling of the above exception, another exception occurred:",
 )
+_PY_SEPARATOR = regex.compile("|".join(regex.escape(s) for s in PYTHON_SEPARATORS))
 _TRACEBACK = "Traceback (most recent call last):"
 _PY_FRAME = regex.compile(r'File "(?P<file>[^"\n]+)", line \d+(?:, in (?P<func>[^\s\n]+))?')
 _PY_EXC = regex.compile(r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::[ \t]?(?P<msg>.*))?")
@@ -96,9 +97,8 @@ def _chain(language: Language, causes: list[Cause]) -> CauseChain | None:
 
 def _python(body: str) -> list[Cause]:
     """Python prints the root cause's traceback first: the printed order is already root first."""
-    pattern = "|".join(regex.escape(s) for s in PYTHON_SEPARATORS)
     causes = []
-    for part in regex.split(pattern, body):
+    for part in _PY_SEPARATOR.split(body):
         cause = _python_part(part) if "\n" in part.strip() else _python_flat(part)
         if cause is not None:
             causes.append(cause)
