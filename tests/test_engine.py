@@ -426,3 +426,25 @@ def test_the_chosen_literals_do_not_depend_on_string_hashing() -> None:
         for seed in range(6)
     }
     assert len(answers) == 1, answers
+
+
+@pytest.mark.parametrize("kind", [PlainMatcher, Matcher])
+def test_a_rule_matches_whole_not_partially_and_its_unless_still_vetoes(
+    tmp_path: Path, kind: type[PlainMatcher]
+) -> None:
+    rules = """
+rules:
+  - id: worker-timeout
+    class: regression
+    description: A worker timed out.
+    hint: Raise the timeout.
+    regex: 'WORKER TIMEOUT \\(pid:\\d+\\)'
+    unless: 'expected during shutdown'
+    examples:
+      match: ["[CRITICAL] WORKER TIMEOUT (pid:12)"]
+"""
+    matcher = kind(_library_with(tmp_path, rules))
+    assert matcher.first("[CRITICAL] WORKER TIMEOUT (pid:") is None  # a partial match is no match
+    assert matcher.first("[CRITICAL] WORKER TIMEOUT (pid:12) expected during shutdown") is None
+    found = matcher.first("[CRITICAL] WORKER TIMEOUT (pid:12)")
+    assert found is not None and found[1].group(0) == "WORKER TIMEOUT (pid:12)"
