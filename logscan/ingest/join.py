@@ -43,6 +43,10 @@ REORDER_MAX = 5000
 """Records held to put a run of a newest-first export in time order."""
 MAX_OPEN = 256
 """Groups waiting to be emitted at most; past it the oldest is closed."""
+STATE_CACHE = 8192
+"""Distinct texts whose opening state (``_state_of``) is remembered; forgotten all at once when full."""
+STATE_CACHE_CHARS = 2048
+"""Longer texts are read every time (bounds the cache's memory)."""
 _NEVER_JOINED = frozenset({"requests", "audit"})
 
 _HEADER = "Traceback (most recent call last)"
@@ -103,13 +107,14 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
     # MAX_GAP from both bounds cannot make a group stale, so the groups are scanned only when it is.
     lo: datetime | None = None
     hi: datetime | None = None
+    opened: dict[str, int] = {}  # _state_of per distinct text: half the lines of an export repeat one
     for record in in_time_order(records):
         ts = record.timestamp
         stream = record.stream
         if stream in _NEVER_JOINED:
             # Request and audit logs never join, so they never continue or open a group.
             if not queue:
-                yield Event(records=(record,), text=record.text, clean=record.clean)
+                yield _single(record)
                 continue
             queue.append(_Group([record], _LINE, len(record.clean), ts, closed=True))
         else:
@@ -127,7 +132,15 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
             else:
                 if group is not None:
                     _close(open_groups, group)
-                group = _Group([record], _state_of(record), len(record.clean), ts, key=key)
+                text = record.clean
+                state = opened.get(text)
+                if state is None:
+                    state = _state_of(record)
+                    if len(text) <= STATE_CACHE_CHARS:
+                        if len(opened) >= STATE_CACHE:
+                            opened.clear()
+                        opened[text] = state
+                group = _Group([record], state, len(text), ts, key=key)
                 queue.append(group)
                 if group.state == _DONE:
                     group.closed = True
@@ -175,6 +188,12 @@ def _ordered(run: list[Record]) -> list[Record]:
     """A run (every record timed) sorted by time, stably; reversed first when it mostly descends."""
     if len(run) < 2:
         return run
+    times = [r.timestamp for r in run]
+    if times == sorted(times):  # type: ignore[type-var]  # every record of a run has a timestamp
+        return run  # already in order (the count below would find nothing descending)
+    times.reverse()
+    if times == sorted(times):  # type: ignore[type-var]
+        return run[::-1]  # newest first, gcloud's order: reversed, it is in order and sorting keeps it
     down = up = 0
     before = run[0].timestamp
     for record in run:
@@ -217,14 +236,24 @@ def _expire(
     return (min(times), max(times)) if times else (None, None)
 
 
+_new = object.__new__
+
+
+def _single(record: Record) -> Event:
+    """Event((record,), ...) without the frozen dataclass's per-field setattr calls (one per input record)."""
+    event: Event = _new(Event)
+    event.__dict__.update(records=(record,), text=record.text, clean=record.clean)
+    return event
+
+
 def _event(group: _Group) -> Event:
-    records = tuple(group.records)
+    records = group.records
     if len(records) == 1:
-        return Event(records=records, text=records[0].text, clean=records[0].clean)
+        return _single(records[0])
     return Event(
-        records=records,
-        text="\n".join(r.text for r in records),
-        clean="\n".join(r.clean for r in records),
+        records=tuple(records),
+        text="\n".join([r.text for r in records]),
+        clean="\n".join([r.clean for r in records]),
     )
 
 
