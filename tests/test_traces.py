@@ -166,3 +166,13 @@ def test_classify_gives_a_split_node_cannot_find_module_trace_one_event_signed_b
         "message": "Cannot find module 'express'",
         "causes": [],
     }
+
+
+@pytest.mark.parametrize("name", ["node-module", "java-caused-by", "go", "php"])
+def test_a_trace_pasted_without_its_indentation_still_joins(name: str) -> None:
+    lines = [line.strip() for line in CASES[name][0].split("\n") if line.strip()]
+    texts = ["Starting service", *lines, "Listening on port 8080"]
+    events = list(join(record(text, index=i) for i, text in enumerate(texts)))
+    assert [len(e.records) for e in events] == [1, len(lines), 1]
+    found = raised(events[1].clean)
+    assert found is not None and found.type == CASES[name][2]

@@ -71,15 +71,17 @@ def split_prefix(line: str) -> Prefixed | None:
         service, rest = found.group("service"), rest[found.end() :]
     timestamp: datetime | None = None
     severity: str | None = None
-    head = rest[:1]
-    if head.isdigit() or head.isupper():
-        stamp = _RFC3339.match(rest)
-        if stamp is not None:
-            timestamp = _parse(stamp.group("ts"))
-            word = stamp.group("before")
-            severity = _SEVERITY_WORDS[word] if word else None
-            rest = rest[stamp.end() :]
-    if timestamp is None and (head.isdigit() or head.isupper()):
+    if not _may_be_stamped(rest):
+        return (
+            None if service is None else Prefixed(text=rest, timestamp=None, severity=None, service=service)
+        )
+    stamp = _RFC3339.match(rest)
+    if stamp is not None:
+        timestamp = _parse(stamp.group("ts"))
+        word = stamp.group("before")
+        severity = _SEVERITY_WORDS[word] if word else None
+        rest = rest[stamp.end() :]
+    else:
         stamp = _GCLOUD.match(rest)
         if stamp is not None:
             offset = stamp.group("offset") or ""
@@ -98,6 +100,14 @@ def split_prefix(line: str) -> Prefixed | None:
     if service is None and timestamp is None:
         return None
     return Prefixed(text=rest, timestamp=timestamp, severity=severity, service=service)
+
+
+def _may_be_stamped(text: str) -> bool:
+    """False when the text cannot start with a timestamp or a severity word and one (the common case, cheap)."""
+    if text[:1].isdigit():
+        return text[4:5] == "-"
+    space = text.find(" ", 0, 10)
+    return space > 0 and text[:space] in _SEVERITY_WORDS and text[space + 1 : space + 2].isdigit()
 
 
 def _parse(text: str) -> datetime | None:

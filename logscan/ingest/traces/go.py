@@ -18,10 +18,11 @@ SHAPE = Shape(
     opener=r"panic: |fatal error: |goroutine \d+ \[[^\]\n]*\]:$",
     continuation=(
         r"\[signal |goroutine \d+ \[[^\]\n]*\]:$|created by |exit status \d+$|\s*panic: |\[recovered\]"
+        r"|\s*\S+\.go:\d+(?: \+0x[0-9a-f]+)?$"
         rf"|{_FUNCTION}\([^\n]*\)$"
     ),
     exception=(r"(?P<type>panic|fatal error): (?P<message>[^\n]*)",),
-    frame=rf"(?P<function>{_FUNCTION})\([^\n]*\)\n\t(?P<file>[^\s:]+\.go):\d+",
+    frame=rf"(?P<function>{_FUNCTION})\([^\n]*\)\n\s*(?P<file>[^\s:]+\.go):\d+",
     library=_LIBRARIES,
     detect=r"^goroutine \d+ \[|^panic: |^fatal error: |\.go:\d+ \+0x",
 )

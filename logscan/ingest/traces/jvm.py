@@ -15,7 +15,7 @@ SHAPE = Shape(
     language="jvm",
     opener=r'Exception in thread "[^"\n]*" |\*{20,}$',
     continuation=(
-        r"\s+at [\w$.<>/]+\(|Caused by: |\s*Suppressed: |\s*\.\.\. \d+ (?:more|common frames omitted)"
+        r"\s*at [\w$.<>/]+\(|Caused by: |\s*Suppressed: |\s*\.\.\. \d+ (?:more|common frames omitted)"
         r"|\s*Wrapped by: |APPLICATION FAILED TO START$|\*{20,}$|(?:Description|Action):$"
     ),
     exception=(
