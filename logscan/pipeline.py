@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -15,11 +15,11 @@ from logscan.classify.library import Library, load_library
 from logscan.config import Config
 from logscan.ingest.join import MAX_GAP, join, single
 from logscan.ingest.normalize import normalize
-from logscan.ingest.reader import GC_THRESHOLD, EventStream, events
+from logscan.ingest.reader import GC_THRESHOLD, events
+from logscan.ingest.stream import EventStream
 from logscan.model import (
     Classified,
     Comparison,
-    Event,
     Provenance,
     Record,
     Report,
@@ -41,26 +41,21 @@ def classify_stream(
 ) -> Iterator[Classified]:
     """Classified events of the sources, in input order, each with its mined template."""
     lib = library if library is not None else load_library(config.patterns_dir)
-    with closing(events(sources, config)) as stream:
+    with events(sources, config) as stream:
         yield from classify(stream, lib)
 
 
-def summarize(
-    sources: Sequence[EntrySource], config: Config, library: Library, stream: Iterable[Event] | None = None
-) -> Summary:
-    """Read, join, classify and fold the sources into one Summary (templates mined only where needed).
+def summarize(stream: EventStream, library: Library) -> Summary:
+    """Classify and fold every event of the stream into one Summary (templates mined only where needed).
 
-    stream: the sources' events when the caller has already started reading them (front.events).
+    The stream is read to its end (its skip tallies go into the counts); closing it is the caller's.
     """
-    if stream is None:
-        with closing(events(sources, config)) as own:
-            return summarize(sources, config, library, own)
     acc = Aggregator(library)
     matcher = Matcher(library)
     with _fewer_collections():
         for item in classify(stream, library, templates="needed", matcher=matcher):
             acc.add_event(item)  # every record is in exactly one event
-    summary = acc.summary(sum(s.skipped for s in sources))
+    summary = acc.summary(stream.skipped)
     if matcher.timeouts:
         retired = (
             f"; rules retired for the rest of the run: {', '.join(sorted(matcher.disabled))}"
@@ -94,7 +89,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def triage(
-    sources: Sequence[EntrySource],
+    stream: EventStream,
     config: Config,
     library: Library | None = None,
     info: SourceInfo | None = None,
@@ -103,25 +98,26 @@ def triage(
     baseline_info: SourceInfo | None = None,
     policy: Policy | None = None,
     policy_note: str | None = None,
-    stream: EventStream | None = None,
 ) -> Report:
-    """The whole job: read every source and return the decided, assembled Report.
+    """The whole job: read every event of the stream and return the decided, assembled Report.
 
-    stream: the sources' events, when the caller started reading them already (front.events); closed here.
+    stream: the target's events (``events(sources, config)``, started as early as the caller likes); it is
+    read to its end and closed here.
 
     baseline: the sources of the revision to compare with (None: no comparison). policy: the environment's
     policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
     report's provenance.
     """
-    with closing(stream if stream is not None else events(sources, config)) as started:
+    with stream:
         lib = library if library is not None else load_library(config.patterns_dir)
         info = info or SourceInfo()
         policy = policy if policy is not None else builtin_policy(config.env)
-        summary = summarize(sources, config, lib, started)
+        summary = summarize(stream, lib)
     comparison: Comparison | None = None
     if baseline is not None:
-        base = summarize(baseline, config, lib)
-        summary, comparison = compare(summary, base, tuple(s.name for s in baseline))
+        with events(baseline, config) as base_stream:
+            base = summarize(base_stream, lib)
+        summary, comparison = compare(summary, base, base_stream.names)
         if baseline_info is not None and baseline_info.notes:
             comparison = replace(comparison, notes=(*comparison.notes, *baseline_info.notes))
         if baseline_info is not None and baseline_info.truncated:
@@ -134,7 +130,7 @@ def triage(
         version=config.version or __version__,
         patterns_hash=lib.digest,
         generated_at=config.now or datetime.now(UTC),
-        sources=tuple(s.name for s in sources),
+        sources=stream.names,
         window_start=info.window_start or summary.window_start,
         window_end=info.window_end or summary.window_end,
         filter=info.filter,
@@ -142,10 +138,7 @@ def triage(
         env=policy.env,
         truncated=info.truncated,
         redacted=config.redact,
-        skipped_detail=(
-            *(f"{s.name}: {', '.join(s.skip_reasons)}" for s in sources if s.skip_reasons),
-            *summary.notes,
-        ),
+        skipped_detail=(*stream.skip_detail, *summary.notes),
         policy=policy_note or policy.source,
     )
     return assemble(summary, verdict, provenance, comparison=comparison, stale_suppressions=stale)

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from logscan.config import Config
+from logscan.ingest.reader import events
 from logscan.model import (
     CLASSES,
     Counts,
@@ -27,7 +29,9 @@ from logscan.model import (
     Template,
     Verdict,
 )
+from logscan.pipeline import triage
 from logscan.report.assemble import importance_key
+from logscan.sources import EntrySource
 from logscan.templates.miner import rule_stub
 
 T0 = datetime(2025, 9, 15, 18, 2, 11, tzinfo=UTC)
@@ -198,3 +202,9 @@ def write_export(path: Path, entries: Sequence[dict[str, Any]]) -> Path:
     newest_first = sorted(entries, key=lambda e: e["timestamp"], reverse=True)
     path.write_text(json.dumps(newest_first, indent=2), encoding="utf-8")
     return path
+
+
+def triaged(sources: Sequence[EntrySource], config: Config | None = None, **options: Any) -> Report:
+    """pipeline.triage of the sources' events, read as the CLI reads them (options: baseline, policy ...)."""
+    config = config if config is not None else Config()
+    return triage(events(sources, config), config, **options)

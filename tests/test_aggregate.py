@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from logscan.config import Config
-from logscan.pipeline import triage
 from logscan.sources.files import open_source
+
+from .factories import triaged
 
 _RESOURCE = {
     "type": "cloud_run_revision",
@@ -42,7 +43,7 @@ def test_textless_request_and_audit_entries_are_counted_not_findings(tmp_path: P
     ]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(entries), encoding="utf-8")
-    report = triage([open_source(str(path))], Config())
+    report = triaged([open_source(str(path))], Config())
     assert report.counts.records == 4
     assert dict(report.counts.by_class)["noise"] == 4
     assert [f.example for f in report.findings] == ["INFO:     Application startup complete."]

@@ -16,7 +16,7 @@ from logscan.classify.library import Library
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.ingest.join import join
-from logscan.ingest.reader import records
+from logscan.ingest.reader import events, records
 from logscan.model import Event, EventClass, HttpRequest
 from logscan.pipeline import summarize
 from logscan.sources.files import open_source
@@ -166,7 +166,8 @@ def test_a_finding_shows_the_template_of_its_first_event_when_none_was_mined(
     ]
     path = tmp_path / "stdout.txt"
     path.write_text("\n".join(lines) + "\n")
-    summary = summarize([open_source(str(path))], Config(), library)
+    with events([open_source(str(path))], Config()) as stream:
+        summary = summarize(stream, library)
     by_rule = {f.rule: f for f in summary.findings}
     unclaimed = by_rule.pop(UNCLAIMED)
     assert unclaimed.template == "cache warmed in <DURATION>"
@@ -179,7 +180,8 @@ def test_a_finding_shows_the_template_of_its_first_event_when_none_was_mined(
 
 def test_summarize_gives_the_collector_its_thresholds_back(library: Library) -> None:
     before = gc.get_threshold()
-    summarize([open_source(str(SCENARIOS[0]))], Config(), library)
+    with events([open_source(str(SCENARIOS[0]))], Config()) as stream:
+        summarize(stream, library)
     assert gc.get_threshold() == before
 
 

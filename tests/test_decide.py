@@ -264,8 +264,9 @@ def test_builtin_critical_rules_exist_in_the_shipped_library(library: Library) -
 
 def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path) -> None:
     from logscan.config import Config
-    from logscan.pipeline import triage
     from logscan.sources.files import open_source
+
+    from .factories import triaged
 
     damaged = tmp_path / "export.json"
     damaged.write_text(
@@ -273,7 +274,7 @@ def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path)
         'run.googleapis.com%2Fstderr"}, {"textPay',
         encoding="utf-8",
     )
-    verdict = triage([open_source(str(damaged))], Config()).verdict
+    verdict = triaged([open_source(str(damaged))], Config()).verdict
     assert verdict.level == "PASS"
     assert verdict.reasons[0].text.startswith("No regression")
     assert verdict.reasons[-1].text == (

@@ -393,14 +393,15 @@ def test_abandoned_searches_are_reported_in_provenance(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from logscan.config import Config
-    from logscan.pipeline import triage
+
+    from .factories import triaged
 
     monkeypatch.setattr(engine, "MATCH_TIMEOUT_S", 0.02)
     monkeypatch.setattr(engine, "RULE_TIMEOUT_BUDGET_S", 0.1)
     library = _library_with(tmp_path, _SLOW_RULE)
     export = tmp_path / "paste.txt"
     export.write_text("".join("a" * 40 + f" error {i}\n" for i in range(20)), encoding="utf-8")
-    report = triage([FileSource(str(export))], Config(), library=library)
+    report = triaged([FileSource(str(export))], Config(), library=library)
     notes = [line for line in report.provenance.skipped_detail if line.startswith("matching:")]
     assert notes == [
         "matching: 5 rule searches abandoned on the time bound; rules retired for the rest of the run: catastrophic"

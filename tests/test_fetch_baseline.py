@@ -22,12 +22,12 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import InputError
 from logscan.model import SourceInfo
-from logscan.pipeline import triage
 from logscan.sources.cloud.baseline.fetch import fetch_baseline
 from logscan.sources.cloud.cache import Cache
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES
+from .factories import triaged
 from .fake_logging import FakeLogging, cloud_run_entries, ns_text, ts_ns
 
 NOW = datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
@@ -205,8 +205,8 @@ def test_no_previous_revision_makes_the_comparison_inconclusive(tmp_path: Path) 
     target = tmp_path / "target.json"
     target.write_text(json.dumps(_service()[TARGET]), encoding="utf-8")
     config = Config(now=NOW, version="0.0.0-test")
-    report = triage([open_source(str(target))], config, baseline=[base], baseline_info=base_info)
-    alone = triage([open_source(str(target))], config)
+    report = triaged([open_source(str(target))], config, baseline=[base], baseline_info=base_info)
+    alone = triaged([open_source(str(target))], config)
     assert alone.verdict.level == "FAIL", "without a baseline the target's crashes fail"
     assert report.comparison is not None and report.comparison.status == "INCONCLUSIVE"
     assert report.verdict.level == "INCONCLUSIVE"

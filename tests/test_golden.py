@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from logscan.cli import cli
 from logscan.config import Config
-from logscan.pipeline import triage
 from logscan.report.render.formats import render
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES
+from .factories import triaged
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ SCENARIOS = {
 
 def _render(name: str) -> tuple[str, str]:
     path = FIXTURES / "scenarios" / f"{name}.json"
-    report = triage([open_source(str(path))], Config(now=FIXED_NOW, version="0.0.0-golden"))
+    report = triaged([open_source(str(path))], Config(now=FIXED_NOW, version="0.0.0-golden"))
     # the source path differs per checkout: show it relative to the fixtures folder
     text = render(report, "md").replace(str(path), f"scenarios/{name}.json")
     return report.verdict.level, text

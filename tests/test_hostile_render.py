@@ -21,12 +21,12 @@ from markdown_it.token import Token
 
 from logscan.config import Config
 from logscan.model import Comparison, Report, Suppression
-from logscan.pipeline import triage
 from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 
 from . import factories
+from .factories import triaged
 
 HOSTILE = (
     "@octocat please look, cc @acme/oncall and admin@example.com",
@@ -74,7 +74,7 @@ _LINKABLE = regex.compile(r"@[A-Za-z0-9]|#\d|(?i:GH-\d)|(?i:https?://)|(?i:www\.
 def _hostile_report(tmp_path: Path) -> Report:
     entries = [factories.log_entry(text, second=2 + i, severity="ERROR") for i, text in enumerate(HOSTILE)]
     source = factories.write_export(tmp_path / "hostile.json", entries)
-    return triage([open_source(str(source))], Config(version="0.0.0-test"))
+    return triaged([open_source(str(source))], Config(version="0.0.0-test"))
 
 
 def _hostile_model() -> Report:

@@ -10,9 +10,10 @@ import pytest
 import regex
 
 from logscan.config import Config
-from logscan.pipeline import triage
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
+
+from .factories import triaged
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
 
@@ -47,7 +48,7 @@ def test_the_notebook_runs_on_the_bundled_example(tmp_path: Path) -> None:
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 2
     text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
-    report = triage([open_source(str(data_dir("examples") / "staging-missing-config.json"))], Config())
+    report = triaged([open_source(str(data_dir("examples") / "staging-missing-config.json"))], Config())
     assert f"{len(report.findings)} findings from" in text
     top = max((f for f in report.findings if f.klass != "noise"), key=lambda f: f.count)
     assert top.signature in text

@@ -10,9 +10,11 @@ import pytest
 
 from logscan.classify.library import load_library
 from logscan.config import Config
-from logscan.pipeline import LiveFold, triage
+from logscan.pipeline import LiveFold
 from logscan.sources.files import open_source
 from logscan.verdict.policy.settings import builtin_policy
+
+from .factories import triaged
 
 SCENARIOS = Path(__file__).parent / "fixtures" / "scenarios"
 NAMES = ["crash-loop-module-not-found", "healthy", "missing-config-only"]
@@ -38,7 +40,7 @@ def test_batches_reach_triages_findings_and_verdict(name: str, batch: int, tmp_p
         fold.feed(entries[start : start + batch])
     fold.feed([], flush=True)  # a quiet poll: nothing more is coming for now
     summary, verdict = fold.judge()
-    report = triage([open_source(str(path))], config, library, policy=policy)
+    report = triaged([open_source(str(path))], config, library=library, policy=policy)
     assert fold.entries == len(entries)
     assert verdict == report.verdict
     assert summary.counts == report.counts

@@ -10,8 +10,9 @@ import pytest
 from logscan.config import Config
 from logscan.ingest.normalize import normalize
 from logscan.ingest.prefix import split_prefix
-from logscan.pipeline import triage
 from logscan.sources.files import FileSource
+
+from .factories import triaged
 
 
 @pytest.mark.parametrize(
@@ -140,7 +141,7 @@ def test_a_timestamped_paste_gets_the_verdict_of_the_bare_lines(tmp_path: Path, 
     stamped = tmp_path / "stamped.txt"
     stamped.write_text("\n".join(prefix.format(i=i) + line for i, line in enumerate(_LINES)) + "\n")
     config = Config(jobs=1)
-    plain, dated = triage([FileSource(str(bare))], config), triage([FileSource(str(stamped))], config)
+    plain, dated = triaged([FileSource(str(bare))], config), triaged([FileSource(str(stamped))], config)
     assert dated.verdict.level == plain.verdict.level
     assert [(f.klass, f.rule, f.count) for f in dated.findings] == [
         (f.klass, f.rule, f.count) for f in plain.findings

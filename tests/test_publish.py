@@ -18,13 +18,13 @@ from click.testing import CliRunner, Result
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import PublishError
-from logscan.pipeline import triage
 from logscan.publish.github import publish_report, token_from
 from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
 
 from . import factories
+from .factories import triaged
 
 TOKEN = "ghs_fake0token0for0the0local0fake0server"
 REPO = "acme/billing-api"
@@ -144,7 +144,7 @@ def github() -> Iterator[FakeGitHub]:
 
 @pytest.fixture(scope="module")
 def report_md(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    report = triage([open_source(str(data_dir("examples") / "staging-missing-config.json"))], Config())
+    report = triaged([open_source(str(data_dir("examples") / "staging-missing-config.json"))], Config())
     path = tmp_path_factory.mktemp("publish") / "report.md"
     path.write_text(render(report, "md"), encoding="utf-8")
     return path

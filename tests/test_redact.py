@@ -17,7 +17,6 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import ReportError
 from logscan.model import Report
-from logscan.pipeline import triage
 from logscan.report.redact.detectors import DETECTORS
 from logscan.report.redact.redact import PLACEHOLDER, placeholder, redact_report, redact_text
 from logscan.report.redact.scan import assert_clean, find_secrets
@@ -137,7 +136,7 @@ def corpus_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
         for i, entry in enumerate(CORPUS)
     ]
     path = factories.write_export(tmp_path_factory.mktemp("secrets") / "logs.json", entries)
-    return triage([open_source(str(path))], Config(version="0.0.0-test"))
+    return factories.triaged([open_source(str(path))], Config(version="0.0.0-test"))
 
 
 def test_the_unredacted_corpus_report_really_holds_the_secrets(corpus_report: Report) -> None:

@@ -21,7 +21,6 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import ReportError
 from logscan.model import Evidence, Finding, Reason, Report
-from logscan.pipeline import triage
 from logscan.report.assemble import IMPORTANCE
 from logscan.report.render.formats import github_annotations, render, to_json
 from logscan.report.render.html import timeline_chart
@@ -32,13 +31,14 @@ from logscan.sources.files import open_source
 
 from . import factories
 from .conftest import FIXTURES
+from .factories import triaged
 
 EXAMPLE = str(data_dir("examples") / "staging-missing-config.json")
 SCHEMA = json.loads((data_dir("schemas") / "report.schema.json").read_text(encoding="utf-8"))
 
 
 def _example() -> Report:
-    return triage([open_source(EXAMPLE)], Config(version="0.0.0-test"))
+    return triaged([open_source(EXAMPLE)], Config(version="0.0.0-test"))
 
 
 def _many(n: int) -> Report:
@@ -126,7 +126,7 @@ def test_real_json_output_validates_against_the_schema(source: str, tmp_path: Pa
     if source == "example":
         report = _example()
     elif source == "corpus":
-        report = triage(
+        report = triaged(
             [open_source(str(FIXTURES / "scenarios" / "crash-loop-module-not-found.json"))], Config()
         )
     elif source == "baseline":
@@ -543,7 +543,7 @@ def test_one_lost_entry_is_said_in_the_singular(tmp_path: Path) -> None:
     """Item 10: "1 entries lost" reads as a slip."""
     cut = tmp_path / "t.json"
     cut.write_bytes(Path(EXAMPLE).read_bytes()[:3000])
-    markdown = render(triage([open_source(str(cut))], Config(version="0.0.0-test")), "md")
+    markdown = render(triaged([open_source(str(cut))], Config(version="0.0.0-test")), "md")
     assert "1 entries" not in markdown
     assert "entries lost: the JSON array is cut off inside an entry: 1" in markdown
 

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from logscan.cli import cli
 from logscan.config import Config
 from logscan.model import Finding, Report
-from logscan.pipeline import triage
 from logscan.sources.files import open_source
 from logscan.verdict.policy.load import parse_policy
 from logscan.verdict.policy.settings import Policy, builtin_policy
 
 from .conftest import FIXTURES
+from .factories import triaged
 
 BASE = FIXTURES / "baseline"
 NOW = datetime(2025, 11, 3, 8, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ BEFORE = "invoices-api-00041-rex.json"
 def run(
     target: str, baseline: str | None = BEFORE, env: str = "staging", policy: Policy | None = None
 ) -> Report:
-    return triage(
+    return triaged(
         [open_source(str(BASE / target))],
         Config(env=env, now=NOW, version="0.0.0-test"),
         baseline=[open_source(str(BASE / baseline))] if baseline else None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +94,7 @@ def triage(
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
     inputs = live_sources or file_sources(paths)
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
-    with closing(events(inputs, config)) as stream:
+    with events(inputs, config) as stream:
         from logscan.pipeline import triage as run_triage
         from logscan.report.render.formats import render
         from logscan.verdict.policy.load import resolve_policy
@@ -105,14 +104,13 @@ def triage(
         )
         base_sources, base_info = baseline_sources(baseline, baseline_revision)
         report = run_triage(
-            inputs,
+            stream,
             config,
             info=info,
             baseline=base_sources,
             baseline_info=base_info,
             policy=policy,
             policy_note=policy_note,
-            stream=stream,
         )
     texts: list[tuple[str | None, str]] = [(path, render(report, form)) for path, form in outputs]
     if not outputs:

@@ -41,6 +41,7 @@ def run_watch(
     """Follow the revision named by args (project, revision, service, region, since, env, endpoint) until the
     answer is certain or the timeout passes."""
     from logscan.classify.library import load_library
+    from logscan.ingest.reader import events
     from logscan.pipeline import LiveFold
     from logscan.pipeline import triage as run_triage
     from logscan.sources.cloud.cache import SavedSource
@@ -101,7 +102,7 @@ def run_watch(
             window_end=read.window.end,
         )
         report = run_triage(
-            [SavedSource(spool, query.source_name)],
+            events([SavedSource(spool, query.source_name)], config),
             config,
             library,
             info,

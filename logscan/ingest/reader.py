@@ -27,15 +27,16 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from logscan import errors
 from logscan.config import Config
 from logscan.ingest.join import join, single
 from logscan.ingest.normalize import normalize
+from logscan.ingest.stream import EventStream, Reading, Skips
 from logscan.model import Event, HttpRequest, Record
 from logscan.sources import EntrySource
 from logscan.sources.files import FileSource
@@ -53,25 +54,17 @@ QUEUED_BATCHES = 16
 _new = object.__new__
 
 
-class EventStream(Protocol):
-    """Events to iterate over once; close() releases what reading holds (a reader process), read or not."""
-
-    def __iter__(self) -> Iterator[Event]: ...
-
-    def __next__(self) -> Event: ...
-
-    def close(self) -> None: ...
-
-
 def events(sources: Sequence[EntrySource], config: Config) -> EventStream:
     """The sources' events (joined unless config.join is off), in input order, from wherever is fastest.
 
     A reader process, when one is used, starts at once: calling this early lets reading overlap the
-    caller's own set-up. Close the stream when done with it (``contextlib.closing``).
+    caller's own set-up. Close the stream when done with it (``with events(...) as stream``).
     """
+    names = tuple(s.name for s in sources)
     if offloads(sources, config):
-        return _ReaderEvents(sources, config)  # type: ignore[arg-type]  # offloads() checked the types
-    return _inline(sources, config)
+        reader = _Reader(sources, config)  # type: ignore[arg-type]  # offloads() checked the types
+        return EventStream(names, reader.received(), reader.stop)
+    return EventStream(names, _inline(sources, config))
 
 
 def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
@@ -85,9 +78,10 @@ def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
             index += 1
 
 
-def _inline(sources: Sequence[EntrySource], config: Config) -> Generator[Event, None, None]:
+def _inline(sources: Sequence[EntrySource], config: Config) -> Reading:
     stream = records(sources, config)
     yield from join(stream) if config.join else single(stream)
+    return tuple(Skips(s.name, s.skipped, s.skip_reasons) for s in sources)
 
 
 def cpus() -> int:
@@ -117,8 +111,8 @@ def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
     return size >= OFFLOAD_MIN_BYTES
 
 
-class _ReaderEvents:
-    """Events received from a reader process, which is started on creation and ended by close()."""
+class _Reader:
+    """A reader process, started on creation; received() yields its events, stop() ends it."""
 
     def __init__(self, sources: Sequence[FileSource], config: Config) -> None:
         context = multiprocessing.get_context("fork")
@@ -126,51 +120,37 @@ class _ReaderEvents:
         for stream in (sys.stdout, sys.stderr):  # the child must not write out a copy of unflushed output
             stream.flush()
         # Daemonic: should this process exit without closing the stream, the reader ends with it.
-        self._reader = context.Process(
+        self.process = context.Process(
             target=_read, args=(self._receive, send, sources, config), daemon=True, name="logscan-reader"
         )
-        self._reader.start()
+        self.process.start()
         send.close()
-        self._sources = sources
-        self._events = self._received()
 
-    def __iter__(self) -> Iterator[Event]:
-        return self
-
-    def __next__(self) -> Event:
-        return next(self._events)
-
-    def close(self) -> None:
-        self._events.close()
-        self._stop()
-
-    def _stop(self) -> None:
+    def stop(self) -> None:
         self._receive.close()
-        if self._reader.is_alive():
-            self._reader.terminate()
-        self._reader.join()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
-    def _received(self) -> Generator[Event, None, None]:
+    def received(self) -> Reading:
         try:
             while True:
                 try:
                     kind, payload = marshal.loads(self._receive.recv_bytes())
                 except (EOFError, OSError):  # OSError: the pipe closed in the middle of a message
-                    self._reader.join()
+                    self.process.join()
                     raise RuntimeError(
-                        f"the reader process ended without a word (exit code {self._reader.exitcode})"
+                        f"the reader process ended without a word (exit code {self.process.exitcode})"
                     ) from None
                 if kind == "events":
                     for item in payload:
                         yield _event(item)
                 elif kind == "end":
-                    for source, tally in zip(self._sources, payload, strict=True):
-                        source.absorb(tally)
-                    return
+                    return tuple(Skips(name, skipped, tuple(reasons)) for name, skipped, reasons in payload)
                 else:
                     _raise(kind, payload)
         finally:
-            self._stop()
+            self.stop()
 
 
 def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Config) -> None:
@@ -188,14 +168,20 @@ def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Conf
     try:
         batch: list[Any] = []
         pack = _packer()
-        for event in _inline(sources, config):
+        reading = _inline(sources, config)
+        while True:
+            try:
+                event = next(reading)
+            except StopIteration as end:
+                skips: tuple[Skips, ...] = end.value
+                break
             batch.append(pack(event))
             if len(batch) >= BATCH_EVENTS:
                 outbox.put(marshal.dumps(("events", batch)))
                 batch = []
                 pack = _packer()  # its shared strings serve one message: memory stays bounded
         outbox.put(marshal.dumps(("events", batch)))
-        outbox.put(marshal.dumps(("end", [source.tally() for source in sources])))
+        outbox.put(marshal.dumps(("end", [(s.source, s.skipped, s.reasons) for s in skips])))
     except errors.LogscanError as exc:
         outbox.put(marshal.dumps((type(exc).__name__, str(exc))))
     except KeyboardInterrupt:

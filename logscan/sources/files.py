@@ -73,16 +73,6 @@ class FileSource:
         lines += [f"{note}: {n:,}" for note, n in sorted(self._notes.items())]
         return tuple(lines)
 
-    def tally(self) -> tuple[dict[str, int], dict[str, int], str]:
-        """What reading found besides entries (skips, notes, format), to carry to another process."""
-        return dict(self._skips), dict(self._notes), self.format
-
-    def absorb(self, tally: tuple[dict[str, int], dict[str, int], str]) -> None:
-        """Take on a tally made by a reader process that read this source."""
-        skips, notes, self.format = tally
-        self._skips.update(skips)
-        self._notes.update(notes)
-
     def skip(self, reason: str, n: int = 1) -> None:
         """Count n entries that could not be read, for this reason (a line of ``skip_reasons``)."""
         self._skips[reason] += n
