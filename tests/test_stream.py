@@ -38,12 +38,12 @@ def test_the_tallies_are_the_streams_once_every_event_is_read(tmp_path: Path) ->
         with pytest.raises(RuntimeError, match="only after every event was read"):
             _ = stream.skips
         assert len(list(stream)) == 3
-    assert stream.skips == (
-        Skips(str(damaged), 1, ("1 JSONL lines that were not valid JSON",)),
-        Skips(str(clean), 0, ()),
-    )
+    lost, kept = stream.skips
+    assert (lost.source, lost.skipped, len(lost.reasons)) == (str(damaged), 1, 1)
+    assert "not valid JSON" in lost.reasons[0]
+    assert kept == Skips(str(clean), 0, ())
     assert stream.skipped == 1
-    assert stream.skip_detail == (f"{damaged}: 1 JSONL lines that were not valid JSON",)
+    assert stream.skip_detail == (f"{damaged}: {lost.reasons[0]}",)
 
 
 def test_a_stream_closed_early_has_no_tallies(tmp_path: Path) -> None:
