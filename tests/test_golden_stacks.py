@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 from logscan.cli import cli
 from logscan.config import Config
-from logscan.pipeline import triage
 from logscan.report.render.formats import render
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES
+from .factories import triaged
 from .test_golden import FIXED_NOW
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "stacks"
@@ -92,7 +92,7 @@ def test_a_healthy_start_passes(stack: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", [f"{s}-{o}" for s in STACKS for o in ("crash", "config", "healthy")])
 def test_golden_report(name: str, request: pytest.FixtureRequest) -> None:
     path = SCENARIOS / f"{name}.json"
-    report = triage([open_source(str(path))], Config(now=FIXED_NOW, version="0.0.0-golden"))
+    report = triaged([open_source(str(path))], Config(now=FIXED_NOW, version="0.0.0-golden"))
     actual = render(report, "md").replace(str(path), f"scenarios/stacks/{name}.json")
     golden = GOLDEN / f"{name}.md"
     if request.config.getoption("--update-golden"):
