@@ -60,8 +60,11 @@ def test_crash_loop_after_a_healthy_start_exits_1_within_seconds_of_the_first_fa
         ended = time.monotonic()
     assert result.exit_code == 1, result.output
     first = rollout.first_ingest_of(lambda e: "Traceback" in e.get("textPayload", ""))
-    # Poll interval + join's 2 s hold-back of the newest records + a poll: within seconds, not at --timeout.
-    assert ended - first < 4.0, ended - first
+    latency = ended - first
+    print(f"first certain failure to exit 1: {latency:.2f} s")  # pytest -s shows it
+    # A poll + join's 2 s hold-back of the newest records + a poll (slower when the 2 cores are busy):
+    # within seconds, far from --timeout.
+    assert latency < 6.0, latency
     assert "FAIL" in result.stderr and "cause:" in result.stderr
 
 
@@ -70,7 +73,7 @@ def test_healthy_revision_exits_0_after_healthy_after() -> None:
     with FakeLogging() as server, Rollout(server, steps):
         result, took = _watch(server, "--timeout", "30s", "--healthy-after", "2s")
     assert result.exit_code == 0, result.output
-    assert 2.0 <= took < 5.0, took
+    assert 2.0 <= took < 8.0, took
     lines = [line for line in result.stderr.splitlines() if line.startswith("logscan watch:")]
     assert "started yes, served yes" in lines[-1] and lines[-1].endswith("healthy")
 
@@ -79,7 +82,7 @@ def test_silence_exits_3_at_the_timeout() -> None:
     with FakeLogging() as server:
         result, took = _watch(server, "--timeout", "2s", "--healthy-after", "1s")
     assert result.exit_code == 3, result.output
-    assert 2.0 <= took < 4.0, took
+    assert 2.0 <= took < 6.0, took
     assert "INCONCLUSIVE" in result.stderr and "timed-out" in result.stderr
 
 

@@ -41,7 +41,11 @@ DEFAULT_HEALTHY_AFTER = "2m"
     help="Exit 0 once the revision has started, served and stayed clean for this long.",
 )
 @click.option(
-    "--env", default="staging", show_default=True, help="Environment: production fails on missing config."
+    "--env",
+    metavar="NAME",
+    default="staging",
+    show_default=True,
+    help="Environment whose policy applies: production fails on missing config.",
 )
 @click.option(
     "--endpoint",
@@ -52,6 +56,7 @@ DEFAULT_HEALTHY_AFTER = "2m"
 @click.option(
     "-o",
     "--output",
+    metavar="FILE",
     multiple=True,
     help="Write the final report here; the extension (.md, .json, .html) picks the format. Repeat for several formats.",
 )
@@ -64,7 +69,7 @@ DEFAULT_HEALTHY_AFTER = "2m"
     default=5.0,
     show_default=True,
     metavar="SECONDS",
-    help="Seconds between two reads of new entries (each read is paced to the entries.list quota).",
+    help="Seconds between two entries.list polls (with --endpoint, or once the tail stream failed); paced to the quota.",
 )
 @guarded
 def watch(output: tuple[str, ...], fmt: str | None, poll_interval: float, **args: Any) -> None:

@@ -110,12 +110,14 @@ def run_watch(
             policy_note=policy_note,
         )
     assert outcome is not None  # polls() never ends by itself
-    warnings = (
-        (
+    warnings: list[str] = []
+    if follower.skipped:
+        warnings.append(
             f"{follower.skipped} entries of the tail stream had a payload this client cannot print; "
-            "they are not in the report. Read them with: gcloud logging read",
+            "they are not in the report. Read them with: gcloud logging read"
         )
-        if follower.skipped
-        else ()
-    )
-    return WatchResult(report, str(outcome), final_exit(outcome, report.verdict.level), warnings)
+    if isinstance(follower, TailFollower) and follower.fallback:
+        warnings.append(
+            f"the tail stream stopped ({follower.fallback}); the rest was read by polling entries.list."
+        )
+    return WatchResult(report, str(outcome), final_exit(outcome, report.verdict.level), tuple(warnings))
