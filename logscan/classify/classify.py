@@ -49,6 +49,10 @@ ANSWER_CACHE = 16_384
 """Distinct (text, severity) answers remembered (forgotten all at once when full): half the messages of a
 typical export repeat an earlier one exactly, and a crash loop repeats a handful thousands of times."""
 
+_new = object.__new__
+"""Classified values are built as normalize builds a Record: every field set through the instance dict,
+without the frozen dataclass's per-field setattr (one per input event)."""
+
 _Answer = tuple[EventClass, str, str | None, str | None, Raised | None, str | None]
 """What a text at a severity is: class, rule id, key, signature (None: from the template), the exception
 it reports, and the line to mine (None: no template needed)."""
@@ -93,8 +97,9 @@ def classify(
             if answer is None:
                 answer = silent[severity] = _silent(matcher, signer, event, severity)
             klass, rule_id, key, signature = answer
-            item = Classified(
-                event=event, klass=klass, rule=rule_id, key=key, signature=signature, template=""
+            item = _new(Classified)
+            item.__dict__.update(
+                event=event, klass=klass, rule=rule_id, key=key, signature=signature, template="", raised=None
             )
         else:
             known = answers.get(severity)
@@ -112,7 +117,8 @@ def classify(
                 item = (event, klass, rule_id, key, fixed, exception, miner.add(line))
             else:
                 assert fixed is not None  # _answer leaves a line to mine whenever the signature needs one
-                item = Classified(
+                item = _new(Classified)
+                item.__dict__.update(
                     event=event,
                     klass=klass,
                     rule=rule_id,

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from logscan.classify import memo
 from logscan.classify.library import Library, Rule
-from logscan.classify.prefilter import required_literals, required_prefix
 from logscan.model import severity_rank
 
 MATCH_TIMEOUT_S = 0.25
@@ -100,10 +100,10 @@ class Matcher(PlainMatcher):
         needed: dict[int, int] = {}
         prefixes: dict[int, str] = {}
         folding = False
+        remembered = memo.shared()
         for i, rule in enumerate(library.rules):
             flags = getattr(rule.compiled, "flags", 0)
-            need = required_literals(rule.regex, flags)
-            prefix = required_prefix(rule.regex, flags)
+            need, prefix = remembered.analysis(rule.regex, flags)
             if prefix:
                 prefixes[i] = prefix
             if need is None:
@@ -127,6 +127,7 @@ class Matcher(PlainMatcher):
         """Rules for which one literal found is not enough: several sets, or a prefix, to check."""
         self._search, self.engine = _literal_search(sets, backend)
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
+        remembered.save()
 
     def candidates(self, text: str) -> Sequence[int]:
         """Indexes of the rules that could match text, in library order."""

@@ -16,6 +16,7 @@ import re2
 import regex
 import yaml
 
+from logscan.classify import memo
 from logscan.errors import PatternError
 from logscan.model import CLASSES, SEVERITIES, EventClass
 from logscan.resources import data_dir
@@ -139,6 +140,7 @@ def load_library(root: Path | None = None) -> Library:
         data = mask_file.read_bytes()
         digest.update(b"masks.yaml\0" + data)
         masks = _load_masks(mask_file, data)
+    memo.shared().save()
     return Library(rules=tuple(rules), digest=digest.hexdigest()[:12], root=folder, masks=masks)
 
 
@@ -243,7 +245,11 @@ def compile_rule_regex(pattern: str, where: str, field: str = "regex") -> Any:
 
 
 def check_re2(pattern: str, where: str, field: str = "regex") -> None:
-    """Raise PatternError unless RE2 (BigQuery's and DuckDB's engine) compiles the pattern."""
+    """Raise PatternError unless RE2 (BigQuery's and DuckDB's engine) compiles the pattern (remembered when
+    it did: memo.py)."""
+    remembered = memo.shared()
+    if remembered.re2_compiles(pattern):
+        return
     try:
         re2.compile(pattern, _RE2_QUIET)
     except re2.error as exc:
@@ -255,6 +261,7 @@ def check_re2(pattern: str, where: str, field: str = "regex") -> None:
             "too: no look-around, possessive quantifiers, back-references or repetition counts over 1000; "
             "say an exclusion with 'unless:' (see patterns/README.md)."
         ) from None
+    remembered.passed_re2(pattern)
 
 
 def _examples(where: str, field: str, value: Any) -> tuple[Example, ...]:

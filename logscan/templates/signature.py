@@ -271,6 +271,7 @@ def _frame_file(masker: Masker, path: str) -> str:
     return masker.mask("/".join(parts))
 
 
+@lru_cache(maxsize=4096)  # one per mined template's event otherwise: a sha1 and two strings each time
 def templated(rule: str, template: str) -> str:
     """The signature of an event that ``Signer.fixed`` leaves to its template: rule:hash(template)."""
     return f"{rule}:{_short(template)}"
