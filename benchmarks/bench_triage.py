@@ -25,8 +25,9 @@ triage <= 6x the floor and --jobs 1 <= 10x at every size and form; the crash loo
 memory at the largest size <= 1.3x its peak at the smallest. Exit 0 when all hold, 1 otherwise.
 
 --stages adds where the time goes on the smallest size: the pipeline run in-process up to each stage
-(read, normalize, join, classify, aggregate), each time from the start, so a stage's cost is the
-difference from the row above.
+(read, normalize, join, classify, aggregate), each time from the start and with the garbage collector
+set as triage sets it, so a stage's cost is the difference from the row above; CPU seconds beside wall
+seconds (on a loaded machine compare the CPU column).
 """
 
 from __future__ import annotations
@@ -125,18 +126,20 @@ def best(args: list[str], repeat: int) -> Run:
 
 
 STAGES = """
-import sys, time
+import gc, sys, time
 from logscan.verdict.aggregate import Aggregator
 from logscan.classify.classify import classify
 from logscan.config import Config
 from logscan.ingest.join import join
 from logscan.classify.library import load_library
-from logscan.ingest.reader import records
+from logscan.ingest.reader import GC_THRESHOLD, records
 from logscan.sources.files import open_source
 
 path, upto = sys.argv[1], sys.argv[2]
 lib, cfg = load_library(), Config()
-start = time.perf_counter()
+gc.freeze()  # as pipeline._fewer_collections does for the real run
+gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+start, cpu = time.perf_counter(), time.process_time()
 sources = [open_source(path)]
 if upto == "read":
     for _ in sources[0].entries():
@@ -159,21 +162,24 @@ else:
     for item in classify(join(counted()), lib, templates="needed"):
         acc.add(item)
     acc.summary(0)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 
 def stages(path: Path) -> None:
     """Print the in-process time of the pipeline up to each stage."""
     print(f"stages on {path.name} (in-process, cumulative; a stage costs the difference from the row above)")
-    previous = 0.0
+    previous = previous_cpu = 0.0
     for upto in ("read", "normalize", "join", "classify", "aggregate"):
         out = subprocess.run(
             [sys.executable, "-c", STAGES, str(path), upto], capture_output=True, text=True, check=True
         )
-        seconds = float(out.stdout.strip())
-        print(f"  up to {upto:<10} {seconds:6.2f} s   (+{seconds - previous:.2f})")
-        previous = seconds
+        seconds, cpu = (float(v) for v in out.stdout.split())
+        print(
+            f"  up to {upto:<10} {seconds:6.2f} s (+{seconds - previous:.2f})"
+            f"   cpu {cpu:6.2f} s (+{cpu - previous_cpu:.2f})"
+        )
+        previous, previous_cpu = seconds, cpu
 
 
 CRASH_TRACEBACK = (
@@ -261,15 +267,16 @@ def measure_export(label: str, path: Path, folder: Path, repeat: int) -> Row:
 def print_table(rows: list[Row]) -> None:
     print(f"machine: {os.cpu_count()} CPUs; best of the repeats; wall seconds")
     print(
-        f"{'export':<22} {'MB':>5} {'floor s':>8} {'triage s':>9} {'ratio':>6} {'cpu s':>6} {'MB peak':>8}"
-        f" {'--jobs 1 s':>10} {'ratio':>6} {'MB peak':>8} {'floor MB':>8} {'whole-array s':>13}"
+        f"{'export':<22} {'MB':>5} {'floor s':>8} {'cpu s':>6} {'triage s':>9} {'ratio':>6} {'cpu s':>6}"
+        f" {'MB peak':>8} {'--jobs 1 s':>10} {'ratio':>6} {'cpu s':>6} {'MB peak':>8} {'floor MB':>8}"
+        f" {'whole-array s':>13}"
     )
     for r in rows:
         whole = f"{r.whole.seconds:>9.2f} ({r.whole.peak_mb:.0f} MB)" if r.whole else f"{'-':>13}"
         print(
-            f"{r.label:<22} {r.mb:>5.0f} {r.floor.seconds:>8.2f} {r.triage.seconds:>9.2f}"
+            f"{r.label:<22} {r.mb:>5.0f} {r.floor.seconds:>8.2f} {r.floor.cpu:>6.2f} {r.triage.seconds:>9.2f}"
             f" {r.ratio(r.triage):>5.2f}x {r.triage.cpu:>6.2f} {r.triage.peak_mb:>8.0f}"
-            f" {r.single.seconds:>10.2f} {r.ratio(r.single):>5.2f}x {r.single.peak_mb:>8.0f}"
+            f" {r.single.seconds:>10.2f} {r.ratio(r.single):>5.2f}x {r.single.cpu:>6.2f} {r.single.peak_mb:>8.0f}"
             f" {r.floor.peak_mb:>8.0f} {whole}"
         )
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import regex
 
@@ -268,7 +269,12 @@ def _continue(group: _Group, record: Record) -> int | None:
     elif group.state == _LINE or group.state == _DONE:
         return None  # only a split message continues a plain line (see _step)
     else:
-        state = _step(group.state, text if "\n" not in text else text.split("\n", 1)[0])
+        line = text if "\n" not in text else text.split("\n", 1)[0]
+        state = (
+            _remembered_step(group.state, line)
+            if len(line) <= STATE_CACHE_CHARS
+            else _step(group.state, line)
+        )
     if state is None or "\n" not in text:
         return state
     return _through(state, text.split("\n")[1:])
@@ -337,6 +343,7 @@ def _may_introduce(folded: str) -> bool:
 
 def _step(state: int, line: str) -> int | None:
     """State after the line when it continues a group in ``state``; None when it starts something new."""
+    # (``_remembered_step``, below, remembers the answers for recent lines: a crash loop repeats them.)
     stripped = line.strip()
     indented = bool(stripped) and line[:1].isspace()
     if state >= _FTRACE:
@@ -367,6 +374,9 @@ def _step(state: int, line: str) -> int | None:
     if state in (_COLON, _BLOCK):
         return _BLOCK if indented else None
     return None
+
+
+_remembered_step = lru_cache(maxsize=STATE_CACHE)(_step)
 
 
 def _foreign(state: int, line: str, stripped: str, indented: bool) -> int | None:
