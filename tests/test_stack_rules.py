@@ -19,6 +19,9 @@ FAILURES = {
     "Unhandled exception. System.InvalidOperationException: Sequence contains no elements": EventClass.REGRESSION,
     "/app/app/models/order.rb:12:in `total': undefined method `sum' for nil:NilClass (NoMethodError)": EventClass.REGRESSION,
     "Could not resolve placeholder 'JWT_SECRET' in value \"${JWT_SECRET}\"": EventClass.EXPECTED_CONFIG,
+    'time=2024-05-02T10:11:12.345Z level=ERROR msg="db ping failed" err="i/o timeout"': EventClass.REGRESSION,
+    "goroutine 1 [running]:": EventClass.REGRESSION,
+    "Error: getaddrinfo ENOTFOUND undefined": EventClass.EXPECTED_CONFIG,
 }
 ROUTINE = [
     "Server listening on port 8080",
@@ -28,6 +31,13 @@ ROUTINE = [
     "[06-Oct-2025 08:30:01] NOTICE: fpm is running, pid 1",
     "* Listening on http://0.0.0.0:8080",
     "info: Microsoft.Hosting.Lifetime[0]",
+    "Hosting environment: Production",
+    "Debugger listening on ws://127.0.0.1:9229/2b4e-11ee",
+    'SLF4J: Failed to load class "org.slf4j.impl.StaticLoggerBinder".',
+    "2024-05-02 10:11:12.345 [main] INFO  Application - Responding at http://0.0.0.0:8080",
+    'time=2024-05-02T10:11:12.345Z level=INFO msg="server started" addr=:8080',
+    "[02-Dec-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it",
+    "2024-05-02T10:11:12.345Z  INFO 1 --- [main] o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat initialized",
 ]
 LIBRARY = load_library()
 
