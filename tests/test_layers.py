@@ -12,7 +12,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "logscan"
 
 # Stages in pipeline order; a module may import its own stage and any stage listed before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("logscan", "logscan.model", "logscan.config", "logscan.errors", "logscan.resources"),
+    (
+        "logscan",
+        "logscan.model",
+        "logscan.config",
+        "logscan.errors",
+        "logscan.resources",
+        "logscan.redaction",
+    ),
     ("logscan.sources",),
     ("logscan.ingest",),
     ("logscan.templates",),

@@ -17,8 +17,9 @@ from logscan.cli import cli
 from logscan.config import Config
 from logscan.errors import ReportError
 from logscan.model import Report
-from logscan.report.redact.detectors import DETECTORS
-from logscan.report.redact.redact import PLACEHOLDER, placeholder, redact_report, redact_text
+from logscan.redaction.detectors import DETECTORS
+from logscan.redaction.redact import PLACEHOLDER, placeholder, redact_text
+from logscan.report.redact.redact import redact_report
 from logscan.report.redact.scan import assert_clean, find_secrets
 from logscan.report.render.formats import render
 from logscan.sources.files import open_source
@@ -192,10 +193,21 @@ def _export_with(tmp_path: Path, text: str) -> Path:
     return factories.write_export(tmp_path / "logs.json", [factories.log_entry(text, 2, severity="ERROR")])
 
 
-def test_cli_fails_closed_and_writes_nothing_when_a_secret_slips_past_redaction(tmp_path: Path) -> None:
-    # an entity-encoded key is no key to the detectors, but it is one once a browser or GitHub decodes it
+def test_an_entity_encoded_key_is_redacted_not_refused(tmp_path: Path) -> None:
+    # an entity-encoded key is a key once a browser or GitHub decodes it: redaction decodes it as the scan does
     key = "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8dKLzdocJ2isAjT3BlbkFJIhKtJ0RlgLKOmxgJTeKd"
     source = _export_with(tmp_path, "openai rejected " + key.replace("-", "&#45;"))
+    out = tmp_path / "report.md"
+    result = CliRunner().invoke(cli, ["triage", str(source), "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert "[REDACTED:openai-key:" in out.read_text(encoding="utf-8")
+
+
+def test_cli_fails_closed_and_writes_nothing_when_a_secret_slips_past_redaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("logscan.report.render.formats.redact_report", lambda report: report)
+    source = _export_with(tmp_path, "openai rejected sk-NnFRIBXuDL7DxtpYlSXpfKtHF4vUCsMehGAkWvj7FAc9QeWJ")
     out = tmp_path / "report.md"
     result = CliRunner().invoke(cli, ["triage", str(source), "-o", str(out)])
     assert result.exit_code == 2
@@ -218,3 +230,56 @@ def test_no_redact_keeps_secrets_and_says_so_at_the_top(tmp_path: Path) -> None:
         CliRunner().invoke(cli, ["triage", str(source), "-o", str(redacted)])
         assert "mXxY9B4bZWOz648JJn" not in redacted.read_text(encoding="utf-8")
         assert "Not redacted" not in redacted.read_text(encoding="utf-8")
+
+
+def _texts() -> list[str]:
+    examples = [line for d in DETECTORS for line in (*d.matches, *d.no_match)]
+    return examples + [_payload(entry) for entry in CORPUS]
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=lambda d: d.kind)
+def test_a_detector_matches_only_where_its_anchor_is(detector: Any) -> None:
+    """The quick filter is built from the anchors, so an anchor must be in every text its regex matches."""
+    for text in _texts():
+        if detector.pattern.search(text):
+            assert detector.anchor.search(text), text[:80]
+
+
+def test_a_node_object_print_is_redacted_in_every_format_not_refused() -> None:
+    line = "connecting with { user: 'alice', password: 'Xk9#mQ2vLp7w', host: '10.8.0.3' }"
+    out = redact_text(line)
+    assert "Xk9#mQ2vLp7w" not in out and "password: '[REDACTED:secret-value:" in out
+    report = factories.report([factories.finding(example=line, template=line)])
+    for fmt in ("md", "html", "json"):
+        assert "Xk9#mQ2vLp7w" not in render(report, fmt)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<code>Authorization: Bearer &lt;*&gt;</code></td>",
+        "<pre>{'Authorization': 'Bearer [REDACTED:bearer-token:0a1b2c]'}</pre>",
+        "<code>Proxy-Authorization: Basic &lt;*&gt;</code>",
+    ],
+)
+def test_the_html_scan_reads_the_shown_text_and_never_flags_a_placeholder(shown: str) -> None:
+    assert find_secrets(f"<html><body><table><tr><td>{shown}</tr></table></body></html>", "html") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('body: {\\"user\\":\\"bob\\",\\"password\\":\\"Hx72kq9Zr4\\"}', "Hx72kq9Zr4"),
+        ("{&quot;password&quot;: &quot;Qw3rtyZx9Lm&quot;}", "Qw3rtyZx9Lm"),
+        ("token ghp_4fQ9x2LmN8vB6c\u200bD0eF1gH3jK5lP7rS9tUaZ1", "D0eF1gH3jK5lP7rS9tUaZ1"),
+        ("/cb%3Faccess_token%3DEAABx9Lq2mN8vB6cD0eF1gH3%26x%3D1", "EAABx9Lq2mN8vB6cD0eF1gH3"),
+        ("dsn=postgres%3A%2F%2Fu%3Ax9Lq2mN8vB6c%40db%3A5432", "x9Lq2mN8vB6c"),
+        ("h=Authorization%3A%20Bearer%20x9Lq2mN8vB6cD0eF1gH3", "x9Lq2mN8vB6cD0eF1gH3"),
+    ],
+    ids=["escaped-json", "html-entities", "zero-width", "percent-query", "percent-url", "percent-header"],
+)
+def test_redaction_decodes_what_the_scan_decodes(line: str, secret: str) -> None:
+    assert find_secrets(line)  # the scan sees it
+    out = redact_text(line)
+    assert secret not in out and PLACEHOLDER.search(out)
+    assert find_secrets(out) == []

@@ -21,14 +21,22 @@ from logscan.errors import EXIT_FAIL, EXIT_OK
 @click.option(
     "--patterns", "patterns_dir", type=click.Path(path_type=Path), help="Use this pattern library folder."
 )
+@click.option(
+    "--no-redact", is_flag=True, help="Keep secrets in text, template, key and signature (private use only)."
+)
 @jobs_option
 @guarded
-def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, jobs: int) -> None:
-    """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, exception, records, text."""
+def classify(
+    sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, no_redact: bool, jobs: int
+) -> None:
+    """Print one JSON object per event: index, insert_id, class, rule, key, signature, template, exception, records,
+    text. Secrets are redacted as in reports unless --no-redact is given."""
     from logscan.pipeline import classify_stream
+    from logscan.redaction.redact import redact_text
 
-    config = Config(patterns_dir=patterns_dir, join=not no_join, jobs=jobs)
+    config = Config(patterns_dir=patterns_dir, join=not no_join, jobs=jobs, redact=not no_redact)
     out = sys.stdout.buffer
+    shown = _keep if no_redact else redact_text
     for item in classify_stream(file_sources(sources), config):
         event = item.event
         out.write(
@@ -38,26 +46,30 @@ def classify(sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Pa
                     "insert_id": event.first.insert_id,
                     "class": item.klass,
                     "rule": item.rule,
-                    "key": item.key,
-                    "signature": item.signature,
-                    "template": item.template,
+                    "key": shown(item.key) if item.key else item.key,
+                    "signature": shown(item.signature),
+                    "template": shown(item.template) if item.template else item.template,
                     "exception": None
                     if item.raised is None
                     else {
                         "language": item.raised.language,
                         "type": item.raised.type,
-                        "message": item.raised.message,
+                        "message": shown(item.raised.message) if item.raised.message else item.raised.message,
                         "causes": list(item.raised.causes),
                     },
                     "records": len(event.records),
                     "severity": event.first.severity,
                     "timestamp": event.first.timestamp.isoformat() if event.first.timestamp else None,
-                    "text": event.clean,
+                    "text": shown(event.clean),
                 }
             )
             + b"\n"
         )
     out.flush()
+
+
+def _keep(text: str) -> str:
+    return text
 
 
 @click.group()

@@ -256,9 +256,14 @@ def _scalar_text(value: Any) -> str:
 
 def _dump(value: Any) -> str:
     try:
-        return orjson.dumps(value, default=str).decode()[:_RAW_JSON_CHARS]
+        text = orjson.dumps(value, default=str).decode()
     except (TypeError, orjson.JSONEncodeError):
         return ""
+    if len(text) <= _RAW_JSON_CHARS:
+        return text
+    from logscan.redaction.redact import clip  # only a long payload pays for loading the detectors
+
+    return clip(text, _RAW_JSON_CHARS)  # redacted before it is cut, so no part of a secret is left
 
 
 def _json_text(payload: Mapping[str, Any]) -> str:

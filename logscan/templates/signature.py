@@ -152,8 +152,8 @@ def headline(event: Event) -> str:
                 and not line.startswith((" ", "\t"))
                 and _is_exception_name(found.group("type"), lines[i - 1])
             ):
-                return line[:_HEADLINE_CHARS]
-    return text.split("\n", 1)[0][:_HEADLINE_CHARS]
+                return _clip(line)
+    return _clip(text.split("\n", 1)[0])
 
 
 class Signer:
@@ -279,3 +279,11 @@ def templated(rule: str, template: str) -> str:
 
 def _short(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def _clip(line: str) -> str:
+    if len(line) <= _HEADLINE_CHARS:
+        return line
+    from logscan.redaction.redact import clip  # only a long line pays for loading the detectors
+
+    return clip(line, _HEADLINE_CHARS)  # redacted before it is cut, so no part of a secret is left

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from logscan.classify.library import Library
 from logscan.model import CLASSES, SEVERITIES, Classified, Counts, EventClass, Evidence, Finding, Record
+from logscan.redaction.redact import clip
 from logscan.templates.miner import Masker, template_of
 from logscan.templates.signature import headline
 
@@ -137,7 +138,7 @@ class Aggregator:
                 rule=item.rule,
                 signature=item.signature,
                 key=item.key,
-                example=event.clean[:_EXAMPLE_CHARS],
+                example=clip(event.clean, _EXAMPLE_CHARS),  # redacted before it is cut
                 template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
             )
             self._accs[item.signature] = acc

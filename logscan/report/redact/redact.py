@@ -2,55 +2,23 @@
 
 A secret becomes ``[REDACTED:kind:hash]``, where the hash is a short digest of the secret itself, so
 equal secrets still group and differ from other secrets. This module redacts a report; the detectors
-are data in detectors.py and the fail-closed check of finished text is in scan.py. Every
-name callers used from this module is still importable from it.
+and the redaction of one text are in logscan/redaction (the core: stages that cut text redact before they
+cut); the fail-closed check of finished text is in scan.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass, replace
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import regex
 
 from logscan.model import Report
-from logscan.report.redact.detectors import DETECTORS, TRIGGER
+from logscan.redaction.redact import PLACEHOLDER, redact_text
 from logscan.templates.miner import rule_stubs
 
-PLACEHOLDER: Final = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
-"""What a redacted secret looks like in a report."""
-
 _RUN = regex.compile(r"[A-Za-z0-9]{8,}")
-
-
-def placeholder(kind: str, secret: str) -> str:
-    """The stable placeholder for a secret: equal secrets get equal placeholders."""
-    digest = hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:6]
-    return f"[REDACTED:{kind}:{digest}]"
-
-
-def redact_text(text: str, found: dict[str, str] | None = None) -> str:
-    """Text with every detected secret replaced by its placeholder; found collects value -> placeholder."""
-    if not TRIGGER.search(text):
-        return text
-    seen = found if found is not None else {}
-    for detector in DETECTORS:
-        text = detector.pattern.sub(_replacer(detector.kind, seen), text)
-    return text
-
-
-def _replacer(kind: str, found: dict[str, str]) -> Callable[[regex.Match[str]], str]:
-    def replace_secret(m: regex.Match[str]) -> str:
-        secret = m.group("secret")
-        marker = placeholder(kind, secret)
-        found.setdefault(secret, marker)
-        start, end = m.span("secret")
-        whole = str(m.group(0))
-        return whole[: start - m.start()] + marker + whole[end - m.start() :]
-
-    return replace_secret
 
 
 T = TypeVar("T")

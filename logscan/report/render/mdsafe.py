@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import regex
 
-from logscan.report.redact.redact import PLACEHOLDER
+from logscan.redaction.redact import PLACEHOLDER
 
 _TEXT_CHARS = 500
 _CODE_CHARS = 200
