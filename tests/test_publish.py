@@ -43,6 +43,10 @@ class FakeGitHub:
     comments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     next_link_host: str | None = None
+    redirect: tuple[int, str] | None = None
+    """Answer every request with this status and Location (a base URL; the request's path is appended)."""
+    moved_from: str = ""
+    """A path prefix answered with 308 to the same path without it, on this server."""
     url: str = ""
 
     def add(self, body: str, user: str = "someone", issue: int = ISSUE) -> dict[str, Any]:
@@ -79,6 +83,11 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _route(self, method: str) -> None:
             parts = urllib.parse.urlsplit(self.path)
             fake.requests.append((method, self.path, {k.lower(): v for k, v in self.headers.items()}))
+            if fake.redirect is not None:
+                status, base = fake.redirect
+                return self._send(status, {}, {"Location": base + self.path})
+            if fake.moved_from and self.path.startswith(fake.moved_from + "/"):
+                return self._send(308, {}, {"Location": fake.url + self.path[len(fake.moved_from) :]})
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return self._send(401, {"message": "Bad credentials"})
             if not parts.path.startswith(fake.prefix + "/"):
@@ -130,8 +139,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
+def _serve() -> Iterator[FakeGitHub]:
     fake = FakeGitHub()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -140,6 +148,17 @@ def github() -> Iterator[FakeGitHub]:
     yield fake
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    yield from _serve()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[FakeGitHub]:
+    """A second server: another origin (another port) that a redirect may point at."""
+    yield from _serve()
 
 
 @pytest.fixture(scope="module")
@@ -323,3 +342,60 @@ def test_publish_report_returns_what_it_did(github: FakeGitHub, report_md: Path)
     assert (first.action, again.action) == ("created", "updated")
     assert first.comment_id == again.comment_id
     assert replace(first, action="updated") == again
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_another_origin_never_gets_the_token(
+    github: FakeGitHub, elsewhere: FakeGitHub, report_md: Path, status: int
+) -> None:
+    github.redirect = (status, elsewhere.url)
+    result = _publish(report_md, github.url)
+    assert result.exit_code == 2
+    assert f"to another host ({elsewhere.url})" in result.output
+    assert [h.get("authorization") for _, _, h in elsewhere.requests if "authorization" in h] == []
+    assert TOKEN not in result.output
+
+
+def test_a_redirect_on_the_same_origin_is_followed_with_the_token(
+    github: FakeGitHub, report_md: Path
+) -> None:
+    github.moved_from = "/old"  # a renamed API prefix on the same host: 308 to the new one
+    result = _publish(report_md, github.url + "/old")
+    assert result.exit_code == 0, result.output
+    assert len(github.mine()) == 1
+    assert {path.split("/")[1] for _, path, _ in github.requests} == {"old", "repos"}
+    assert all(h["authorization"] == f"Bearer {TOKEN}" for _, _, h in github.requests)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["ghp_abc\nInjected: header", "ghp_abc def", "ghp_abc\r\nX-Evil: 1", "t\u00f6ken0123456789"],
+    ids=["newline", "space", "crlf", "non-ascii"],
+)
+def test_a_malformed_token_is_refused_and_never_printed(
+    github: FakeGitHub, report_md: Path, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for debug in ("", "1"):
+        monkeypatch.setenv("LOGSCAN_DEBUG", debug)
+        result = _publish(report_md, github.url, env={"GH_TOKEN": token, "GITHUB_TOKEN": ""})
+        assert result.exit_code == 2
+        assert "GH_TOKEN does not look like a GitHub token" in result.output
+        assert "ghp_abc" not in result.output and "ken0123" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert github.requests == []
+
+
+def test_the_marker_counts_only_on_a_comments_first_line(github: FakeGitHub, report_md: Path) -> None:
+    body = report_md.read_text(encoding="utf-8")
+    marker = body.splitlines()[0]
+    # another revision's report that quotes this revision's marker in a log line (inside its code block)
+    quoting = github.add(
+        body.replace(marker, "<!-- logscan:billing-api:billing-api-00630-old -->", 1)
+        + f"\n```text\nWARN replayed {marker}\n```\n",
+        user=BOT,
+    )
+    before = quoting["body"]
+    result = _publish(report_md, github.url)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("created comment ")
+    assert quoting["body"] == before

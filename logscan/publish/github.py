@@ -2,8 +2,10 @@
 
 A report's first line is a hidden marker, ``<!-- logscan:SERVICE:REVISION -->``. Publishing lists the issue's
 comments (every page) and edits the latest comment that carries the same marker; only when there is none
-does it add a new comment. The token comes from GH_TOKEN or GITHUB_TOKEN and is only ever sent to the API
-host given by --api-url (https, or http on a loopback address for local fakes).
+does it add a new comment; the marker counts only on a comment's first line (a log line quoting another
+report's marker sits further down). The token comes from GH_TOKEN or GITHUB_TOKEN, must look like a token
+(it goes into a header; no message ever shows it) and is only ever sent to the origin given by --api-url
+(https, or http on a loopback address for local fakes): a redirect elsewhere is refused, not followed.
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ _REPO = regex.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
 _NEXT = regex.compile(r'<([^>]+)>;\s*rel="next"')
 _PER_PAGE = 100
 _MAX_PAGES = 200
+_MAX_REDIRECTS = 3
+_TOKEN_SHAPE = regex.compile(r"\A[A-Za-z0-9_.-]{1,512}\Z")
+"""GitHub's tokens (ghp_, ghs_, github_pat_, 40-hex classic) are ASCII letters, digits and _ only; . and - for
+GitHub Enterprise and proxies. Anything else (a newline, a space) would break or inject a header."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib would resend every header, the token too, to wherever a redirect points: _call decides instead."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class GitHubHTTPError(PublishError):
@@ -60,6 +76,11 @@ def token_from(environ: Mapping[str, str]) -> str:
     for name in TOKEN_VARIABLES:
         value = environ.get(name, "").strip()
         if value:
+            if not _TOKEN_SHAPE.match(value):
+                raise PublishError(
+                    f"{name} does not look like a GitHub token (only letters, digits and _ . - are allowed; it "
+                    "holds a space, a line break or another character). Set it to the token alone."
+                )
             return value
     raise PublishError(
         "no GitHub token: set GH_TOKEN or GITHUB_TOKEN. Tip: in GitHub Actions pass "
@@ -120,6 +141,21 @@ class GitHub:
     def _call(
         self, method: str, url: str, payload: dict[str, Any] | None = None, what: str = ""
     ) -> tuple[Any, Mapping[str, str]]:
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                return self._once(method, url, payload, what)
+            except _Redirect as moved:
+                if _origin(moved.location) != self._origin:
+                    raise PublishError(
+                        f"{self.api_url} redirected {method} for {what} to another host ({_origin(moved.location)}); "
+                        "the token is only sent to --api-url, so publish stopped. Pass the API's own URL as --api-url."
+                    ) from None
+                url = moved.location
+        raise PublishError(f"{self.api_url} redirected {method} for {what} more than {_MAX_REDIRECTS} times.")
+
+    def _once(
+        self, method: str, url: str, payload: dict[str, Any] | None, what: str
+    ) -> tuple[Any, Mapping[str, str]]:
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/vnd.github+json")
@@ -129,10 +165,13 @@ class GitHub:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+            with _OPENER.open(request, timeout=self._timeout) as response:
                 body = response.read()
                 return (json.loads(body) if body else None), response.headers
         except urllib.error.HTTPError as exc:
+            location = exc.headers.get("Location") if 300 <= exc.code < 400 else None
+            if location:
+                raise _Redirect(urllib.parse.urljoin(url, location)) from None
             raise _http_error(exc, method, what, self.api_url) from None
         except urllib.error.URLError as exc:
             raise PublishError(
@@ -146,6 +185,14 @@ class GitHub:
             raise PublishError(
                 f"{self.api_url} answered {method} for {what} with something that is not JSON."
             ) from None
+
+
+class _Redirect(Exception):
+    """The API answered 3xx; location is absolute."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 def publish_report(
@@ -182,7 +229,7 @@ def publish_report(
     assert_clean(body, source, "md")
     marker = found.group(1)
     github = GitHub(api_url, token)
-    previous = [c for c in github.comments(repo, issue) if marker in str(c.get("body") or "")]
+    previous = [c for c in github.comments(repo, issue) if marker in _first_line(c)]
     if previous:
         latest = max(previous, key=lambda c: (str(c.get("created_at") or ""), int(c.get("id") or 0)))
         try:
@@ -219,6 +266,12 @@ def publish_file(
         raise PublishError(f"{path}: cannot be read ({exc}).") from None
     token = token_from(os.environ if environ is None else environ)
     return publish_report(body, repo, issue, api_url=api_url, token=token, source=str(path))
+
+
+def _first_line(comment: dict[str, Any]) -> str:
+    """A comment's first non-blank line: where a report's marker is (a quoted marker further down is log text)."""
+    body = str(comment.get("body") or "").lstrip()
+    return body.split("\n", 1)[0]
 
 
 def _comment(data: Any) -> dict[str, Any]:
