@@ -22,9 +22,11 @@ _QUOTED = (
 _BARE = (
     NOT_PLACEHOLDER
     + NOT_A_VALUE
-    + r"(?![bru]['\"])(?P<secret>[^\s\"'<>{\[(][^\s\"'<>]*?)(?=[,;)\]}]*(?:[\s\"'<>]|$))"
+    + r"(?![bru]['\"])(?P<secret>[^\s\"'`<>{\[(][^\s\"'`<>]*?)(?=[,;)\]}]*(?:[\s\"'`<>]|$))"
 )
 """An unquoted value up to the next blank; trailing punctuation stays outside."""
+_NOT_A_WORD = r"(?![a-z]+[,;.)\]}]*(?:[\s\"'`<>]|$))"
+"""After a colon, a bare lowercase word is prose or a command (credentials:edit, token: expired), not a value."""
 
 NAMED: Final[tuple[Detector, ...]] = (
     detector(
@@ -84,7 +86,14 @@ NAMED: Final[tuple[Detector, ...]] = (
     ),
     detector(
         "secret-value",
-        r"(?P<name>(?i:" + SECRET_NAMES + r")|_KEY)" + _SEPARATOR + r"(?:" + _QUOTED + r"|" + _BARE + r")",
+        r"(?P<name>(?i:"
+        + SECRET_NAMES
+        + r")|_KEY)"
+        + r"(?:"
+        + (_SEPARATOR + r"(?:" + _QUOTED + r")")
+        + (r"|[\"']?[ \t]*=[ \t]*" + _BARE)
+        + (r"|[\"']?[ \t]*(?:=>|:)[ \t]*" + _NOT_A_WORD + _BARE)
+        + r")",
         r"(?i:" + SECRET_NAMES + r")|_KEY",
         (
             "POSTGRES_PASSWORD=hunter2hunter2",
@@ -114,6 +123,8 @@ NAMED: Final[tuple[Detector, ...]] = (
             "Access denied for user 'app' (using password: YES)",
             "bypass=true",
             "password: <*>",
+            "set this string with `bin/rails credentials:edit` (ArgumentError)",
+            "refresh failed, token: expired",
         ),
     ),
     detector(
