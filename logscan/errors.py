@@ -12,6 +12,8 @@ EXIT_USAGE: Final = 2
 """logscan could not run: bad input, bad arguments, unreachable API."""
 EXIT_INCONCLUSIVE: Final = 3
 """The verdict is INCONCLUSIVE."""
+EXIT_SUMMARY_FAILED: Final = 4
+"""The report was written, but the GitHub step summary (and its annotations) was not: the error line says why."""
 
 
 class LogscanError(Exception):

@@ -40,7 +40,8 @@ def fetch(output: str | None, **live: Any) -> None:
                 ) from None
         else:
             with fetched.path.open("rb") as saved:
-                shutil.copyfileobj(saved, sys.stdout.buffer)
+                for line in saved:  # JSON: a ##[ sits in a string, and \u0023 is the same # to a reader
+                    sys.stdout.buffer.write(line.replace(b"##[", b"\\u0023#["))
             sys.stdout.buffer.flush()
     where = f"written to {output}" if output else "written to standard output"
     cached = " (from the local cache)" if fetched.from_cache else ""
@@ -67,6 +68,7 @@ def publish(report_file: Path, repo: str, issue: int, api_url: str) -> None:
     """Post a Markdown report as an issue comment (token from GH_TOKEN or GITHUB_TOKEN); a re-run for the same
     service and revision updates that comment instead of adding another."""
     from logscan.publish.github import publish_file
+    from logscan.report.render.workflow import inert_for_actions
 
     result = publish_file(report_file, repo, issue, api_url=api_url)
-    click.echo(f"{result.action} comment {result.comment_id}: {result.url}")
+    click.echo(inert_for_actions(f"{result.action} comment {result.comment_id}: {result.url}"))

@@ -62,7 +62,7 @@ def classify(
                     "timestamp": event.first.timestamp.isoformat() if event.first.timestamp else None,
                     "text": shown(event.clean),
                 }
-            )
+            ).replace(b"##[", b"\\u0023#[")  # inert for GitHub Actions, same JSON (report/render/workflow.py)
             + b"\n"
         )
     out.flush()

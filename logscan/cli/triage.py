@@ -13,7 +13,7 @@ from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, forma
 from logscan.cli.live import baseline_sources, fetch_options, live_inputs
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.config import Config
-from logscan.errors import InputError
+from logscan.errors import EXIT_SUMMARY_FAILED, EXIT_USAGE, InputError, LogscanError
 from logscan.resources import data_dir
 
 
@@ -82,6 +82,8 @@ def triage(
     Logging (--project, --revision), and print or write a report."""
     from logscan.ingest.reader import events
 
+    if github_step_summary:
+        _check_step_summary(no_redact)
     paths = list(sources)
     if example:
         paths.append(str(data_dir("examples") / EXAMPLE_EXPORT))
@@ -96,7 +98,6 @@ def triage(
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
     with events(inputs, config) as stream:
         from logscan.pipeline import triage as run_triage
-        from logscan.report.render.formats import render
         from logscan.verdict.policy.load import resolve_policy
 
         policy, policy_note = resolve_policy(
@@ -112,19 +113,19 @@ def triage(
             policy=policy,
             policy_note=policy_note,
         )
-    texts: list[tuple[str | None, str]] = [(path, render(report, form)) for path, form in outputs]
-    if not outputs:
-        texts.append((None, render(report, format_for(None, fmt))))
+    # Each output stands on its own: one refused or unwritable keeps none of the others from being written.
+    targets: list[tuple[str | None, str]] = list(outputs) or [(None, format_for(None, fmt))]
+    errors = [_write_report(report, form, path) for path, form in targets]
+    report_errors = [error for error in errors if error is not None]
     full = next(((path, form) for path, form in outputs if form != "md"), (None, "md"))
-    summary = step_summary(report, *full) if github_step_summary else None
-    for path, text in texts:
-        if path is None:
-            click.echo(text, nl=False)
-        else:
-            write_report(path, text)
-            click.echo(f"{report.verdict.level}: report written to {path}", err=True)
-    if summary is not None:
-        summary()
+    summary_error = step_summary(report, *full)() if github_step_summary else None
+    for error in (*report_errors, summary_error):
+        if error is not None:
+            click.echo(f"logscan: error: {error}", err=True)
+    if report_errors:
+        raise SystemExit(EXIT_USAGE)
+    if summary_error is not None:
+        raise SystemExit(EXIT_SUMMARY_FAILED)
     raise SystemExit(VERDICT_EXIT[report.verdict.level])
 
 
@@ -138,29 +139,62 @@ def write_report(output: str, text: str) -> None:
         ) from None
 
 
-def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], None]:
-    """Render the step summary now (it fails closed like any report); the returned call writes it and the annotations."""
-    from logscan.report.render.formats import github_annotations, render
+def _write_report(report: Any, report_format: str, output: str | None) -> LogscanError | None:
+    """Render and write (or print) the report; the error that stopped it, if one did."""
+    from logscan.report.render.formats import render
+    from logscan.report.render.workflow import inert_for_actions
 
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
+    try:
+        text = render(report, report_format)
+        if output:
+            write_report(output, text)
+            click.echo(f"{report.verdict.level}: report written to {output}", err=True)
+        else:
+            click.echo(inert_for_actions(text, json_text=report_format == "json"), nl=False)
+    except LogscanError as exc:
+        return exc
+    return None
+
+
+def _check_step_summary(no_redact: bool) -> None:
+    """--github-step-summary needs $GITHUB_STEP_SUMMARY, and never takes an unredacted report."""
+    if no_redact:
+        raise InputError(
+            "--github-step-summary with --no-redact would put unredacted log text in the job summary, which "
+            "everyone who can read the repository's Actions runs sees. Drop --no-redact, or drop "
+            "--github-step-summary and keep the report private with -o report.md."
+        )
+    if not os.environ.get("GITHUB_STEP_SUMMARY"):
         raise InputError(
             "--github-step-summary: $GITHUB_STEP_SUMMARY is not set. GitHub Actions sets it in every job step; elsewhere use -o report.md."
         )
+
+
+def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], LogscanError | None]:
+    """A call that renders the step summary (it fails closed like any report), appends it and prints the
+    annotations; it returns the error that stopped it, if one did."""
+    from logscan.report.render.formats import github_annotations, render
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY", "")
     full = (
         f"see {output}"
         if output and report_format != "md"
         else "run logscan triage again with -o report.json"
     )
-    markdown = render(report, "md", full_report=full)
 
-    def write() -> None:
+    def write() -> LogscanError | None:
+        try:
+            markdown = render(report, "md", full_report=full)
+            annotations = github_annotations(report)
+        except LogscanError as exc:
+            return exc
         try:
             with open(target, "a", encoding="utf-8") as summary_file:
                 summary_file.write(markdown + "\n")
         except OSError as exc:
-            raise InputError(f"{target}: cannot append the step summary ({exc.strerror}).") from None
-        for line in github_annotations(report):
+            return InputError(f"{target}: cannot append the step summary ({exc.strerror}).")
+        for line in annotations:
             click.echo(line)
+        return None
 
     return write

@@ -36,10 +36,10 @@ def redact_report(report: Report) -> Report:
             done[text] = redact_text(text, found)
         return done[text]
 
-    first = _map_strings(report, once)
+    first = map_strings(report, once)
     if not found:
         return first
-    scrubbed = _map_strings(first, _Scrubber(found))
+    scrubbed = map_strings(first, _Scrubber(found))
     stubs = rule_stubs([(t.template, t.example) for t in scrubbed.templates])
     templates = tuple(
         replace(t, rule_stub=stub) if t != original else t
@@ -91,7 +91,7 @@ class _Scrubber:
         return str(_RUN.sub(lambda m: self._pieces.get(m.group(0), m.group(0)), text))
 
 
-def _map_strings(value: T, fn: Callable[[str], str]) -> T:
+def map_strings(value: T, fn: Callable[[str], str]) -> T:
     """The same value with fn applied to every string inside it (frozen dataclasses rebuilt with replace)."""
     return _walk(value, fn)  # type: ignore[no-any-return]
 

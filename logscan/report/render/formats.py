@@ -18,9 +18,10 @@ import orjson
 from logscan.config import REPORT_FORMATS
 from logscan.errors import ReportError
 from logscan.model import Level, Report
-from logscan.report.redact.redact import redact_report
+from logscan.report.redact.redact import map_strings, redact_report
 from logscan.report.redact.scan import assert_clean
 from logscan.report.render.markdown import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
+from logscan.report.render.mdsafe import visible_layout
 from logscan.resources import data_dir
 
 FORMATS = REPORT_FORMATS
@@ -43,6 +44,8 @@ def render(
     redacting = report.provenance.redacted
     if redacting:
         report = redact_report(report)
+    if fmt != "json":  # JSON keeps the data as it is; a page or a comment shows it
+        report = map_strings(report, visible_layout)
     if fmt == "json":
         text = orjson.dumps(to_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
     elif fmt == "md":

@@ -26,6 +26,16 @@ _AFTER_ZWJ = regex.compile(
 _LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
 _MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
 _WORD = regex.compile(r"[\w-]")
+_COMMIT_SHA = regex.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+_INVISIBLE_LAYOUT = regex.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\u0085]")
+"""Bidirectional overrides and isolates (they reorder what a reader sees: "Trojan Source"), and the line and
+paragraph separators and NEL that some readers break lines at and others do not."""
+
+
+def visible_layout(text: str) -> str:
+    """Text with every bidi control and odd line separator shown as {U+202E}, so none can reorder or split
+    what a reader sees. Applied to a whole finished Markdown or HTML report."""
+    return str(_INVISIBLE_LAYOUT.sub(lambda m: f"{{U+{ord(m.group(0)):04X}}}", text))
 
 
 def cut(text: str, limit: int) -> tuple[str, bool]:
@@ -47,7 +57,8 @@ def _one_line(text: str, limit: int) -> str:
 
 def md_text(text: str, limit: int = _TEXT_CHARS) -> str:
     """Untrusted text made inert for Markdown outside code: one line, Markdown and HTML syntax escaped,
-    and a zero-width joiner after @ and # and inside URL schemes so GitHub links nothing."""
+    and a zero-width joiner after @ and # and inside URL schemes so GitHub links nothing; a 40-hex commit SHA
+    goes in a code span, where GitHub does not link it either."""
     return _lead(_escape(_one_line(text, limit)))
 
 
@@ -74,7 +85,10 @@ def md_text_with_code(text: str, codes: Iterable[str], limit: int = _TEXT_CHARS)
 
 def _escape(line: str) -> str:
     line = _SPECIAL.sub(lambda m: "\\" + m.group(0), line)
-    return str(_AFTER_ZWJ.sub(_ZWJ, line))
+    line = _AFTER_ZWJ.sub(_ZWJ, line)
+    return str(
+        _COMMIT_SHA.sub(lambda m: f"`{m.group(0)}`", line)
+    )  # GitHub links a bare commit SHA; not in code
 
 
 def _lead(line: str) -> str:
