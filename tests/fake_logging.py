@@ -70,7 +70,7 @@ class Fault:
     """What the fake does to one request instead of (or before) answering it."""
 
     kind: str
-    """status | slow | drop | drop_body."""
+    """status | slow | drop | drop_body | body (send ``body`` as it is, with ``content_type``)."""
     status: int = 0
     """HTTP status for kind=status."""
     reason: str = ""
@@ -79,6 +79,10 @@ class Fault:
     """Seconds to wait before answering (kind=slow)."""
     retry_after: float | None = None
     """Retry-After header to send with a 429."""
+    body: bytes = b""
+    """The raw body of kind=body."""
+    content_type: str = "application/json; charset=UTF-8"
+    """Its Content-Type."""
 
 
 RESOURCE_EXHAUSTED = Fault("status", 429, "RESOURCE_EXHAUSTED")
@@ -88,6 +92,29 @@ DROP = Fault("drop")
 """Close the connection without any response."""
 DROP_BODY = Fault("drop_body")
 """Send the headers and half the body, then close."""
+HTML_PAGE = Fault(
+    "body",
+    200,
+    body=b"<!DOCTYPE html>\n<html><head><title>Sign in - Corporate proxy</title></head><body>...</body></html>",
+    content_type="text/html; charset=utf-8",
+)
+"""A proxy's sign-in page answered with 200, where JSON was expected."""
+MALFORMED = Fault("body", 200, body=b'{"entries": [{"insertId": "a1", "timestamp": "2025-03-01T09:00:0')
+"""A JSON body cut short."""
+
+
+@dataclass
+class Misbehaviour:
+    """How a broken or hostile server pages: the same token forever, pages that repeat earlier entries."""
+
+    repeat_token: bool = False
+    """Every answer carries the first page's nextPageToken again (and, asked for it, the first page again)."""
+    empty_pages: bool = False
+    """With repeat_token or churn: pages carry no entries."""
+    churn: bool = False
+    """Every answer carries a new nextPageToken, forever."""
+    overlap: int = 0
+    """Each next page starts this many entries before where the last one ended (entries sent twice)."""
 
 
 def slow(seconds: float) -> Fault:
@@ -243,6 +270,8 @@ class FakeLogging:
     """Quota window in seconds (a benchmark scales the minute down)."""
     max_page: int = MAX_PAGE_SIZE
     """Largest page the fake returns, whatever pageSize asks."""
+    misbehave: Misbehaviour = field(default_factory=Misbehaviour)
+    """Paging faults of a broken or hostile server."""
 
     def __post_init__(self) -> None:
         self._index()
@@ -314,6 +343,8 @@ class FakeLogging:
         return status, payload, fault
 
     def _decide(self, body: dict[str, Any], fault: Fault | None, now: float) -> tuple[int, dict[str, Any]]:
+        if fault is not None and fault.kind == "body":
+            return fault.status, {}
         if fault is not None and fault.kind == "status":
             return fault.status, _error(fault.status, fault.reason, f"Injected {fault.reason}.")
         names = body.get("resourceNames") or []
@@ -357,7 +388,7 @@ class FakeLogging:
         token = body.get("pageToken")
         if token:
             try:
-                token_key, position_text = str(token).split(":", 1)
+                token_key, position_text = str(token).split(":")[:2]
                 position = int(position_text)
             except ValueError:
                 return 400, _error(400, "INVALID_ARGUMENT", "Invalid page token.")
@@ -380,7 +411,20 @@ class FakeLogging:
         payload: dict[str, Any] = {"entries": found} if found else {}
         if self._inside(position, parsed):
             payload["nextPageToken"] = f"{key}:{position}"
-        return 200, payload
+        return 200, self._misbehave(payload, key, len(self.requests))
+
+    def _misbehave(self, payload: dict[str, Any], key: str, number: int) -> dict[str, Any]:
+        bad = self.misbehave
+        if bad.empty_pages and (bad.repeat_token or bad.churn):
+            payload = {k: v for k, v in payload.items() if k != "entries"}
+        if bad.repeat_token:
+            return {**payload, "nextPageToken": f"{key}:0"}
+        if bad.churn:
+            return {**payload, "nextPageToken": f"{key}:0:{number}"}
+        if bad.overlap and "nextPageToken" in payload:
+            position = int(payload["nextPageToken"].split(":")[1])
+            return {**payload, "nextPageToken": f"{key}:{max(0, position - bad.overlap)}"}
+        return payload
 
     def _inside(self, position: int, parsed: ParsedFilter) -> bool:
         """Whether the sorted position is within the store and the filter's time bounds."""
@@ -425,6 +469,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "body":
+            self._send(fault.status, {}, fault.body, {"Content-Type": fault.content_type})
+            return
         data = orjson.dumps(payload)
         headers = {}
         if status == 429 and fault is not None and fault.retry_after is not None:
@@ -452,10 +499,11 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         data = orjson.dumps(payload) if data is None else data
         try:
+            headers = dict(headers or {})
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json; charset=UTF-8"))
             self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)

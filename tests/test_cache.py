@@ -103,7 +103,7 @@ def test_put_then_get_round_trips(tmp_path: Path) -> None:
     write_export(cloud_run_entries(5), export)
     assert cache.get("k1") is None
     stored = cache.put("k1", export, _meta(5))
-    hit = cache.get("k1")
+    hit = cache.get("k1", AFTER)
     assert hit is not None and hit[0] == stored and hit[1] == _meta(5)
     assert stored.read_bytes() == export.read_bytes()
 

@@ -77,6 +77,16 @@ def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--refresh", is_flag=True, help="Ignore the local cache and read Cloud Logging again."),
         click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Neither read nor write the local cache (it holds raw, unredacted logs).",
+        ),
+        click.option(
+            "--cache-ttl",
+            metavar="DURATION",
+            help="Serve and keep cached reads this long (90m, 24h, 7d). Default: 24h.",
+        ),
+        click.option(
             "--endpoint",
             envvar=ENDPOINT_ENV,
             metavar="URL",
@@ -107,7 +117,7 @@ def live_query(live: dict[str, Any], now: datetime) -> Any:
 
 def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) -> tuple[Any, Any]:
     """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
-    from logscan.sources.cloud.cache import Cache, cache_dir
+    from logscan.sources.cloud.cache import cache_for
     from logscan.sources.cloud.fetch import fetch_to_file
     from logscan.sources.cloud.options import FetchOptions
     from logscan.sources.cloud.pacing import console_progress
@@ -124,7 +134,13 @@ def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) ->
     )
     progress = console_progress(f"Reading {query.revision}")
     fetched = fetch_to_file(
-        query, options, dest, now=now, cache=Cache(cache_dir()), refresh=live["refresh"], progress=progress
+        query,
+        options,
+        dest,
+        now=now,
+        cache=cache_for(live["no_cache"], live["cache_ttl"]),
+        refresh=live["refresh"],
+        progress=progress,
     )
     if live["verbose"]:
         how = (
@@ -133,6 +149,13 @@ def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) ->
             else (f"in {fetched.pages} pages, {fetched.requests} requests, {fetched.retries} retries")
         )
         click.echo(f"logscan: read {fetched.count} entries {how}", err=True)
+    if fetched.repeated:
+        click.echo(
+            f"logscan: note: Cloud Logging sent {fetched.repeated} entries more than once; each was kept once.",
+            err=True,
+        )
+    for note in fetched.notes:
+        click.echo(f"logscan: note: {note}.", err=True)
     if fetched.truncated:
         why = fetched.failure or f"--max-entries {live['max_entries']} reached"
         click.echo(f"logscan: warning: the read of {query.revision} stopped early ({why}).", err=True)

@@ -29,7 +29,7 @@ def fetch(output: str | None, **live: Any) -> None:
         if fetched.failure is not None:
             raise ReadFailedError(
                 f"Reading the logs of revision {query.revision} failed: {fetched.failure}; {fetched.count} entries "
-                f"were read before it and nothing was written. Tip: rerun in a minute, or lower --quota-rpm."
+                f"were read before it and nothing was written. {fetched.tip}"
             )
         if output:
             try:

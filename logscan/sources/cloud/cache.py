@@ -3,6 +3,10 @@
 The cache lives in $LOGSCAN_CACHE_DIR, else $XDG_CACHE_HOME/logscan, else ~/.cache/logscan. An entry is
 the export file ``<key>.json`` plus ``<key>.meta.json``, written after it; a read needs both. Only a
 complete read of a window that had closed is stored, so a cached answer is the answer.
+
+The entries are raw, unredacted logs: the folder is made private (0700, files 0600), and an entry older
+than the cache's time to live (DEFAULT_TTL, ``--cache-ttl``) is neither served nor kept; each write
+removes the expired ones.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +30,8 @@ from logscan.sources import RawEntry
 from logscan.sources.files import FileSource
 
 CACHE_ENV = "LOGSCAN_CACHE_DIR"
+DEFAULT_TTL = timedelta(hours=24)
+"""How long a cached fetch is served and kept, unless --cache-ttl says otherwise."""
 _FORMAT = 1
 
 
@@ -63,30 +71,56 @@ class CacheMeta:
 
 
 class Cache:
-    """A folder of saved fetches."""
+    """A folder of saved fetches, each served and kept for ttl after it was read."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, ttl: timedelta = DEFAULT_TTL) -> None:
         self.root = root
+        self.ttl = ttl
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.root / f"{key}.json", self.root / f"{key}.meta.json"
 
-    def get(self, key: str) -> tuple[Path, CacheMeta] | None:
-        """The saved export and its metadata, or None when absent or unreadable (then it is refetched)."""
+    def get(self, key: str, now: datetime | None = None) -> tuple[Path, CacheMeta] | None:
+        """The saved export and its metadata, or None when absent, unreadable or expired (then it is refetched,
+        and an expired one removed)."""
         data, meta_path = self._paths(key)
-        try:
-            raw = orjson.loads(meta_path.read_bytes())
-            meta = CacheMeta(**{**raw, "resource_names": tuple(raw["resource_names"])})
-        except (OSError, orjson.JSONDecodeError, TypeError, KeyError):
+        meta = _read_meta(meta_path)
+        if meta is None or meta.format != _FORMAT or not data.is_file():
             return None
-        if meta.format != _FORMAT or not data.is_file():
+        if self._expired(meta, now):
+            self._remove(key)
             return None
         return data, meta
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Remove every expired entry (and unreadable metadata); return how many entries went."""
+        removed = 0
+        for meta_path in self.root.glob("*.meta.json"):
+            meta = _read_meta(meta_path)
+            if meta is None or self._expired(meta, now):
+                self._remove(meta_path.name.removesuffix(".meta.json"))
+                removed += 1
+        return removed
+
+    def _expired(self, meta: CacheMeta, now: datetime | None) -> bool:
+        try:
+            fetched = datetime.fromisoformat(meta.fetched_at.replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        return (now or datetime.now(UTC)) - fetched > self.ttl
+
+    def _remove(self, key: str) -> None:
+        for path in self._paths(key):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def put(self, key: str, export: Path, meta: CacheMeta) -> Path:
         """Copy a finished export into the cache; the metadata is written last, so a half copy is never read."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if stat.S_IMODE(self.root.stat().st_mode) & 0o077:  # made by an older logscan, or by hand
+                self.root.chmod(0o700)
+            self.prune(_fetched(meta))
             data, meta_path = self._paths(key)
             with _atomic(data) as out, export.open("rb") as src:
                 shutil.copyfileobj(src, out)
@@ -98,6 +132,29 @@ class Cache:
                 f"Set {CACHE_ENV} to a writable folder, or pass --refresh."
             ) from None
         return data
+
+
+def cache_for(no_cache: bool, ttl: str | None, environ: Mapping[str, str] | None = None) -> Cache | None:
+    """The cache the command line asks for: none with --no-cache, else cache_dir() with --cache-ttl."""
+    if no_cache:
+        return None
+    from logscan.sources.cloud.window import parse_duration
+
+    return Cache(cache_dir(environ), parse_duration(ttl, "--cache-ttl") if ttl else DEFAULT_TTL)
+
+
+def _read_meta(meta_path: Path) -> CacheMeta | None:
+    try:
+        raw = orjson.loads(meta_path.read_bytes())
+        return CacheMeta(**{**raw, "resource_names": tuple(raw["resource_names"])})
+    except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _fetched(meta: CacheMeta) -> datetime | None:
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(meta.fetched_at.replace("Z", "+00:00"))
+    return None
 
 
 def write_export(entries: Iterable[Mapping[str, Any]], path: Path) -> int:

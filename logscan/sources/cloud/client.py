@@ -13,6 +13,7 @@ line) does not pay for them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -128,9 +129,32 @@ def classify_failure(exc: Exception, project: str, options: FetchOptions) -> str
         return f"no answer within {options.timeout:g}s"
     if isinstance(exc, rexc.InvalidURL | rexc.MissingSchema | rexc.InvalidSchema):
         raise ReadFailedError(f"--endpoint {options.api_endpoint}: {exc}. Pass an http(s):// URL.") from None
+    if isinstance(exc, rexc.JSONDecodeError):
+        return _not_json(str(getattr(exc, "doc", "") or ""))
     if isinstance(exc, rexc.RequestException | auth_exc.TransportError | ConnectionError | ValueError):
         return f"connection lost ({type(exc).__name__})"
     raise exc
+
+
+NOT_JSON = "the server answered with"
+"""How the reason for a page that is not JSON starts (the source picks its tip by it)."""
+_TITLE = re.compile(r"<title[^>]*>\s*([^<]{1,80}?)\s*</title>", re.IGNORECASE)
+
+
+def _not_json(body: str) -> str:
+    """Name what came instead of a JSON page: an HTML page (with its title), an empty body, or cut-short JSON."""
+    head = body.lstrip()
+    if not head:
+        return f"{NOT_JSON} an empty body instead of JSON"
+    if head.startswith("<"):
+        title = _TITLE.search(head[:4000])
+        named = f' ("{" ".join(title.group(1).split())}")' if title else ""
+        return f"{NOT_JSON} an HTML page{named} instead of JSON"
+    if head.startswith(("{", "[")):
+        return f"{NOT_JSON} JSON that is cut short or malformed ({len(body):,} bytes)"
+    sample = " ".join(head[:40].split())
+    more = "..." if len(head) > 40 else ""
+    return f"{NOT_JSON} text that is not JSON ({sample!r}{more})"
 
 
 def _api_message(exc: Any) -> str:

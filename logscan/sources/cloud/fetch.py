@@ -63,6 +63,12 @@ class Fetched:
     """Pages received."""
     retries: int = 0
     """Requests retried after a transient failure."""
+    repeated: int = 0
+    """Entries the server sent more than once, written once."""
+    notes: tuple[str, ...] = ()
+    """What the user should know about how the read went (a Retry-After wait that was capped)."""
+    tip: str = ""
+    """What to do about the failure, when there was one."""
 
 
 def fetch_to_file(
@@ -81,7 +87,7 @@ def fetch_to_file(
     """Write the revision's entries to ``dest`` as a gcloud-style export, from the cache when it holds this
     exact query (unless ``refresh``), else from Cloud Logging, caching a complete read of a closed window."""
     key = cache_key(options.api_endpoint, query.resource_names, query.filter)
-    hit = cache.get(key) if cache is not None and not refresh else None
+    hit = cache.get(key, now) if cache is not None and not refresh else None
     if hit is not None:
         saved = SavedSource(hit[0], query.source_name, options.max_entries)
         count = write_export(_mappings(saved.entries()), dest)
@@ -109,6 +115,9 @@ def fetch_to_file(
         requests=source.requests,
         pages=source.pages,
         retries=source.retries,
+        repeated=source.repeated,
+        notes=tuple(source.notes),
+        tip=source.failure_tip,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from logscan.sources import RawEntry
 from logscan.sources.cloud.client import (
+    NOT_JSON,
     NoEntriesError,
     ReadFailedError,
     Transport,
@@ -26,12 +27,18 @@ from logscan.sources.cloud.client import (
     client_transport,
     make_client,
 )
+from logscan.sources.cloud.guard import DEDUPE_HORIZON_NS, PageGuard, RecentIds
 from logscan.sources.cloud.options import FetchOptions
 from logscan.sources.cloud.pacing import FetchProgress, NullProgress, QuotaPacer
 from logscan.sources.cloud.query import RevisionQuery
 from logscan.sources.cloud.window import rfc3339
 
 ORDER_BY = "timestamp asc"
+_QUOTA_TIP = "Tip: rerun in a minute, or lower --quota-rpm (now {rpm})."
+_ENDPOINT_TIP = (
+    "Tip: check --endpoint (now {endpoint}): it must be Cloud Logging's API, reached without a proxy that "
+    "answers in its place."
+)
 SETTLE_TAIL_SECONDS = 120.0
 """At least this much of the window's end is re-read by --settle."""
 SETTLE_MAX_ROUNDS = 10
@@ -52,7 +59,8 @@ class CloudLoggingSource:
     """Entries of one revision read live from Cloud Logging (an EntrySource).
 
     After iteration: ``count``, ``pages``, ``requests``, ``retries``, ``truncated`` (a cap or a failure
-    stopped the read) and ``failure`` (why retries were given up, or None).
+    stopped the read), ``failure`` (why retries were given up, or None), ``failure_tip`` (what to do about
+    it), ``repeated`` (entries the server sent again, dropped) and ``notes`` (waits cut short, and such).
     """
 
     def __init__(
@@ -83,15 +91,28 @@ class CloudLoggingSource:
         self.retries = 0
         self.truncated = False
         self.failure: str | None = None
+        self.failure_tip = _QUOTA_TIP.format(rpm=self.options.quota_rpm)
+        self.notes: list[str] = []
+        self._recent = RecentIds()
         self._started = 0.0
 
     @property
+    def repeated(self) -> int:
+        return self._recent.repeated
+
+    @property
     def skipped(self) -> int:
-        return 0
+        return self._recent.stale
 
     @property
     def skip_reasons(self) -> tuple[str, ...]:
-        return ()
+        stale = self._recent.stale
+        if not stale:
+            return ()
+        return (
+            f"{stale} entries came out of time order, more than {DEDUPE_HORIZON_NS // 10**9}s behind the newest "
+            "one read: a repeat cannot be told from a new entry there, so they were not used",
+        )
 
     def entries(self) -> Iterator[RawEntry]:
         """The revision's entries in ascending time, each exactly once."""
@@ -101,6 +122,8 @@ class CloudLoggingSource:
         settle = self.options.settle
         end_ns = _ns(rfc3339(self.query.window.end))
         tail_ns = end_ns - int(max(SETTLE_TAIL_SECONDS, 2 * settle) * 1e9) if settle > 0 else None
+        # the re-read tail must stay within what is remembered, or late entries there would look stale
+        self._recent = RecentIds(DEDUPE_HORIZON_NS + (end_ns - tail_ns if tail_ns is not None else 0))
         held: list[Mapping[str, Any]] = []
         held_keys: set[tuple[str, str]] = set()
         try:
@@ -153,6 +176,7 @@ class CloudLoggingSource:
         query_since = since
         token: str | None = None
         failures = 0
+        guard = PageGuard(f"revision {self.query.revision}")
         while True:
             body: dict[str, Any] = {
                 "resourceNames": list(self.query.resource_names),
@@ -171,6 +195,8 @@ class CloudLoggingSource:
                 failures += 1
                 if failures >= self.options.max_attempts:
                     self.failure = f"{reason} ({failures} attempts in a row)"
+                    if reason.startswith(NOT_JSON):
+                        self.failure_tip = _ENDPOINT_TIP.format(endpoint=self.options.api_endpoint)
                     self.truncated = True
                     return
                 self.retries += 1
@@ -179,16 +205,21 @@ class CloudLoggingSource:
                 self._sleep(pause)
                 # Resume by time, not by a page token the failure may have spoiled.
                 query_since, token = state.since, None
+                guard.restart()
                 continue
             failures = 0
             self.pages += 1
+            new = 0
             for entry in response.get("entries") or ():
                 if not isinstance(entry, Mapping):
                     continue
                 ts = entry_ns(entry)
                 key = entry_key(entry)
+                if not self._recent.first_time(ts, key):
+                    continue  # sent before (another page, a resumed read): the whole read sees each entry once
                 if ts == state.last_ns and key in state.at_last:
                     continue
+                new += 1
                 if ts > state.last_ns:
                     state.last_ns = ts
                     state.since = str(entry["timestamp"])
@@ -198,6 +229,7 @@ class CloudLoggingSource:
             elapsed = max(self._clock() - self._started, 1e-9)
             self._progress.page(self.count, self.pages, self.count / elapsed)
             token = response.get("nextPageToken") or None
+            guard.page(new, token)
             if not token:
                 return
 
@@ -225,20 +257,29 @@ class CloudLoggingSource:
                 self._sleep(pause)
 
     def _backoff(self, failures: int, exc: Exception) -> float:
-        delay = float(min(self.options.backoff_max, self.options.backoff_base * 2 ** (failures - 1)))
+        cap = self.options.backoff_max
+        delay = float(min(cap, self.options.backoff_base * 2 ** (failures - 1)))
         response = getattr(exc, "response", None)
         retry_after = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
         if retry_after:
             with contextlib.suppress(ValueError):
-                delay = max(delay, min(float(retry_after), self.options.backoff_max))
+                asked = float(retry_after)
+                delay = max(delay, min(asked, cap))
+                if asked > cap:
+                    note = (
+                        f"Cloud Logging asked to wait {asked:g}s before retrying (Retry-After); logscan waits at "
+                        f"most {cap:g}s, so it retried sooner"
+                    )
+                    if note not in self.notes:
+                        self.notes.append(note)
+                    self._progress.waiting(delay, f"Retry-After {asked:g}s capped to {cap:g}s")
         return delay
 
     def _raise_empty(self) -> None:
         q = self.query
         if self.failure is not None:
             raise ReadFailedError(
-                f"Reading the logs of revision {q.revision} failed: {self.failure}. "
-                f"Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
+                f"Reading the logs of revision {q.revision} failed: {self.failure}. {self.failure_tip}"
             )
         floor = f" at or above {q.severity}" if q.severity else ""
         raise NoEntriesError(

@@ -28,7 +28,7 @@ from logscan.sources import EntrySource
 from logscan.sources.cloud.baseline.choice import explicit
 from logscan.sources.cloud.baseline.previous import previous
 from logscan.sources.cloud.baseline.read import Notify, read
-from logscan.sources.cloud.cache import Cache, cache_dir
+from logscan.sources.cloud.cache import Cache, cache_for
 from logscan.sources.cloud.client import Transport, client_transport, make_client
 from logscan.sources.cloud.options import DEFAULT_QUOTA_RPM, FetchOptions
 from logscan.sources.cloud.pacing import NullProgress, console_progress
@@ -96,7 +96,9 @@ def fetch_baseline(
         options,
         send,
         now=now,
-        cache=cache if cache is not None else Cache(cache_dir()),
+        cache=cache
+        if cache is not None
+        else cache_for(bool(params.get("no_cache")), params.get("cache_ttl")),
         refresh=bool(params.get("refresh")),
         progress=progress,
         notify=say,
