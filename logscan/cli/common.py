@@ -90,9 +90,43 @@ def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def gunzip_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--gzip-max-ratio and --gzip-max-size: how far a .gz input may expand (kept in the context for
+    file_sources, so commands need not pass them on)."""
+
+    def keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[f"logscan.{param.name}"] = value
+        return value
+
+    fn = click.option(
+        "--gzip-max-size",
+        metavar="SIZE",
+        expose_value=False,
+        callback=keep,
+        help="Stop reading a .gz input that expands past SIZE (default 16G).",
+    )(fn)
+    return click.option(
+        "--gzip-max-ratio",
+        type=click.FloatRange(min=1),
+        expose_value=False,
+        callback=keep,
+        help="Stop reading a .gz input that expands more than this many times its size (default 250).",
+    )(fn)
+
+
 def file_sources(paths: Sequence[str]) -> list[FileSource]:
-    """A FileSource per path (or - for stdin)."""
-    return [open_source(p) for p in paths]
+    """A FileSource per path (or - for stdin), with the gunzip limits the command line asked for."""
+    from logscan.sources.gunzip import GunzipLimits, parse_size
+
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    ratio, size = meta.get("logscan.gzip_max_ratio"), meta.get("logscan.gzip_max_size")
+    limits = GunzipLimits()
+    if ratio is not None:
+        limits = GunzipLimits(float(ratio), limits.max_bytes)
+    if size is not None:
+        limits = GunzipLimits(limits.max_ratio, parse_size(str(size), "--gzip-max-size"))
+    return [open_source(p, limits) for p in paths]
 
 
 def format_for(output: str | None, fmt: str | None) -> str:

@@ -9,7 +9,7 @@ import click
 import orjson
 
 from logscan.classify.library import load_library
-from logscan.cli.common import file_sources, guarded, jobs_option
+from logscan.cli.common import file_sources, guarded, gunzip_options, jobs_option
 from logscan.config import Config
 from logscan.errors import EXIT_FAIL, EXIT_OK
 
@@ -25,6 +25,7 @@ from logscan.errors import EXIT_FAIL, EXIT_OK
     "--no-redact", is_flag=True, help="Keep secrets in text, template, key and signature (private use only)."
 )
 @jobs_option
+@gunzip_options
 @guarded
 def classify(
     sources: tuple[str, ...], fmt: str, no_join: bool, patterns_dir: Path | None, no_redact: bool, jobs: int

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT, file_sources, format_for, guarded, jobs_option
+from logscan.cli.common import (
+    EXAMPLE_EXPORT,
+    VERDICT_EXIT,
+    file_sources,
+    format_for,
+    guarded,
+    gunzip_options,
+    jobs_option,
+)
 from logscan.cli.live import baseline_sources, fetch_options, live_inputs
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.config import Config
@@ -59,6 +67,7 @@ from logscan.resources import data_dir
     help="In GitHub Actions: append the Markdown report to $GITHUB_STEP_SUMMARY and print ::error::/::warning:: annotations.",
 )
 @jobs_option
+@gunzip_options
 @fetch_options
 @guarded
 def triage(

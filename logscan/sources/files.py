@@ -12,7 +12,6 @@ FileSource through the small interface in reading.py.
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
 import sys
 import zlib
@@ -25,6 +24,7 @@ import orjson
 
 from logscan.errors import InputError
 from logscan.sources import RawEntry
+from logscan.sources.gunzip import GunzipLimits, LimitedGunzip
 from logscan.sources.json_array import read_json_array
 from logscan.sources.lines import read_json_object, read_jsonl, read_text_lines, read_yaml_docs
 from logscan.sources.reading import CHUNK, ENTRY_KEYS
@@ -44,9 +44,10 @@ _CORRUPT = (OSError, EOFError, zlib.error)
 class FileSource:
     """Entries of one file (or ``-`` for stdin), in whatever format it holds."""
 
-    def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
+    def __init__(self, path: str, stdin: IO[bytes] | None = None, gunzip: GunzipLimits | None = None) -> None:
         self.name = path
         self._stdin = stdin
+        self._gunzip = gunzip or GunzipLimits()
         self._skips: Counter[str] = Counter()
         self._notes: Counter[str] = Counter()
         self.format = "unknown"
@@ -86,7 +87,7 @@ class FileSource:
         raw = self._open()
         yielded = 0
         try:
-            stream = _Stream(raw)
+            stream = _Stream(raw, self.name, self._gunzip)
             try:
                 head = stream.peek(_SNIFF)
             except _CORRUPT as exc:
@@ -153,12 +154,12 @@ class FileSource:
 class _Stream:
     """Bytes of a file, gunzipped when it starts with the gzip magic, with peek and UTF-16 conversion."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], name: str, limits: GunzipLimits) -> None:
         self._raw: Any = raw
         self._buf = b""
         first = self._fill_from_raw(2)
         if first.startswith(b"\x1f\x8b"):
-            self._raw = gzip.GzipFile(fileobj=_Prefixed(first, raw), mode="rb")  # type: ignore[call-overload]
+            self._raw = LimitedGunzip(_Prefixed(first, raw), name, limits)
             self._buf = b""
 
     def _fill_from_raw(self, n: int) -> bytes:
@@ -265,6 +266,7 @@ _READERS = {
 }
 
 
-def open_source(path: str) -> FileSource:
-    """A FileSource for a path, or ``-`` for stdin; raises InputError for a missing path or a directory."""
-    return FileSource(path)
+def open_source(path: str, gunzip: GunzipLimits | None = None) -> FileSource:
+    """A FileSource for a path, or ``-`` for stdin; raises InputError for a missing path or a directory.
+    gunzip bounds how far a .gz may expand (defaults: gunzip.py)."""
+    return FileSource(path, gunzip=gunzip)

@@ -1,6 +1,8 @@
 """Fold classified events into findings, counts and evidence, one event at a time.
 
-Memory holds one accumulator per signature (counts, first and last seen, one example), never the events.
+Memory holds one accumulator per signature (counts, first and last seen, one example), never the events, and
+at most 2 x MAX_FINDINGS_PER_CLASS of them per class: past that the least frequent are folded into one counted
+"other" finding of their class, and the report says how many were folded.
 A finding whose first event came without a template (``classify(..., templates="needed")`` mines only
 the events that need one) shows the template of that event alone (``cluster.template_of``), computed once.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from logscan.classify.library import Library
 from logscan.model import CLASSES, SEVERITIES, Classified, Counts, EventClass, Evidence, Finding, Record
@@ -18,6 +20,10 @@ from logscan.templates.miner import Masker, template_of
 from logscan.templates.signature import headline
 
 _MAX_INSTANCES = 20
+MAX_FINDINGS_PER_CLASS = 500
+"""Findings kept per class. Each distinct message can be a finding of ~2 KB: without a cap, a log of millions
+of distinct lines takes gigabytes and writes a report of hundreds of megabytes."""
+_LATEST = datetime.max.replace(tzinfo=UTC)
 _EXAMPLE_CHARS = 4000
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 """severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
@@ -67,7 +73,11 @@ class Summary:
 class Aggregator:
     """Streaming fold of classified events; call add() per event, then summary()."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, max_findings: int = MAX_FINDINGS_PER_CLASS) -> None:
+        self._max = max_findings
+        self._kept: Counter[EventClass] = Counter()
+        self._others: dict[EventClass, _Acc] = {}
+        self._folded: Counter[EventClass] = Counter()
         self._signals = {rule.id: rule.signals for rule in library.rules if rule.signals}
         self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
         self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
@@ -133,6 +143,9 @@ class Aggregator:
             return  # a request log or audit entry with no text: counted (and evidence), not a finding
         acc = self._accs.get(item.signature)
         if acc is None:
+            if self._kept[item.klass] >= 2 * self._max:
+                self._compact(item.klass)
+            self._kept[item.klass] += 1
             acc = _Acc(
                 klass=item.klass,
                 rule=item.rule,
@@ -163,6 +176,48 @@ class Aggregator:
                 per_class = self._timeline[minute] = Counter()
             per_class[item.klass] += 1
 
+    def _compact(self, klass: EventClass) -> None:
+        """Keep the class's max most frequent findings (earliest first among equals); fold the rest into its
+        "other" finding. Run every max new signatures, so a finding that is frequent survives however late
+        it starts."""
+        mine = sorted(
+            (a for a in self._accs.values() if a.klass == klass), key=lambda a: (-a.count, a.first or _LATEST)
+        )
+        for acc in mine[self._max :]:
+            del self._accs[acc.signature]
+            self._fold(acc)
+        self._kept[klass] = min(len(mine), self._max)
+
+    def _fold(self, acc: _Acc) -> None:
+        other = self._others.get(acc.klass)
+        if other is None:
+            other = self._others[acc.klass] = _Acc(
+                klass=acc.klass,
+                rule="other",
+                signature=f"other:{acc.klass}",
+                key=None,
+                example=acc.example,
+                template=f"(less frequent {acc.klass} findings, folded)",
+            )
+        self._folded[acc.klass] += 1
+        other.count += acc.count
+        other.records += acc.records
+        if acc.rank > other.rank:
+            other.rank, other.severity = acc.rank, acc.severity
+        other.instances.update(list(acc.instances)[: max(0, _MAX_INSTANCES - len(other.instances))])
+        if acc.first is not None and (other.first is None or acc.first < other.first):
+            other.first = acc.first
+        if acc.last is not None and (other.last is None or acc.last > other.last):
+            other.last = acc.last
+
+    def _folded_notes(self) -> tuple[str, ...]:
+        return tuple(
+            f"findings: {self._folded[c]:,} less frequent {c} findings ({self._others[c].count:,} events) were "
+            f"folded into one 'other' finding; the {self._max:,} most frequent are listed"
+            for c in CLASSES
+            if self._folded[c]
+        )
+
     def _minute(self, ts: datetime) -> str:
         """The ISO minute label of a timestamp (its own wall-clock fields, as strftime reads them)."""
         fields = (ts.year, ts.month, ts.day, ts.hour, ts.minute)
@@ -173,6 +228,9 @@ class Aggregator:
 
     def summary(self, skipped: int) -> Summary:
         """The folded result; skipped is the sources' count of unreadable entries."""
+        for klass in CLASSES:
+            if self._kept[klass] > self._max:
+                self._compact(klass)
         findings = tuple(
             Finding(
                 klass=a.klass,
@@ -191,7 +249,7 @@ class Aggregator:
                 config_symptom=a.rule in self._config_symptoms,
                 severity=a.severity,
             )
-            for a in self._accs.values()
+            for a in (*self._accs.values(), *self._others.values())
         )
         counts = Counts(
             records=self.records,
@@ -224,6 +282,7 @@ class Aggregator:
             service=_most_common(self._services),
             revision=_most_common(self._revisions),
             timeline=timeline,
+            notes=self._folded_notes(),
         )
 
 
