@@ -56,17 +56,6 @@ def rfc3339(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_duration(text: str, option: str) -> timedelta:
-    """A duration written as 90m, 2h, 1d, 1h30m or 45s."""
-    relative = _RELATIVE.fullmatch(text.strip())
-    if not text.strip() or relative is None or not any(relative.groupdict().values()):
-        raise WindowError(f"{option} {text!r}: expected a duration such as 90m, 24h, 7d or 1h30m.")
-    parts = {k: int(v) for k, v in relative.groupdict().items() if v}
-    return timedelta(
-        days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0), seconds=parts.get("s", 0)
-    )
-
-
 def parse_time(text: str, now: datetime, option: str = "--since") -> datetime:
     """An RFC 3339 time, or a duration before ``now`` (90m, 2h, 1d, 1h30m, 45s)."""
     value = text.strip()
