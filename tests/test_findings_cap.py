@@ -5,13 +5,14 @@ survives however late it starts."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from logscan.classify.library import load_library
-from logscan.config import Config
+from logscan.cli import cli
 from logscan.model import Classified, EventClass
-from logscan.pipeline import triage
-from logscan.sources.files import open_source
 from logscan.verdict.aggregate import MAX_FINDINGS_PER_CLASS, Aggregator
 
 from . import factories
@@ -69,8 +70,10 @@ def test_a_report_of_many_distinct_messages_stays_bounded_and_says_what_was_fold
         factories.log_entry(f"{w[:6]} {w[6:12]} {w[12:18]} ready", i * 0.01, severity="INFO")
         for i, w in enumerate(words)
     ]
-    report = triage([open_source(str(factories.write_export(tmp_path / "logs.json", entries)))], Config())
-    noise = [f for f in report.findings if f.klass == EventClass.NOISE]
+    export = factories.write_export(tmp_path / "logs.json", entries)
+    result = CliRunner().invoke(cli, ["triage", str(export), "--format", "json"])
+    report = json.loads(result.stdout)
+    noise = [f for f in report["findings"] if f["class"] == "noise"]
     assert len(noise) <= MAX_FINDINGS_PER_CLASS + 1
-    assert sum(f.count for f in noise) == n
-    assert any("less frequent noise findings" in line for line in report.provenance.skipped_detail)
+    assert sum(f["count"] for f in noise) == n
+    assert any("less frequent noise findings" in line for line in report["provenance"]["skipped_detail"])
