@@ -18,6 +18,7 @@ bench:
 	python3 benchmarks/bench_triage.py
 	python3 benchmarks/bench_engine.py
 	python3 benchmarks/bench_quota.py
+	python3 benchmarks/bench_resources.py
 
 accuracy:
 	python3 benchmarks/accuracy.py
