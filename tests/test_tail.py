@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent import futures
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -24,7 +25,7 @@ from logscan.sources.cloud.tail import TailFollower
 from logscan.sources.cloud.window import Window
 
 from .fake_logging import FakeLogging, parse_filter
-from .rollout import PROJECT, REGION, REVISION, crash, healthy_start, request
+from .rollout import PROJECT, REGION, REVISION, Rollout, crash, healthy_start, request
 
 END = "end"
 
@@ -187,3 +188,45 @@ def test_an_entry_the_client_cannot_print_is_counted_not_lost_silently() -> None
         polls = _until(follower.polls(), _ids(readable))
     assert [e["insertId"] for p in polls for e in p.entries] == [readable[0]["insertId"]]
     assert follower.skipped == 1
+
+
+def test_watch_without_endpoint_follows_the_tail_and_says_when_it_fell_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """logscan watch end to end on the tail path. The one seam replaced is where the clients connect
+    (the public API with Application Default Credentials): to the two local fakes instead."""
+    from click.testing import CliRunner
+
+    import logscan.sources.cloud.tail as tail_module
+    from logscan.cli import cli
+    from logscan.sources.cloud.client import client_transport, make_client
+
+    started = _stamped([*healthy_start(), request("/v1/orders/1")], seconds_ago=10)
+    with (
+        FakeLogging(entries=started) as logging,
+        FakeTail() as tail,
+        Rollout(logging, [(1.0, crash())]) as later,
+    ):
+        real = tail_module.TailFollower
+
+        def connected(query: Any, options: Any, **kwargs: Any) -> TailFollower:
+            assert options.endpoint is None  # no --endpoint: the tail
+            return real(
+                query,
+                options,
+                channel=grpc.insecure_channel(f"127.0.0.1:{tail.port}"),
+                transport=client_transport(make_client(PROJECT, logging.url)),
+                interval=0.2,
+                **kwargs,
+            )
+
+        monkeypatch.setattr(tail_module, "TailFollower", connected)
+        monkeypatch.delenv("LOGSCAN_LOGGING_ENDPOINT", raising=False)
+        tail.script.put(grpc.StatusCode.UNAVAILABLE)  # the stream fails; polling finds the crash 1 s later
+        out = tmp_path / "report.json"
+        args = ["--since", "5m", "--timeout", "20s", "--poll-interval", "0.2", "-o", str(out)]
+        result = CliRunner().invoke(cli, ["watch", "--project", PROJECT, "--revision", REVISION, *args])
+        crashed = len(later.ingested)
+    assert result.exit_code == 1, result.output
+    assert "the tail stream stopped (503 ServiceUnavailable); the rest was read by polling" in result.stderr
+    assert json.loads(out.read_text())["counts"]["records"] == len(started) + crashed

@@ -116,7 +116,7 @@ def run_watch(
             f"{follower.skipped} entries of the tail stream had a payload this client cannot print; "
             "they are not in the report. Read them with: gcloud logging read"
         )
-    if isinstance(follower, TailFollower) and follower.fallback:
+    if follower.fallback:
         warnings.append(
             f"the tail stream stopped ({follower.fallback}); the rest was read by polling entries.list."
         )

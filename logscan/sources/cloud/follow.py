@@ -68,6 +68,7 @@ class PollingFollower:
         self.name = query.source_name
         self.requests = 0
         self.skipped = 0  # entries.list entries are always readable; TailFollower's can be skipped
+        self.fallback: str | None = None  # TailFollower's: why it left its stream
         self._options = options
         self._interval = interval
         self._late = late
