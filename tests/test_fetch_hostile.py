@@ -213,3 +213,31 @@ def test_no_cache_neither_reads_nor_writes_and_cache_ttl_is_checked(tmp_path: Pa
         bad = _fetch(fake, tmp_path, "--cache-ttl", "soon")
     assert bad.exit_code == 2 and "--cache-ttl 'soon': expected a duration like 90s, 2m or 1h" in bad.output
     assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8")) == ENTRIES
+
+
+def test_fetch_to_standard_output_holds_no_workflow_command_and_the_same_entries(tmp_path: Path) -> None:
+    entries = cloud_run_entries(6, step_ms=1500)
+    entries[2]["textPayload"] = "worker said ##[error]deploy blocked"
+    entries[4]["textPayload"] = "::error file=app.py::forged"
+    with FakeLogging(entries=entries) as fake:
+        result = CliRunner(env={"LOGSCAN_CACHE_DIR": str(tmp_path / "cache")}).invoke(
+            cli,
+            [
+                "fetch",
+                "--project",
+                "demo-proj",
+                "--revision",
+                "orders-api-00007-qaz",
+                "--since",
+                "2025-03-01T09:00:00Z",
+                "--until",
+                "2025-03-01T12:00:00Z",
+                "--endpoint",
+                fake.url,
+                "--no-cache",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "##[" not in result.stdout
+    assert not any(line.strip().startswith("::") for line in result.stdout.splitlines())
+    assert json.loads(result.stdout) == entries
