@@ -32,7 +32,8 @@ END = "end"
 
 class FakeTail:
     """google.logging.v2.LoggingServiceV2/TailLogEntries on 127.0.0.1: each item put in ``script`` is a
-    list of entries to send as one response, a grpc.StatusCode to abort with, or END to close the stream."""
+    list of entries to send as one response, a response to send as it is, a grpc.StatusCode to abort with,
+    or END to close the stream."""
 
     def __init__(self) -> None:
         self.requests: list[TailLogEntriesRequest] = []
@@ -65,6 +66,9 @@ class FakeTail:
                 return
             if isinstance(item, grpc.StatusCode):
                 context.abort(item, f"Injected {item.name}.")
+            if isinstance(item, TailLogEntriesResponse):
+                yield item
+                continue
             yield TailLogEntriesResponse(
                 entries=[e if isinstance(e, LogEntry) else LogEntry.from_json(json.dumps(e)) for e in item]
             )
@@ -230,3 +234,24 @@ def test_watch_without_endpoint_follows_the_tail_and_says_when_it_fell_back(
     assert result.exit_code == 1, result.output
     assert "the tail stream stopped (503 ServiceUnavailable); the rest was read by polling" in result.stderr
     assert json.loads(out.read_text())["counts"]["records"] == len(started) + crashed
+
+
+def test_entries_the_stream_suppressed_are_read_by_polling() -> None:
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    streamed = _stamped([request("/healthz")], seconds_ago=3)
+    left_out = _stamped(crash(), seconds_ago=2)  # stored by Cloud Logging, never sent by the stream
+    info = TailLogEntriesResponse.SuppressionInfo
+    suppressed = TailLogEntriesResponse(
+        suppression_info=[info(reason=info.Reason.RATE_LIMIT, suppressed_count=len(left_out))]
+    )
+    with FakeLogging() as logging, FakeTail() as tail:
+        tail.script.put(streamed)
+        follower = _follower(logging, tail, since)
+        polls = follower.polls()
+        first = _until(polls, _ids(streamed))
+        logging.ingest([*streamed, *left_out])
+        tail.script.put(suppressed)
+        rest = _until(polls, _ids(left_out))
+    got = [e["insertId"] for p in [*first, *rest] for e in p.entries]
+    assert sorted(got) == sorted(_ids([*streamed, *left_out]))
+    assert follower.fallback == f"it left out {len(left_out)} entries, which polling reads"

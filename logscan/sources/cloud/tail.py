@@ -5,7 +5,8 @@ The stream is opened first and the backlog (``--since`` up to now) read after it
 instead of leaving a gap; an entry both return is dropped by its key (log name and insertId). A thread
 reads the stream into a queue; ``polls()`` hands out what arrived at least every ``interval`` seconds,
 so the watch can judge and time out while the revision is quiet. When the stream fails or ends (a
-transient error, the service's session limit), the follower continues by polling entries.list from
+transient error, the service's session limit) or says it left entries out (suppression_info: a rate
+limit), the follower continues by polling entries.list from
 LATE_ARRIVAL before the newest entry it saw, with the keys it already has: again no gap, no repeat.
 A failure no retry can fix (credentials, permission, unknown project) is raised as the same FetchError
 the list reads raise.
@@ -17,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,13 @@ TAIL_TICK = 1.0
 """Seconds between two hand-outs of what the stream brought (the stream itself costs no quota)."""
 
 _ENDED = object()
+
+
+@dataclass(frozen=True)
+class _Suppressed:
+    """The stream said it left entries out (TailLogEntriesResponse.suppression_info)."""
+
+    count: int
 
 
 class TailFollower:
@@ -113,6 +121,8 @@ class TailFollower:
                 # Raises what no retry fixes; anything else: poll on from before the newest entry seen.
                 if isinstance(failure, Exception):
                     self.fallback = classify_failure(failure, self.query.project, self._options)
+                elif isinstance(failure, _Suppressed):
+                    self.fallback = f"it left out {failure.count} entries, which polling reads"
                 else:
                     self.fallback = "the tail stream ended"
                 if fresh:
@@ -198,6 +208,12 @@ class _Stream:
         try:
             self._responses = self._open(self._done)
             for response in self._responses:
+                dropped = sum(info.suppressed_count for info in response.suppression_info)
+                if dropped:
+                    # The service left entries out of the stream (rate limit, slow reader): they are
+                    # stored, and only a read of the store gets them, so the stream is of no more use.
+                    self._queue.put(_Suppressed(dropped))
+                    return
                 for entry in response.entries:
                     try:
                         text = LogEntry.to_json(
