@@ -130,6 +130,8 @@ class Record:
     """Trace resource name, when present."""
     truncated: bool = False
     """True when the text was cut to the line-length bound."""
+    region: str | None = None
+    """Cloud Run region (resource.labels.location), for the commands a report suggests."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,12 @@ class Finding:
     """True when a suppression matched and has not expired: shown folded, not counted by the verdict."""
     config_symptom: bool = False
     """Its rule says missing configuration can cause it (a failed start, the exit that follows)."""
+    causes: CauseChain | None = None
+    """The chained exceptions its example holds, root cause first; None when it holds none."""
+    root: Link | None = None
+    """When its example holds chained exceptions: the root cause's exception line as the library classifies it."""
+    context: tuple[Link, ...] = ()
+    """The other links of the failure chain this finding is the root of, folded into it (not listed apart)."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +275,8 @@ class Reason:
     """Findings that drove it."""
     policy: tuple[str, ...] = ()
     """Policy lines that decided it, as file:line key (or "built-in policy: key")."""
+    evidence: tuple[str, ...] = ()
+    """What the reason rests on (counts, first seen, instances), shown folded under it."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +301,8 @@ class Verdict:
     """What drove the level, most important first."""
     served: Served
     """Did the revision start and serve."""
+    chains: tuple[Chain, ...] = ()
+    """Each failure from its root cause to the platform's symptom, most severe first."""
 
 
 @dataclass(frozen=True)
@@ -501,3 +513,64 @@ class CauseChain:
     def outermost(self) -> Cause:
         """The exception that propagated out of the program."""
         return self.causes[-1]
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of a failure chain: a finding, or one exception of a chain inside an event."""
+
+    klass: EventClass
+    """The class of the rule that claims it."""
+    rule: str
+    """Rule id that claims it."""
+    signature: str
+    """Its signature (a finding's, or what its exception line would sign as)."""
+    count: int
+    """How many times it happened within the chain's occurrences."""
+    label: str
+    """The link in words, as the verdict line shows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """When and where one non-noise event happened: what verdict/chains.py links symptoms to causes with."""
+
+    signature: str
+    """The event's signature."""
+    instance: str | None
+    """Container instance id, when the entry had one."""
+    timestamp: datetime
+    """When it was logged."""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One failure from its root cause to the platform's symptom, folded over every time it happened."""
+
+    root: Link
+    """The root cause."""
+    links: tuple[Link, ...]
+    """What followed from it, cause to symptom: chained exceptions, app failures, platform symptoms."""
+    count: int
+    """How many times the chain happened (crashes, failed starts)."""
+    outcome: str
+    """What it did to the revision: "did not start", "crashed" or "failed"."""
+    first_seen: datetime | None
+    """When it first happened."""
+    last_seen: datetime | None
+    """When it last happened."""
+    instances: tuple[str, ...]
+    """Instances it happened on (sorted, at most 20)."""
+    fix: str
+    """The likely fix, from the evidence."""
+    command: str | None
+    """The command that applies the fix, when one does (SERVICE and REGION filled in from the entries)."""
+    status: FindingStatus | None = None
+    """new or persisting against a baseline (by root cause); None without one."""
+    baseline_count: int | None = None
+    """Times it happened in the baseline, when compared."""
+
+    @property
+    def signatures(self) -> tuple[str, ...]:
+        """The root's signature and every link's, root first, each once."""
+        return tuple(dict.fromkeys((self.root.signature, *(link.signature for link in self.links))))

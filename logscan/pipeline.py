@@ -18,8 +18,10 @@ from logscan.ingest.normalize import normalize
 from logscan.ingest.reader import GC_THRESHOLD, events
 from logscan.ingest.stream import EventStream
 from logscan.model import (
+    Chain,
     Classified,
     Comparison,
+    ComparisonStatus,
     Provenance,
     Record,
     Report,
@@ -30,6 +32,7 @@ from logscan.model import (
 from logscan.report.assemble import assemble
 from logscan.sources import EntrySource, RawEntry
 from logscan.verdict.aggregate import Aggregator, Summary
+from logscan.verdict.chains import build_chains, compare_chains
 from logscan.verdict.compare import compare
 from logscan.verdict.decide import decide
 from logscan.verdict.policy.settings import Policy, builtin_policy
@@ -114,10 +117,13 @@ def triage(
         policy = policy if policy is not None else builtin_policy(config.env)
         summary = summarize(stream, lib)
     comparison: Comparison | None = None
+    base_chains: tuple[Chain, ...] | None = None
     if baseline is not None:
         with events(baseline, config) as base_stream:
             base = summarize(base_stream, lib)
         summary, comparison = compare(summary, base, base_stream.names)
+        if comparison.status != ComparisonStatus.INCONCLUSIVE:
+            base_chains = build_chains(base, lib)
         if baseline_info is not None and baseline_info.notes:
             comparison = replace(comparison, notes=(*comparison.notes, *baseline_info.notes))
         if baseline_info is not None and baseline_info.truncated:
@@ -125,7 +131,7 @@ def triage(
                 comparison,
                 notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound."),
             )
-    summary, verdict, stale = judge(summary, policy, config, info.truncated, comparison)
+    summary, verdict, stale = judge(summary, policy, config, info.truncated, comparison, lib, base_chains)
     provenance = Provenance(
         version=config.version or __version__,
         patterns_hash=lib.digest,
@@ -150,14 +156,21 @@ def judge(
     config: Config,
     truncated: bool = False,
     comparison: Comparison | None = None,
+    library: Library | None = None,
+    base_chains: tuple[Chain, ...] | None = None,
 ) -> tuple[Summary, Verdict, tuple[Suppression, ...]]:
-    """Apply the policy's suppressions and decide: the summary as judged, the verdict and the stale suppressions."""
+    """Apply the policy's suppressions, link the failure chains (with the library; against the baseline's
+    chains when given) and decide: the summary as judged, the verdict and the stale suppressions."""
     stale: tuple[Suppression, ...] = ()
     if policy.suppressions:
         today = (config.now or datetime.now(UTC)).date()
         findings, stale = apply_suppressions(summary.findings, policy, today)
         summary = replace(summary, findings=findings)
-    return summary, decide(summary, policy, truncated=truncated, comparison=comparison), stale
+    chains = build_chains(summary, library) if library is not None else ()
+    if base_chains is not None:
+        chains = compare_chains(chains, base_chains)
+    verdict = decide(summary, policy, truncated=truncated, comparison=comparison, chains=chains)
+    return summary, verdict, stale
 
 
 class LiveFold:
@@ -205,5 +218,7 @@ class LiveFold:
 
     def judge(self) -> tuple[Summary, Verdict]:
         """The summary and the verdict of what was fed so far, under the policy, as triage decides them."""
-        summary, verdict, _stale = judge(self._acc.summary(0), self._policy, self._config)
+        summary, verdict, _stale = judge(
+            self._acc.summary(0), self._policy, self._config, library=self._library
+        )
         return summary, verdict

@@ -10,7 +10,8 @@ import pytest
 
 from logscan.classify.library import load_library
 from logscan.config import Config
-from logscan.pipeline import LiveFold
+from logscan.ingest.reader import events
+from logscan.pipeline import LiveFold, summarize
 from logscan.sources.files import open_source
 from logscan.verdict.policy.settings import builtin_policy
 
@@ -44,9 +45,16 @@ def test_batches_reach_triages_findings_and_verdict(name: str, batch: int, tmp_p
     assert fold.entries == len(entries)
     assert verdict == report.verdict
     assert summary.counts == report.counts
+    # the report folds a chain's links into its root's finding: compare with what triage's summary held
+    with events([open_source(str(path))], config) as stream:
+        whole = summarize(stream, library)
     assert sorted((f.signature, f.count) for f in summary.findings) == sorted(
-        (f.signature, f.count) for f in report.findings
+        (f.signature, f.count) for f in whole.findings
     )
+    listed = {f.signature for f in report.findings} | {
+        link.signature for f in report.findings for link in f.context
+    }
+    assert {f.signature for f in summary.findings} <= listed
 
 
 def test_the_newest_records_wait_for_the_next_batch_so_a_traceback_is_not_cut(tmp_path: Path) -> None:

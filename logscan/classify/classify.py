@@ -189,7 +189,10 @@ def _finish(item: _Pending) -> Classified:
 
 
 def extract_key(rule: Rule, match: Any) -> str | None:
-    """The rule's key group, or the first named group that matched."""
+    """The rule's key group (several: the matched ones joined by ":"), or the first named group that matched."""
+    if isinstance(rule.key_group, tuple):
+        values = [str(v) for v in (match.group(g) for g in rule.key_group) if v]
+        return ":".join(values) or None
     if rule.key_group:
         value = match.group(rule.key_group)
         return str(value) if value else None

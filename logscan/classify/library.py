@@ -86,8 +86,9 @@ class Rule:
     config_symptom: bool = False
     """Missing configuration can cause what this rule matches (a failed start and the exit after it), so a
     tolerated configuration gap explains it; failures no configuration causes (OOM, a signal) never set it."""
-    key_group: str | None = None
-    """Named group whose text is the extracted key; default is the first named group that matched."""
+    key_group: str | tuple[str, ...] | None = None
+    """Named group whose text is the extracted key (several: the matched ones joined by ":"); default is the
+    first named group that matched."""
     unless: str | None = None
     """A pattern that vetoes the rule: a text it is found in is not claimed, even when regex matches.
     RE2 has no look-around; this says what a negative look-ahead or look-behind said."""
@@ -206,10 +207,13 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
             f"{where}: field 'severity_at_least' is {floor!r}; use a LogSeverity name such as ERROR."
         )
     key_group = item.get("key_group")
-    if key_group is not None and key_group not in compiled.groupindex:
-        raise PatternError(
-            f"{where}: field 'key_group' names {key_group!r}, which the regex does not define."
-        )
+    if isinstance(key_group, list):
+        key_group = tuple(str(g) for g in key_group)
+    for group in key_group if isinstance(key_group, tuple) else (key_group,):
+        if group is not None and group not in compiled.groupindex:
+            raise PatternError(
+                f"{where}: field 'key_group' names {group!r}, which the regex does not define."
+            )
     return Rule(
         id=rid,
         klass=klass,

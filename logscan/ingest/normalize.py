@@ -119,8 +119,11 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     labels = resource.get("labels") if type(resource) is dict else _labels(resource)
     if type(labels) is dict:
         service, revision = labels.get("service_name"), labels.get("revision_name")
+        region = labels.get("location")
     else:
-        service = revision = None
+        service = revision = region = None
+    if type(region) is not str or not region:
+        region = _label(labels, "location")
     if type(service) is not str or not service:
         service = _label(labels, "service_name")
     if type(revision) is not str or not revision:
@@ -151,6 +154,7 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
         http_request=None if request is None else _http_request(request),
         trace=trace if type(trace) is str and trace else _str_or_none(trace),
         truncated=cut,
+        region=region,
     )
 
 

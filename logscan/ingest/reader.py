@@ -233,6 +233,7 @@ def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
         values[7] = same(values[7], values[7])
         values[8] = same(values[8], values[8])
         values[9] = same(values[9], values[9])
+        values[14] = same(values[14], values[14])
         http = values[11]
         if http is not None:
             values[11] = (http.status, http.method, http.url, http.latency)
@@ -279,6 +280,7 @@ def _record(item: Sequence[Any]) -> Record:
         http,
         trace,
         cut,
+        region,
     ) = item
     request: HttpRequest | None = None
     if http is not None:
@@ -300,5 +302,6 @@ def _record(item: Sequence[Any]) -> Record:
         http_request=request,
         trace=trace,
         truncated=cut,
+        region=region,
     )
     return record

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from logscan.classify.classify import UNCLAIMED
 from logscan.model import (
+    Chain,
     Comparison,
     EventClass,
     Finding,
     FindingStatus,
     Level,
+    Link,
     Provenance,
     Report,
     Suppression,
@@ -19,6 +22,7 @@ from logscan.model import (
 )
 from logscan.templates.miner import rule_stubs
 from logscan.verdict.aggregate import Summary
+from logscan.verdict.fixes import setting_names, settings_command
 
 IMPORTANCE = (
     EventClass.REGRESSION,
@@ -43,7 +47,7 @@ def assemble(
 
     Suppressed findings sort after the others of their class: a renderer shows them folded.
     """
-    findings = tuple(sorted(summary.findings, key=importance_key))
+    findings = tuple(sorted(fold_chains(summary.findings, verdict.chains), key=importance_key))
     return Report(
         service=summary.service,
         revision=summary.revision,
@@ -52,11 +56,39 @@ def assemble(
         counts=summary.counts,
         provenance=provenance,
         templates=_templates(findings),
-        next_steps=_next_steps(findings, verdict, stale_suppressions),
+        next_steps=_next_steps(findings, verdict, stale_suppressions, summary),
         timeline=summary.timeline,
         comparison=comparison,
         stale_suppressions=stale_suppressions,
     )
+
+
+def fold_chains(findings: Iterable[Finding], chains: tuple[Chain, ...]) -> tuple[Finding, ...]:
+    """One finding per failure: a chain's links fold into the finding of its root cause as its context.
+
+    The host is the finding with the root's signature, or else the one whose event carried the root (its
+    chained exceptions); a link that belongs to several chains is context in each, listed under none.
+    """
+    by_sig = {f.signature: f for f in findings}
+    hosts: dict[str, list[Link]] = {}
+    folded: set[str] = set()
+    for chain in chains:
+        host = next((s for s in chain.signatures if s in by_sig), None)
+        if host is None:
+            continue
+        context = hosts.setdefault(host, [])
+        for link in (chain.root, *chain.links):
+            if link.signature != host and link.signature in by_sig:
+                folded.add(link.signature)
+            if link.signature != host and link not in context:
+                context.append(link)
+    out = []
+    for f in findings:
+        if f.signature in hosts:
+            out.append(replace(f, context=tuple(hosts[f.signature])))
+        elif f.signature not in folded:
+            out.append(f)
+    return tuple(out)
 
 
 def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:
@@ -101,8 +133,13 @@ def _templates(findings: Iterable[Finding]) -> tuple[Template, ...]:
 
 
 def _next_steps(
-    findings: tuple[Finding, ...], verdict: Verdict, stale: tuple[Suppression, ...] = ()
+    findings: tuple[Finding, ...],
+    verdict: Verdict,
+    stale: tuple[Suppression, ...] = (),
+    summary: Summary | None = None,
 ) -> tuple[str, ...]:
+    """Expired and stale suppressions, each chain's fix (with its command), every missing setting in one
+    step with one command, then the hints of the findings no chain or setting step covers."""
     steps: list[str] = []
     seen: set[str] = set()
     for f in findings:
@@ -116,6 +153,22 @@ def _next_steps(
         steps.append(
             f"{s.where}: the suppression of {s.signature or s.rule} matched nothing in this run; remove it."
         )
+    covered: set[str] = set()
+    for chain in verdict.chains:
+        if chain.fix and chain.fix not in seen:
+            seen.add(chain.fix)
+            command = f" Run: {chain.command}" if chain.command else ""
+            steps.append(f"{chain.root.label}: {chain.fix}{command}")
+        covered.update(chain.signatures)
+    names = setting_names(findings)
+    service, region = (summary.service, summary.region) if summary else (None, None)
+    setting = settings_command(names, service, region)
+    if names and setting and not any(setting in step for step in steps):
+        steps.append(f"Set every missing setting at once ({', '.join(names)}): {setting}")
+    if names:
+        covered.update(
+            f.signature for f in findings if f.klass == EventClass.EXPECTED_CONFIG and setting_names([f])
+        )
     explained = verdict.level == Level.EXPECTED_CONFIG
     # When missing configuration explains the failures, fixing it is the first step; the symptoms follow.
     ordered = (
@@ -124,7 +177,13 @@ def _next_steps(
         else findings
     )
     for f in ordered:
-        if f.klass == EventClass.NOISE or f.suppressed or not f.hint or f.hint in seen:
+        if (
+            f.klass == EventClass.NOISE
+            or f.suppressed
+            or not f.hint
+            or f.hint in seen
+            or f.signature in covered
+        ):
             continue
         seen.add(f.hint)
         subject = f"{f.rule}" + (f" ({f.key})" if f.key else "")

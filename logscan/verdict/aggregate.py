@@ -13,17 +13,35 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from logscan.classify.classify import extract_key
+from logscan.classify.engine import PlainMatcher
 from logscan.classify.library import Library
-from logscan.model import CLASSES, SEVERITIES, Classified, Counts, EventClass, Evidence, Finding, Record
+from logscan.model import (
+    CLASSES,
+    SEVERITIES,
+    CauseChain,
+    Classified,
+    Counts,
+    EventClass,
+    Evidence,
+    Finding,
+    Link,
+    Occurrence,
+    Record,
+)
 from logscan.redaction.redact import clip
+from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker, template_of
-from logscan.templates.signature import headline
+from logscan.templates.signature import headline, templated
 
 _MAX_INSTANCES = 20
 MAX_FINDINGS_PER_CLASS = 500
 """Findings kept per class. Each distinct message can be a finding of ~2 KB: without a cap, a log of millions
 of distinct lines takes gigabytes and writes a report of hundreds of megabytes."""
 _LATEST = datetime.max.replace(tzinfo=UTC)
+MAX_OCCURRENCES = 100_000
+"""Timestamped non-noise events kept for linking symptoms to causes (verdict/chains.py); the rest are counted."""
+_TRACE_HINTS = ('File "', "Traceback", "\tat ", "\n    at ", " ---> ", "[cause]:", "Caused by: ")
 _EXAMPLE_CHARS = 4000
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 """severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
@@ -44,6 +62,8 @@ class _Acc:
     instances: set[str] = field(default_factory=set)
     severity: str = "DEFAULT"
     rank: int = 0
+    causes: CauseChain | None = None
+    root: Link | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,10 @@ class Summary:
     """Events per class per minute (UTC, ISO minute labels), sorted by minute."""
     notes: tuple[str, ...] = ()
     """What the run had to give up on while classifying (abandoned searches), for the report's provenance."""
+    occurrences: tuple[Occurrence, ...] = ()
+    """Timestamped non-noise, non-deprecation events in input order (at most MAX_OCCURRENCES)."""
+    region: str | None = None
+    """Most common Cloud Run region."""
 
 
 class Aggregator:
@@ -89,6 +113,11 @@ class Aggregator:
         self._timeline: dict[str, Counter[EventClass]] = {}
         self._minutes: dict[tuple[int, int, int, int, int], str] = {}
         self._masker = Masker(library.masks)
+        self._library = library
+        self._matcher: PlainMatcher | None = None
+        self._regions: Counter[str] = Counter()
+        self._occurrences: list[Occurrence] = []
+        self.occurrences_dropped = 0
         self._evidence: Counter[str] = Counter()
         self.records = 0
         self.events = 0
@@ -107,6 +136,8 @@ class Aggregator:
             self._services[service] += 1
         if revision:
             self._revisions[revision] += 1
+        if record.region:
+            self._regions[record.region] += 1
         if ts is not None:
             start, end = self._start, self._end
             if start is None or ts < start:
@@ -154,7 +185,15 @@ class Aggregator:
                 example=clip(event.clean, _EXAMPLE_CHARS),  # redacted before it is cut
                 template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
             )
+            if any(hint in event.clean for hint in _TRACE_HINTS):
+                acc.causes = parse_causes(event.clean)
+                acc.root = self._root(acc.causes, item.signature, first.severity)
             self._accs[item.signature] = acc
+        if item.klass not in (EventClass.NOISE, EventClass.DEPRECATION) and first.timestamp is not None:
+            if len(self._occurrences) < MAX_OCCURRENCES:
+                self._occurrences.append(Occurrence(item.signature, first.instance, first.timestamp))
+            else:
+                self.occurrences_dropped += 1
         acc.count += 1
         acc.records += len(records)
         for record in records:
@@ -218,6 +257,24 @@ class Aggregator:
             if self._folded[c]
         )
 
+    def _root(self, causes: CauseChain | None, signature: str, severity: str) -> Link | None:
+        """The root cause's exception line as the library classifies it, when that names another finding."""
+        if causes is None:
+            return None
+        root = causes.root
+        line = f"{root.exception}: {root.message}" if root.message else root.exception
+        if self._matcher is None:
+            self._matcher = PlainMatcher(self._library)
+        found = self._matcher.first(line, severity)
+        if found is None or found[0].klass == EventClass.NOISE:
+            return None
+        rule = found[0]
+        key = extract_key(rule, found[1])
+        sig = f"{rule.id}:{key}" if key else templated(rule.id, template_of(line, self._masker))
+        if sig == signature:
+            return None
+        return Link(klass=rule.klass, rule=rule.id, signature=sig, count=0, label=line[:200])
+
     def _minute(self, ts: datetime) -> str:
         """The ISO minute label of a timestamp (its own wall-clock fields, as strftime reads them)."""
         fields = (ts.year, ts.month, ts.day, ts.hour, ts.minute)
@@ -248,6 +305,8 @@ class Aggregator:
                 description=self._hints.get(a.rule, ("", ""))[1],
                 config_symptom=a.rule in self._config_symptoms,
                 severity=a.severity,
+                causes=a.causes,
+                root=a.root,
             )
             for a in (*self._accs.values(), *self._others.values())
         )
@@ -282,7 +341,18 @@ class Aggregator:
             service=_most_common(self._services),
             revision=_most_common(self._revisions),
             timeline=timeline,
-            notes=self._folded_notes(),
+            occurrences=tuple(self._occurrences),
+            region=_most_common(self._regions),
+            notes=(
+                *self._folded_notes(),
+                *(
+                    (
+                        f"chains: {self.occurrences_dropped} events past the first {MAX_OCCURRENCES:,} not linked",
+                    )
+                    if self.occurrences_dropped
+                    else ()
+                ),
+            ),
         )
 
 

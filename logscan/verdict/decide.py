@@ -8,9 +8,10 @@ signatures and the policy lines that put them there.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from logscan.model import (
+    Chain,
     Comparison,
     ComparisonStatus,
     EventClass,
@@ -22,6 +23,7 @@ from logscan.model import (
     Verdict,
 )
 from logscan.verdict.aggregate import Summary
+from logscan.verdict.chain_text import lead_reasons
 from logscan.verdict.policy.settings import Policy
 
 SEVERITY = (Level.PASS, Level.WARN, Level.EXPECTED_CONFIG, Level.INCONCLUSIVE, Level.FAIL)
@@ -63,9 +65,17 @@ class _Roles:
 
 
 def decide(
-    summary: Summary, policy: Policy, truncated: bool = False, comparison: Comparison | None = None
+    summary: Summary,
+    policy: Policy,
+    truncated: bool = False,
+    comparison: Comparison | None = None,
+    chains: tuple[Chain, ...] = (),
 ) -> Verdict:
-    """Level, reasons and served-state from the folded findings, the evidence, the policy and the comparison."""
+    """Level, reasons and served-state from the folded findings, the evidence, the policy and the comparison.
+
+    chains (verdict/chains.py): the failure chains; each that holds a finding that set the level leads the
+    reasons as one line, and its findings leave the per-class lines below it.
+    """
     served = _served(summary)
     if not has_log_data(summary):
         what = "No log entries" if summary.counts.records == 0 else "No application or system log entries"
@@ -76,68 +86,81 @@ def decide(
             served,
         )
     inconclusive = comparison is not None and comparison.status == ComparisonStatus.INCONCLUSIVE
-    roles = _sort(summary.findings, policy, inconclusive)
-    context = _context(roles, policy, comparison)
+    roles = _sort(summary.findings, policy, inconclusive, chains, linked=bool(summary.occurrences))
+    led = _Lead(chains, roles, policy)
+    shown = led.roles  # the roles without the findings a leading chain line already names
+    context = _context(shown, policy, comparison)
     damage = _damage(summary)
     context = [*context, *damage]
 
     failing: list[Reason] = []
-    if roles.critical:
+    if shown.critical:
         note = "critical rules fail even when persisting or suppressed"
-        failing.append(_reason("critical finding", roles.critical, (policy.ref("critical_rules"),), note))
-    if roles.required:
+        failing.append(_reason("critical finding", shown.critical, (policy.ref("critical_rules"),), note))
+    if shown.required:
         failing.append(
-            _reason("missing setting", roles.required, (policy.ref("required"),), f"required in {policy.env}")
+            _reason("missing setting", shown.required, (policy.ref("required"),), f"required in {policy.env}")
         )
-    for klass, found in roles.failing.items():
+    for klass, found in shown.failing.items():
         noun = _NOUNS.get(klass, klass)
         if klass == EventClass.EXPECTED_CONFIG:
             failing.append(_reason(noun, found, (policy.ref("fail_on"),), f"fatal in {policy.env}"))
         else:
             new = "new " if comparison is not None else ""
             failing.append(_reason(f"{new}{noun}", found, (policy.ref("fail_on"),)))
-    if failing:
-        return Verdict(Level.FAIL, tuple(failing + context), served)
+    if failing or led.failing:
+        return Verdict(Level.FAIL, (*led.failing, *failing, *led.persisting, *context), served, chains)
+    # below FAIL, a chain the baseline also had still tells the story first
+    story = led.persisting
 
     if truncated:
         text = "The read stopped early (a cap or a failed read), and nothing read so far proves a failure."
-        return Verdict(Level.INCONCLUSIVE, (Reason(text), *context), served)
+        return Verdict(Level.INCONCLUSIVE, (*story, Reason(text), *context), served, chains)
     if roles.undecided:
         assert comparison is not None
         note = "the comparison is INCONCLUSIVE: cannot tell new from persisting"
-        undecided = _reason("failure", roles.undecided, (policy.ref("fail_on"),), note)
-        return Verdict(Level.INCONCLUSIVE, (undecided, Reason(comparison.reason), *context), served)
+        undecided = _reason("failure", shown.undecided or roles.undecided, (policy.ref("fail_on"),), note)
+        said = (*story, undecided, Reason(comparison.reason), *context)
+        return Verdict(Level.INCONCLUSIVE, said, served, chains)
 
     warnings: list[Reason] = []
-    if roles.grew:
+    if shown.grew:
         t = policy.thresholds
         text = f"rate grew at least {t.rate_growth:g}x over the baseline with {t.min_count}+ events"
         warnings.append(
-            _reason("persisting failure", roles.grew, (policy.ref("thresholds.rate_growth"),), text)
+            _reason("persisting failure", shown.grew, (policy.ref("thresholds.rate_growth"),), text)
         )
-    for klass, found in roles.warning.items():
+    for klass, found in shown.warning.items():
         warnings.append(_reason(_NOUNS.get(klass, klass), found, (policy.ref("warn_on"),)))
     if roles.tolerated:
         note = f"tolerated in {policy.env}"
-        reasons = [_reason("configuration gap", roles.tolerated, (policy.ref("fail_on"),), note)]
-        if roles.explained:
+        reasons = list(led.explained)
+        if shown.tolerated:
+            reasons.append(_reason("configuration gap", shown.tolerated, (policy.ref("fail_on"),), note))
+        if shown.explained:
             note = "explained by the missing configuration"
             noun = (
                 "platform failure"
-                if all(f.klass == EventClass.PLATFORM for f in roles.explained)
+                if all(f.klass == EventClass.PLATFORM for f in shown.explained)
                 else "startup failure"
             )
-            reasons.append(_reason(noun, roles.explained, (), note))
-        return Verdict(Level.EXPECTED_CONFIG, tuple(reasons + warnings + context), served)
+            reasons.append(_reason(noun, shown.explained, (), note))
+        return Verdict(Level.EXPECTED_CONFIG, (*story, *reasons, *warnings, *context), served, chains)
     if warnings:
-        return Verdict(Level.WARN, tuple(warnings + context), served)
+        return Verdict(Level.WARN, (*story, *warnings, *context), served, chains)
     text = "No regression, platform failure, configuration gap or deprecation found."
-    if len(context) > len(damage):
+    if story or len(context) > len(damage):
         text = "Nothing new or unaccepted fails or warns."
-    return Verdict(Level.PASS, (Reason(text), *context), served)
+    return Verdict(Level.PASS, (*story, Reason(text), *context), served, chains)
 
 
-def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _Roles:
+def _sort(
+    findings: Sequence[Finding],
+    policy: Policy,
+    inconclusive: bool,
+    chains: tuple[Chain, ...] = (),
+    linked: bool = False,
+) -> _Roles:
     roles = _Roles()
     t = policy.thresholds
     for f in findings:
@@ -168,17 +191,56 @@ def _sort(findings: Sequence[Finding], policy: Policy, inconclusive: bool) -> _R
             roles.warning.setdefault(f.klass, []).append(f)
         else:
             roles.unjudged.append(f)
-    # A tolerated configuration gap explains a failed start (and the exit after it) only when every
-    # failing regression and platform finding is such a symptom; an OOM, a signal or a real exception
-    # next to the gap still fails (the rule's config_symptom flag in patterns/ says which are symptoms).
+    # A tolerated configuration gap explains a failed start (and the exit after it) only when the chains
+    # show it: every failing regression and platform finding is a link of a chain whose root is a missing
+    # setting. Without timestamps to link by, only when every such finding is a symptom a missing setting
+    # can cause (the rule's config_symptom flag); an OOM, a signal or a real exception still fails.
     failures = [
         f for klass in (EventClass.REGRESSION, EventClass.PLATFORM) for f in roles.failing.get(klass, [])
     ]
-    if failures and roles.tolerated and all(f.config_symptom for f in failures):
+    from_config = {s for c in chains if c.root.klass == EventClass.EXPECTED_CONFIG for s in c.signatures}
+    if linked:
+        shown = all(f.signature in from_config for f in failures)
+    else:
+        shown = all(f.config_symptom for f in failures)
+    if failures and roles.tolerated and shown:
         roles.explained.extend(failures)
         roles.failing.pop(EventClass.REGRESSION, None)
         roles.failing.pop(EventClass.PLATFORM, None)
     return roles
+
+
+class _Lead:
+    """The chain lines that lead the reasons (verdict/chain_text.py), and the roles without their findings."""
+
+    def __init__(self, chains: tuple[Chain, ...], roles: _Roles, policy: Policy) -> None:
+        failing = {f.signature: policy.ref("critical_rules") for f in roles.critical}
+        failing.update({f.signature: policy.ref("required") for f in roles.required})
+        for found in roles.failing.values():
+            failing.update({f.signature: policy.ref("fail_on") for f in found})
+        explained = {f.signature for f in roles.explained}
+        note = f"configuration gap tolerated in {policy.env}; it explains the failed start"
+        persisting = ({f.signature for f in roles.persisting}, (policy.ref("thresholds.rate_growth"),))
+        self.failing, self.explained, self.persisting, members = lead_reasons(
+            chains, failing, explained, (policy.ref("fail_on"),), note, persisting
+        )
+        self.roles = roles
+        if members:
+            self.roles = replace(
+                roles,
+                **{k: [f for f in v if f.signature not in members] for k, v in _lists(roles).items()},
+                failing=_without(roles.failing, members),
+                warning=_without(roles.warning, members),
+            )
+
+
+def _lists(roles: _Roles) -> dict[str, list[Finding]]:
+    return {k: v for k, v in vars(roles).items() if isinstance(v, list)}
+
+
+def _without(value: dict[EventClass, list[Finding]], members: set[str]) -> dict[EventClass, list[Finding]]:
+    kept = {k: [f for f in v if f.signature not in members] for k, v in value.items()}
+    return {k: v for k, v in kept.items() if v}
 
 
 def _damage(summary: Summary) -> list[Reason]:

@@ -194,6 +194,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "status": status_text(f),
         "suppression": _suppression(f),
         "suppressed": f.suppressed,
+        "context": [(link.label, link.signature, f"{link.count:,}") for link in f.context],
     }
 
 

@@ -7,7 +7,7 @@ order), and the report then says what it left out and where the full report is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +71,20 @@ class FindingView:
     """Escaped remediation hint, or empty."""
     suppression: str
     """The suppression that applies (or expired), or empty."""
+    context: str = ""
+    """The other links of the failure chain folded into this finding, or empty."""
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    """One verdict reason, with its evidence folded under it."""
+
+    text: str
+    """The escaped reason."""
+    summary: str
+    """The fold's summary line (the first evidence line), or empty when there is no evidence."""
+    evidence: tuple[str, ...]
+    """The other evidence lines, escaped (a command as a code span)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,46 @@ def _finding_view(f: Finding) -> FindingView:
         fold_example=len(lines) > _FOLD_EXAMPLE_LINES,
         hint=md_text(f.hint) if f.hint else "",
         suppression=_suppression(f.suppression, f.suppressed),
+        context=_context(f),
+    )
+
+
+def _context(f: Finding) -> str:
+    if not f.context:
+        return ""
+    links = [
+        f"{md_text(link.label, 200)} ({md_code(link.signature, 200)} ×{link.count:,})" for link in f.context
+    ]
+    return "Same failure, folded in: " + " · ".join(links)
+
+
+def _rich(text: str, codes: Iterable[str], limit: int = 2000) -> str:
+    """Escaped text in which `quoted` names, the given identifiers and a gcloud command are code spans
+    (copied exactly as shown)."""
+    at = text.find("gcloud ")
+    command = f" {md_code(text[at:], limit)}" if at >= 0 else ""
+    head = text[:at] if at >= 0 else text
+    parts = head.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no spans
+        parts = [head]
+    pieces = [md_code(part, limit) if i % 2 else _spaced(part, codes, limit) for i, part in enumerate(parts)]
+    return "".join(pieces).rstrip() + command
+
+
+def _spaced(text: str, codes: Iterable[str], limit: int) -> str:
+    """md_text_with_code, keeping the text's leading and trailing space (it sits between code spans)."""
+    if not text.strip():
+        return text
+    lead = " " if text[0].isspace() else ""
+    trail = " " if text[-1].isspace() else ""
+    return lead + md_text_with_code(text.strip(), codes, limit) + trail
+
+
+def _reason_view(text: str, evidence: tuple[str, ...], codes: Iterable[str]) -> ReasonView:
+    return ReasonView(
+        text=_rich(text, codes),
+        summary=md_text(evidence[0], 400) if evidence else "",
+        evidence=tuple(_rich(line, codes) for line in evidence[1:]),
     )
 
 
@@ -285,9 +339,11 @@ def build_view(
     # Signatures and rule ids show as code spans, so that a reader can copy them into a suppression.
     codes = {name for f in report.findings for name in (f.signature, f.rule)}
     codes.update(sig for r in report.verdict.reasons for sig in r.signatures)
-    reasons = [md_text_with_code(r.text, codes) for r in report.verdict.reasons[:_REASONS]]
+    codes.update(sig for c in report.verdict.chains for sig in c.signatures)
+    reasons = [_reason_view(r.text, r.evidence, codes) for r in report.verdict.reasons[:_REASONS]]
     if len(report.verdict.reasons) > _REASONS:
-        reasons.append(f"… and {len(report.verdict.reasons) - _REASONS} more reasons in the JSON report")
+        more = f"… and {len(report.verdict.reasons) - _REASONS} more reasons in the JSON report"
+        reasons.append(ReasonView(more, "", ()))
     stale = [
         f"{md_code(s.signature or s.rule or '?')} ({md_text(s.where, 120)}): {md_text(s.reason, 200)}"
         for s in report.stale_suppressions
@@ -304,7 +360,7 @@ def build_view(
         "comparison": _comparison(report),
         "cut_note": _cut_note(report, kept, full_report, limit),
         "sections": sections,
-        "next_steps": [md_text_with_code(s, codes) for s in report.next_steps],
+        "next_steps": [_rich(s, codes) for s in report.next_steps],
         "noise_rows": noise_rows,
         "noise_summary": (
             f"Noise: {_plural(len(noise_all), 'signature')}, {_plural(sum(f.count for f in noise_all), 'event')}"
