@@ -167,9 +167,13 @@ PROVIDERS: Final[tuple[Detector, ...]] = (
     ),
     detector(
         "telegram-bot-token",
-        r"(?<!\d)\d{8,10}:(?P<secret>AA[A-Za-z0-9_-]{33})" + _E,
-        r"\d:AA",
-        ("POST https://api.telegram.org/bot123456789:AAx9Lq2mN8vB6cD0eF1gH3jK5lP7rS9tUaZ/getMe",),
+        r"(?<!\d)\d{5,16}:(?P<secret>A[A-Za-z0-9_-]{34})" + _E,  # the rule lists' shape: A and 34 more
+        r"\d:A",
+        (
+            "POST https://api.telegram.org/bot123456789:AAx9Lq2mN8vB6cD0eF1gH3jK5lP7rS9tUaZ/getMe",
+            "TELEGRAM 7311428356:AHk29xLq8Wm3Zr0pQv5Tn7Ys2Bd6Fg1Jc4e sendMessage failed",
+        ),
+        ("build 20250301:ABORTED after 12 steps",),
     ),
     detector(
         "discord-webhook",
