@@ -7,8 +7,8 @@ Every engine answers "which rule, first in library order, claims this text at th
 but the plain one confirm their candidates with the regex module in library order:
 
 - plain: every rule's regex on every line (logscan.classify.engine.PlainMatcher), the reference.
-- prefilter+python / +aho / +re2: logscan.classify.engine.Matcher, required literals of each rule searched with
-  Python's ``in``, pyahocorasick, or one RE2 set; rules without literals are always candidates.
+- prefilter+python / +re2: logscan.classify.engine.Matcher, required literals of each rule searched with
+  Python's ``in`` or one RE2 set; rules without literals are always candidates.
 - re2-set-full: the rules' whole regexes in one RE2 set (rules RE2 cannot compile are always
   candidates). RE2's \\w, \\d and \\b are ASCII-only where the regex module's are Unicode, so this set is
   not guaranteed to find every rule that matches: a difference in answers is possible.
@@ -180,11 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = lines_of(args.entries, args.seed, library)
     sample = lines[: args.plain_lines]
     engines: list[PlainMatcher] = []
-    for backend in ("python", "aho", "re2"):
-        try:
-            engines.append(Matcher(library, backend))
-        except ImportError:
-            print(f"(prefilter+{backend}: library not installed, skipped)")
+    for backend in ("python", "re2"):
+        engines.append(Matcher(library, backend))
     setup: dict[str, float] = {}
     for engine in engines:
         start = time.perf_counter()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import pytest
 
 from logscan.sources.cloud.cache import Cache, CacheMeta, SavedSource, cache_dir, cache_key, write_export
@@ -25,12 +27,20 @@ AFTER = datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
 """A clock long after the window closed."""
 
 
-def test_cache_dir_precedence(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
-    assert cache_dir({"HOME": home}) == Path(home) / ".cache" / "logscan"
-    assert cache_dir({"HOME": home, "XDG_CACHE_HOME": "/xdg"}) == Path("/xdg/logscan")
-    assert cache_dir({"HOME": home, "XDG_CACHE_HOME": "/xdg", "LOGSCAN_CACHE_DIR": "/mine"}) == Path("/mine")
-    assert cache_dir({"HOME": home, "LOGSCAN_CACHE_DIR": ""}) == Path(home) / ".cache" / "logscan"
+def test_cache_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("LOGSCAN_CACHE_DIR", raising=False)
+    assert cache_dir() == platformdirs.user_cache_path("logscan", appauthor=False)
+    if sys.platform.startswith("linux"):
+        assert cache_dir() == home / ".cache" / "logscan"
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert cache_dir() == tmp_path / "xdg" / "logscan"
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", "")
+    assert cache_dir() == platformdirs.user_cache_path("logscan", appauthor=False)  # empty: not set
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
 
 
 def test_cache_key_depends_on_endpoint_resources_and_filter() -> None:

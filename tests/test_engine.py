@@ -33,14 +33,7 @@ def _answer(found: Any) -> tuple[str, tuple[int, int], tuple[Any, ...]] | None:
 
 
 def _backends() -> list[str]:
-    names = ["python"]
-    for module, name in (("re2", "re2"), ("ahocorasick", "aho")):
-        try:
-            __import__(module)
-        except ImportError:
-            continue
-        names.append(name)
-    return names
+    return ["python", "re2"]
 
 
 def _generated_texts(count: int) -> list[tuple[str, str]]:
@@ -449,3 +442,10 @@ rules:
     assert matcher.first("[CRITICAL] WORKER TIMEOUT (pid:12) expected during shutdown") is None
     found = matcher.first("[CRITICAL] WORKER TIMEOUT (pid:12)")
     assert found is not None and found[1].group(0) == "WORKER TIMEOUT (pid:12)"
+
+
+def test_an_unknown_literal_search_backend_is_refused(library: Library) -> None:
+    # google-re2 is a dependency: no fallback backend is chosen silently
+    with pytest.raises(ValueError, match=r"unknown literal search backend 'aho'; use re2 or python"):
+        Matcher(library, "aho")
+    assert Matcher(library).engine == "prefilter+re2"

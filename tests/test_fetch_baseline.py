@@ -24,6 +24,10 @@ from logscan.errors import InputError
 from logscan.model import SourceInfo
 from logscan.sources.cloud.baseline.fetch import fetch_baseline
 from logscan.sources.cloud.cache import Cache
+from logscan.sources.cloud.options import FetchOptions
+from logscan.sources.cloud.query import revision_query
+from logscan.sources.cloud.target import LiveTarget
+from logscan.sources.cloud.window import parse_window
 from logscan.sources.files import open_source
 
 from .conftest import FIXTURES
@@ -61,15 +65,10 @@ def _store(*names: str) -> list[dict[str, Any]]:
     return [e for name in names for e in _service()[name]]
 
 
-def _params(fake: FakeLogging, **extra: Any) -> dict[str, Any]:
-    return {
-        "project": "demo-proj",
-        "revision": TARGET,
-        "since": SINCE,
-        "until": UNTIL,
-        "endpoint": fake.url,
-        **extra,
-    }
+def _target(endpoint: str, severity: str | None = None) -> LiveTarget:
+    """The live target of ``triage --project demo-proj --revision TARGET --since SINCE --until UNTIL``."""
+    window = parse_window(SINCE, UNTIL, NOW)
+    return LiveTarget(revision_query("demo-proj", TARGET, window, severity=severity), FetchOptions(endpoint))
 
 
 def _fetch(
@@ -77,7 +76,7 @@ def _fetch(
 ) -> tuple[Any, SourceInfo, list[str]]:
     said: list[str] = []
     source, info = fetch_baseline(
-        _params(fake, **extra), revision, now=NOW, cache=Cache(tmp_path / "cache"), notify=said.append
+        _target(fake.url, **extra), revision, now=NOW, cache=Cache(tmp_path / "cache"), notify=said.append
     )
     return source, info, said
 
@@ -249,23 +248,17 @@ def test_a_severity_floor_applies_to_the_baseline_too(fake: FakeLogging, tmp_pat
 
 
 def test_bad_baseline_revisions_are_refused(tmp_path: Path) -> None:
-    params = {
-        "project": "demo-proj",
-        "revision": TARGET,
-        "since": SINCE,
-        "until": UNTIL,
-        "endpoint": "http://127.0.0.1:9",
-    }
+    target = _target("http://127.0.0.1:9")
     with pytest.raises(
         InputError, match=r"^--baseline-revision orders-api-00007-qaz is the target revision itself\."
     ):
-        fetch_baseline(params, TARGET, now=NOW, cache=Cache(tmp_path))
+        fetch_baseline(target, TARGET, now=NOW, cache=Cache(tmp_path))
     with pytest.raises(InputError, match=r"^--baseline-revision 'Orders_API': not a Cloud Run revision name"):
-        fetch_baseline(params, "Orders_API", now=NOW, cache=Cache(tmp_path))
+        fetch_baseline(target, "Orders_API", now=NOW, cache=Cache(tmp_path))
     with pytest.raises(
         InputError, match=r"^--baseline previous reads the baseline from Cloud Logging beside a live"
     ):
-        fetch_baseline({"project": None, "revision": None}, None, now=NOW, cache=Cache(tmp_path))
+        fetch_baseline(None, None, now=NOW, cache=Cache(tmp_path))
 
 
 # --- the command ------------------------------------------------------------------------------------------

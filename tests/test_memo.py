@@ -89,8 +89,11 @@ def test_the_engine_built_from_the_memo_is_the_engine_built_from_scratch(
     assert [remembered.candidates(line) for line in lines] == [fresh.candidates(line) for line in lines]
 
 
-def test_the_memo_lives_in_the_cache_folder_under_a_name_for_this_build(tmp_path: Path) -> None:
-    path = memo_path({"LOGSCAN_CACHE_DIR": str(tmp_path)})
+def test_the_memo_lives_in_the_cache_folder_under_a_name_for_this_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    path = memo_path()
     assert path.parent == tmp_path
     assert path.name.startswith("regex-memo-") and path.name.endswith(".json")
-    assert memo_path({"LOGSCAN_CACHE_DIR": str(tmp_path)}) == path
+    assert memo_path() == path

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from logscan.classify.engine import CACHE_MAX_CHARS, Matcher, PlainMatcher
@@ -53,12 +54,29 @@ _new = object.__new__
 """Classified values are built as normalize builds a Record: every field set through the instance dict,
 without the frozen dataclass's per-field setattr (one per input event)."""
 
-_Answer = tuple[EventClass, str, str | None, str | None, Raised | None, str | None]
-"""What a text at a severity is: class, rule id, key, signature (None: from the template), the exception
-it reports, and the line to mine (None: no template needed)."""
-_Pending = tuple[Event, EventClass, str, str | None, str | None, Raised | None, Cluster]
-"""A mined event in the window: event, class, rule id, key, signature (None: from the template), the
-exception, cluster."""
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What a text at a severity is: every part of its classification that depends on nothing else."""
+
+    klass: EventClass
+    rule: str
+    key: str | None
+    signature: str | None
+    """None: made from the template once the event leaves the look-ahead window."""
+    raised: Raised | None
+    """The exception the text reports (None for noise and for events with no text)."""
+    line: str | None
+    """The line to mine into a template; None when no template is needed."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A mined event waiting in the look-ahead window for its cluster's final template."""
+
+    event: Event
+    answer: _Answer
+    cluster: Cluster
 
 
 def classify(
@@ -82,7 +100,7 @@ def classify(
     masker = Masker(library.masks)
     miner = TemplateMiner(masker)
     signer = Signer(masker)
-    silent: dict[str, tuple[EventClass, str, str | None, str]] = {}
+    silent: dict[str, _Answer] = {}
     answers: dict[str, dict[str, _Answer]] = {}
     cached = 0
     window: deque[_Pending | Classified] = deque()
@@ -96,10 +114,15 @@ def classify(
             answer = silent.get(severity)
             if answer is None:
                 answer = silent[severity] = _silent(matcher, signer, event, severity)
-            klass, rule_id, key, signature = answer
             item = _new(Classified)
             item.__dict__.update(
-                event=event, klass=klass, rule=rule_id, key=key, signature=signature, template="", raised=None
+                event=event,
+                klass=answer.klass,
+                rule=answer.rule,
+                key=answer.key,
+                signature=answer.signature,
+                template="",
+                raised=None,
             )
         else:
             known = answers.get(severity)
@@ -112,20 +135,19 @@ def classify(
                         cached = 0
                     answers.setdefault(severity, {})[text] = found
                     cached += 1
-            klass, rule_id, key, fixed, exception, line = found
-            if line is not None:
-                item = (event, klass, rule_id, key, fixed, exception, miner.add(line))
+            if found.line is not None:
+                item = _Pending(event, found, miner.add(found.line))
             else:
-                assert fixed is not None  # _answer leaves a line to mine whenever the signature needs one
+                assert found.signature is not None  # _answer leaves a line to mine whenever one is needed
                 item = _new(Classified)
                 item.__dict__.update(
                     event=event,
-                    klass=klass,
-                    rule=rule_id,
-                    key=key,
-                    signature=fixed,
+                    klass=found.klass,
+                    rule=found.rule,
+                    key=found.key,
+                    signature=found.signature,
                     template="",
-                    raised=exception,
+                    raised=found.raised,
                 )
         if not window and isinstance(item, Classified):
             yield item
@@ -138,24 +160,24 @@ def classify(
                 held -= len(done.event.clean)
                 yield done
             else:
-                held -= len(done[0].clean)
+                held -= len(done.event.clean)
                 yield _finish(done)
     while window:
         done = window.popleft()
         yield done if isinstance(done, Classified) else _finish(done)
 
 
-def _silent(
-    matcher: PlainMatcher, signer: Signer, event: Event, severity: str
-) -> tuple[EventClass, str, str | None, str]:
-    """Class, rule id, key and signature of an event with no text (the same for every such event)."""
+def _silent(matcher: PlainMatcher, signer: Signer, event: Event, severity: str) -> _Answer:
+    """The answer for an event with no text (the same for every such event of a severity): always signed,
+    nothing to mine."""
     found = matcher.first("", severity)
     if found is None:
-        return EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, "")
+        return _Answer(EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, ""), None, None)
     rule = found[0]
     key = extract_key(rule, found[1])
     fixed = signer.fixed(event, rule.id, key, noise=rule.klass == EventClass.NOISE)
-    return rule.klass, rule.id, key, fixed if fixed is not None else templated(rule.id, "")
+    signature = fixed if fixed is not None else templated(rule.id, "")
+    return _Answer(rule.klass, rule.id, key, signature, None, None)
 
 
 def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, mine_all: bool) -> _Answer:
@@ -171,20 +193,20 @@ def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, 
         fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
     exception = raised(text) if klass != EventClass.NOISE else None
     line = headline(event) if mine_all or rule_id == UNCLAIMED or fixed is None else None
-    return klass, rule_id, key, fixed, exception, line
+    return _Answer(klass, rule_id, key, fixed, exception, line)
 
 
 def _finish(item: _Pending) -> Classified:
-    event, klass, rule_id, key, signature, exception, cluster = item
-    template = cluster.template()
+    answer = item.answer
+    template = item.cluster.template()
     return Classified(
-        event=event,
-        klass=klass,
-        rule=rule_id,
-        key=key,
-        signature=signature if signature is not None else templated(rule_id, template),
+        event=item.event,
+        klass=answer.klass,
+        rule=answer.rule,
+        key=answer.key,
+        signature=answer.signature if answer.signature is not None else templated(answer.rule, template),
         template=template,
-        raised=exception,
+        raised=answer.raised,
     )
 
 

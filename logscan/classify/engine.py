@@ -2,7 +2,7 @@
 
 Not every rule runs on every line. Each rule's regex is analysed once for literals that every match
 must contain (see prefilter.py); one multi-string search per line (RE2's set matcher over those
-literals when google-re2 is installed, else Aho-Corasick, else Python's substring search) tells which
+literals; a plain-Python substring search gives the same answers as a reference) tells which
 rules could match, and only those candidates, plus the rules with no usable literal, are tried with the
 regex module, in library order, so the first match wins exactly as in the plain engine. ``PlainMatcher`` is that
 plain engine, kept as the reference the tests and benchmarks compare against.
@@ -92,7 +92,7 @@ class PlainMatcher:
 class Matcher(PlainMatcher):
     """Literal prefilter in front of the regex module: same answers as PlainMatcher, far fewer searches."""
 
-    def __init__(self, library: Library, backend: str | None = None) -> None:
+    def __init__(self, library: Library, backend: str = "re2") -> None:
         super().__init__(library)
         always: list[int] = []
         sets: list[frozenset[str]] = []
@@ -163,27 +163,23 @@ class Matcher(PlainMatcher):
 
 
 def _literal_search(
-    patterns: Sequence[frozenset[str]], backend: str | None
+    patterns: Sequence[frozenset[str]], backend: str
 ) -> tuple[Callable[[str], Sequence[int]], str]:
     """A function from a probe text to the indexes of the sets of which it holds a string, and its name.
 
-    Case-insensitive rules' literals are lower-case and the probe carries the casefolded text after a
-    NUL, so a single search serves both; a literal found in the wrong half only adds a candidate.
+    backend: "re2" (one RE2 set; google-re2 is a dependency) or "python" (substring search, the slow
+    reference that tests and benchmarks compare with). Case-insensitive rules' literals are lower-case and
+    the probe carries the casefolded text after a NUL, so a single search serves both; a literal found in
+    the wrong half only adds a candidate.
     """
-    builders = {"re2": _re2_search, "aho": _aho_search, "python": _python_search}
-    if backend is not None and backend not in builders:
-        raise ValueError(f"unknown literal search backend {backend!r}; use re2, aho or python")
-    for name in [backend] if backend else list(builders):
-        try:
-            return builders[name](patterns), f"prefilter+{name}"
-        except ImportError:
-            if backend:
-                raise
-    raise AssertionError("the python backend needs no import")
+    builders = {"re2": _re2_search, "python": _python_search}
+    if backend not in builders:
+        raise ValueError(f"unknown literal search backend {backend!r}; use re2 or python")
+    return builders[backend](patterns), f"prefilter+{backend}"
 
 
 def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
-    import re2  # google-re2; optional
+    import re2
 
     if not patterns:
         return lambda probe: ()
@@ -201,30 +197,6 @@ def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[
         except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
             hits = match(probe.encode("utf-8", "replace").decode("utf-8"))
         return hits or ()  # None when nothing matched
-
-    return search
-
-
-def _aho_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
-    import ahocorasick  # pyahocorasick; optional
-
-    owners: dict[str, list[int]] = {}
-    for i, strings in enumerate(patterns):
-        for s in strings:
-            owners.setdefault(s, []).append(i)
-    automaton = ahocorasick.Automaton()
-    for s, rules in owners.items():
-        automaton.add_word(s, tuple(rules))
-    if not owners:
-        return lambda probe: ()
-    automaton.make_automaton()
-    scan = automaton.iter
-
-    def search(probe: str) -> Sequence[int]:
-        found: set[int] = set()
-        for _end, rules in scan(probe):
-            found.update(rules)
-        return list(found)
 
     return search
 

@@ -128,12 +128,12 @@ def _strings(values: Any) -> list[str]:
     return values
 
 
-def memo_path(environ: dict[str, str] | None = None) -> Path:
+def memo_path() -> Path:
     """The memo file for this build: its name holds a digest of what the answers depend on."""
     code = Path(prefilter.__file__).read_bytes() + b"\0" + Path(__file__).with_name("library.py").read_bytes()
     build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
-    return cache_dir(environ) / f"regex-memo-{digest}.json"
+    return cache_dir() / f"regex-memo-{digest}.json"
 
 
 def _file_id(module: Any) -> str:

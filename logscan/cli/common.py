@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ def fail(message: str) -> None:
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command; LogscanError and unexpected errors become one line on stderr and exit 2."""
 
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
@@ -63,8 +65,6 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             fail(f"internal error ({type(exc).__name__}: {exc}). Rerun with LOGSCAN_DEBUG=1 and report it.")
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 

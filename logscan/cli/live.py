@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,12 +15,15 @@ from logscan.sources import EntrySource
 
 if TYPE_CHECKING:
     from logscan.model import SourceInfo
+    from logscan.sources.cloud.fetch import Fetched
+    from logscan.sources.cloud.target import LiveTarget
 
 
 def baseline_sources(
-    files: Sequence[str], revision: str | None
+    files: Sequence[str], revision: str | None, live: LiveTarget | None
 ) -> tuple[list[EntrySource] | None, SourceInfo | None]:
-    """Baseline sources: export files, or a revision fetched live (--baseline-revision R, --baseline previous)."""
+    """Baseline sources: export files, or a revision fetched live beside the live target (--baseline-revision
+    R, --baseline previous)."""
     if revision is not None and files:
         raise InputError("--baseline and --baseline-revision both given. Pass one of them.")
     if revision is None and "previous" not in files:
@@ -29,8 +32,7 @@ def baseline_sources(
         raise InputError("--baseline previous cannot be mixed with export files. Pass one or the other.")
     from logscan.sources.cloud.baseline.fetch import fetch_baseline
 
-    params = click.get_current_context().params
-    source, info = fetch_baseline(params, revision)
+    source, info = fetch_baseline(live, revision)
     return [source], info
 
 
@@ -101,48 +103,61 @@ def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def live_query(live: dict[str, Any], now: datetime) -> Any:
-    """The RevisionQuery the fetch options name (project, revision, window, service, severity)."""
+def live_target(live: Mapping[str, Any], now: datetime | None = None) -> LiveTarget | None:
+    """The LiveTarget the fetch options name, or None when they name none (neither --project nor --revision).
+
+    The window is parsed here, once: every read of the run (target and baseline) uses it.
+    """
+    from logscan.sources.cloud.options import FetchOptions
     from logscan.sources.cloud.query import revision_query
+    from logscan.sources.cloud.target import LiveTarget
     from logscan.sources.cloud.window import parse_window
 
+    if not live.get("project") and not live.get("revision"):
+        return None
     if not live.get("project") or not live.get("revision"):
         missing = "--project" if not live.get("project") else "--revision"
         raise InputError(
             f"{missing} is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz."
         )
-    window = parse_window(live["since"], live["until"], now)
-    return revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
-
-
-def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) -> tuple[Any, Any]:
-    """Read the revision named by the fetch options into dest; returns (Fetched, RevisionQuery)."""
-    from logscan.sources.cloud.cache import cache_for
-    from logscan.sources.cloud.fetch import fetch_to_file
-    from logscan.sources.cloud.options import FetchOptions
-    from logscan.sources.cloud.pacing import console_progress
-
-    now = now or datetime.now(UTC)
-    query = live_query(live, now)
-    if live["verbose"]:
-        click.echo(f"logscan: filter: {query.filter}", err=True)
+    window = parse_window(live["since"], live["until"], now or datetime.now(UTC))
+    query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
     options = FetchOptions(
         endpoint=live["endpoint"] or None,
         quota_rpm=live["quota_rpm"],
         max_entries=live["max_entries"],
         settle=live["settle"],
     )
+    return LiveTarget(
+        query,
+        options,
+        refresh=bool(live["refresh"]),
+        no_cache=bool(live["no_cache"]),
+        cache_ttl=live["cache_ttl"],
+        verbose=bool(live["verbose"]),
+    )
+
+
+def live_fetch(live: LiveTarget, dest: Path, now: datetime | None = None) -> Fetched:
+    """Read the live target's revision into dest."""
+    from logscan.sources.cloud.cache import cache_for
+    from logscan.sources.cloud.fetch import fetch_to_file
+    from logscan.sources.cloud.pacing import console_progress
+
+    query = live.query
+    if live.verbose:
+        click.echo(f"logscan: filter: {query.filter}", err=True)
     progress = console_progress(f"Reading {query.revision}")
     fetched = fetch_to_file(
         query,
-        options,
+        live.options,
         dest,
-        now=now,
-        cache=cache_for(live["no_cache"], live["cache_ttl"]),
-        refresh=live["refresh"],
+        now=now or datetime.now(UTC),
+        cache=cache_for(live.no_cache, live.cache_ttl),
+        refresh=live.refresh,
         progress=progress,
     )
-    if live["verbose"]:
+    if live.verbose:
         how = (
             "from the local cache (--refresh reads again)"
             if fetched.from_cache
@@ -157,33 +172,32 @@ def live_fetch(live: dict[str, Any], dest: Path, now: datetime | None = None) ->
     for note in fetched.notes:
         click.echo(f"logscan: note: {note}.", err=True)
     if fetched.truncated:
-        why = fetched.failure or f"--max-entries {live['max_entries']} reached"
+        why = fetched.failure or f"--max-entries {live.options.max_entries} reached"
         click.echo(f"logscan: warning: the read of {query.revision} stopped early ({why}).", err=True)
-    return fetched, query
+    return fetched
 
 
-def live_inputs(paths: Sequence[str], live: dict[str, Any]) -> tuple[list[Any], Any]:
+def live_inputs(paths: Sequence[str], live: LiveTarget | None) -> tuple[list[EntrySource], SourceInfo | None]:
     """For triage --project/--revision: the fetched entries as a source, and the SourceInfo for the report."""
     import tempfile
 
     from logscan.model import SourceInfo
     from logscan.sources.cloud.cache import SavedSource
 
-    if not live.get("project") and not live.get("revision"):
+    if live is None:
         return [], None
     if paths:
         raise InputError("pass export files or --project/--revision, not both.")
     scratch = tempfile.TemporaryDirectory(prefix="logscan-")
     click.get_current_context().call_on_close(scratch.cleanup)
-    now = datetime.now(UTC)
+    query = live.query
     try:
-        fetched, query = live_fetch(live, Path(scratch.name) / "entries.json", now)
+        fetched = live_fetch(live, Path(scratch.name) / "entries.json")
     except NoEntries as exc:
         # As for an empty export: an INCONCLUSIVE report (exit 3) that records the query and the window.
         from logscan.sources.cloud.baseline.read import EmptySource
 
         click.echo(f"logscan: {exc}", err=True)
-        query = live_query(live, now)
         empty = SourceInfo(
             filter=query.filter,
             logs_explorer_url=query.logs_explorer_url,

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from logscan.cli.common import guarded
-from logscan.cli.live import fetch_options, live_fetch
+from logscan.cli.live import fetch_options, live_fetch, live_target
 from logscan.errors import InputError
 
 
@@ -24,8 +24,14 @@ def fetch(output: str | None, **live: Any) -> None:
 
     from logscan.sources.cloud.client import ReadFailedError
 
+    target = live_target(live)
+    if target is None:
+        raise InputError(
+            "--project is missing. Pass both, e.g. --project my-project --revision orders-api-00007-qaz."
+        )
+    query = target.query
     with tempfile.TemporaryDirectory(prefix="logscan-") as scratch:
-        fetched, query = live_fetch(live, Path(scratch) / "entries.json")
+        fetched = live_fetch(target, Path(scratch) / "entries.json")
         if fetched.failure is not None:
             raise ReadFailedError(
                 f"Reading the logs of revision {query.revision} failed: {fetched.failure}; {fetched.count} entries "

@@ -18,7 +18,7 @@ from logscan.cli.common import (
     gunzip_options,
     jobs_option,
 )
-from logscan.cli.live import baseline_sources, fetch_options, live_inputs
+from logscan.cli.live import baseline_sources, fetch_options, live_inputs, live_target
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.config import Config
 from logscan.errors import EXIT_SUMMARY_FAILED, EXIT_USAGE, InputError, LogscanError
@@ -96,7 +96,8 @@ def triage(
     paths = list(sources)
     if example:
         paths.append(str(data_dir("examples") / EXAMPLE_EXPORT))
-    live_sources, info = live_inputs(paths, live)
+    target = live_target(live)
+    live_sources, info = live_inputs(paths, target)
     if not paths and not live_sources:
         raise InputError(
             "no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision."
@@ -112,7 +113,7 @@ def triage(
         policy, policy_note = resolve_policy(
             policy_file, env, None if no_policy or policy_file else Path(".")
         )
-        base_sources, base_info = baseline_sources(baseline, baseline_revision)
+        base_sources, base_info = baseline_sources(baseline, baseline_revision, target)
         report = run_triage(
             stream,
             config,

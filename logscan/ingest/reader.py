@@ -23,14 +23,15 @@ from __future__ import annotations
 import gc
 import marshal
 import multiprocessing
+import operator
 import os
 import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from logscan import errors
 from logscan.config import Config
@@ -212,31 +213,42 @@ def _raise(kind: str, message: str) -> None:
     raise RuntimeError(f"reader process: {message}")
 
 
+_RECORD_FIELDS: Final = tuple(f.name for f in fields(Record))
+"""A Record's fields in declaration order: the order of the values the reader sends."""
+_HTTP_FIELDS: Final = tuple(f.name for f in fields(HttpRequest))
+_record_values = operator.attrgetter(*_RECORD_FIELDS)
+_http_values = operator.attrgetter(*_HTTP_FIELDS)
+_TEXT, _CLEAN, _TIMESTAMP, _SERVICE, _REVISION, _INSTANCE, _REGION, _HTTP = (
+    _RECORD_FIELDS.index(name)
+    for name in ("text", "clean", "timestamp", "service", "revision", "instance", "region", "http_request")
+)
+
+
 def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
     """A function from an event to plain lists and tuples marshal can write (use one per message).
 
-    Repeated labels (instance ids run to 160 characters) are sent as one string object, which marshal
-    then writes once per message, and a clean text that is the raw text is sent as None.
+    A record goes as the list of its field values (``_RECORD_FIELDS`` order). Repeated labels (instance
+    ids run to 160 characters) are sent as one string object, which marshal then writes once per
+    message, and a clean text that is the raw text is sent as None.
     """
     shared: dict[str | None, str | None] = {}
     same = shared.setdefault
 
     def pack_record(r: Record) -> list[Any]:
-        # A Record's __dict__ holds its fields in declaration order (normalize and the dataclass both
-        # set them so), which _record() relies on; the tests compare every field after the round trip.
-        values = list(r.__dict__.values())
-        if values[2] is values[1]:
-            values[2] = None  # clean is the raw text
-        ts = values[5]
+        values = list(_record_values(r))
+        if values[_CLEAN] is values[_TEXT]:
+            values[_CLEAN] = None  # clean is the raw text
+        ts = values[_TIMESTAMP]
         if ts is not None:
-            values[5] = ts.__reduce__()[1][0]  # datetime's own 10-byte pickle state: 8x faster than isoformat
-        values[7] = same(values[7], values[7])
-        values[8] = same(values[8], values[8])
-        values[9] = same(values[9], values[9])
-        values[14] = same(values[14], values[14])
-        http = values[11]
+            # datetime's own 10-byte pickle state: 8x faster than isoformat
+            values[_TIMESTAMP] = ts.__reduce__()[1][0]
+        values[_SERVICE] = same(values[_SERVICE], values[_SERVICE])
+        values[_REVISION] = same(values[_REVISION], values[_REVISION])
+        values[_INSTANCE] = same(values[_INSTANCE], values[_INSTANCE])
+        values[_REGION] = same(values[_REGION], values[_REGION])
+        http = values[_HTTP]
         if http is not None:
-            values[11] = (http.status, http.method, http.url, http.latency)
+            values[_HTTP] = _http_values(http)
         return values
 
     def pack(event: Event) -> list[Any] | tuple[Any, ...]:
@@ -248,7 +260,8 @@ def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
     return pack
 
 
-def _event(item: Sequence[Any]) -> Event:
+def _event(item: Any) -> Event:
+    """The event pack() sent: one record's field values, or (records' values, text, clean)."""
     event: Event = _new(Event)
     if len(item) == 3:
         packed, text, clean = item
@@ -264,44 +277,18 @@ _datetime: Any = datetime
 back from what the reader sends (typeshed knows only the field-by-field signature)."""
 
 
-def _record(item: Sequence[Any]) -> Record:
-    (
-        index,
-        text,
-        clean,
-        severity,
-        stream,
-        ts,
-        source,
-        service,
-        revision,
-        instance,
-        insert_id,
-        http,
-        trace,
-        cut,
-        region,
-    ) = item
-    request: HttpRequest | None = None
+def _record(values: list[Any]) -> Record:
+    """The Record whose field values pack_record sent (the list is marshal's own copy: changed in place)."""
+    if values[_CLEAN] is None:
+        values[_CLEAN] = values[_TEXT]
+    ts = values[_TIMESTAMP]
+    if ts is not None:
+        values[_TIMESTAMP] = _datetime(ts, UTC)  # from the pickle state (always UTC here)
+    http = values[_HTTP]
     if http is not None:
-        request = _new(HttpRequest)
-        request.__dict__.update(status=http[0], method=http[1], url=http[2], latency=http[3])
+        request: HttpRequest = _new(HttpRequest)
+        request.__dict__.update(zip(_HTTP_FIELDS, http, strict=True))
+        values[_HTTP] = request
     record: Record = _new(Record)
-    record.__dict__.update(
-        index=index,
-        text=text,
-        clean=text if clean is None else clean,
-        severity=severity,
-        stream=stream,
-        timestamp=None if ts is None else _datetime(ts, UTC),  # from the pickle state (always UTC here)
-        source=source,
-        service=service,
-        revision=revision,
-        instance=instance,
-        insert_id=insert_id,
-        http_request=request,
-        trace=trace,
-        truncated=cut,
-        region=region,
-    )
+    record.__dict__.update(zip(_RECORD_FIELDS, values, strict=True))
     return record

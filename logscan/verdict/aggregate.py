@@ -103,7 +103,7 @@ class Aggregator:
         self._others: dict[EventClass, _Acc] = {}
         self._folded: Counter[EventClass] = Counter()
         self._signals = {rule.id: rule.signals for rule in library.rules if rule.signals}
-        self._hints = {rule.id: (rule.hint, rule.description) for rule in library.rules}
+        self._rules = {rule.id: rule for rule in library.rules}
         self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
         self._accs: dict[str, _Acc] = {}
         self._streams: Counter[str] = Counter()
@@ -301,8 +301,8 @@ class Aggregator:
                 instances=tuple(sorted(a.instances)),
                 example=a.example,
                 template=a.template,
-                hint=self._hints.get(a.rule, ("", ""))[0],
-                description=self._hints.get(a.rule, ("", ""))[1],
+                hint=rule.hint if (rule := self._rules.get(a.rule)) else "",
+                description=rule.description if rule else "",
                 config_symptom=a.rule in self._config_symptoms,
                 severity=a.severity,
                 causes=a.causes,

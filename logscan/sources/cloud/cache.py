@@ -35,15 +35,15 @@ DEFAULT_TTL = timedelta(hours=24)
 _FORMAT = 1
 
 
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where cached fetches live: $LOGSCAN_CACHE_DIR, $XDG_CACHE_HOME/logscan or ~/.cache/logscan."""
-    env = os.environ if environ is None else environ
-    if env.get(CACHE_ENV):
-        return Path(env[CACHE_ENV]).expanduser()
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]).expanduser() / "logscan"
-    home = env.get("HOME")
-    return (Path(home) if home else Path.home()) / ".cache" / "logscan"
+def cache_dir() -> Path:
+    """Where cached fetches live: $LOGSCAN_CACHE_DIR, else the platform's user cache folder for logscan
+    (platformdirs: $XDG_CACHE_HOME/logscan or ~/.cache/logscan on Linux, ~/Library/Caches/logscan on macOS,
+    %LOCALAPPDATA%\\logscan\\Cache on Windows)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    import platformdirs
+
+    return platformdirs.user_cache_path("logscan", appauthor=False)
 
 
 def cache_key(endpoint: str, resource_names: Sequence[str], filter_text: str) -> str:
@@ -134,13 +134,13 @@ class Cache:
         return data
 
 
-def cache_for(no_cache: bool, ttl: str | None, environ: Mapping[str, str] | None = None) -> Cache | None:
+def cache_for(no_cache: bool, ttl: str | None) -> Cache | None:
     """The cache the command line asks for: none with --no-cache, else cache_dir() with --cache-ttl."""
     if no_cache:
         return None
     from logscan.sources.cloud.window import parse_duration
 
-    return Cache(cache_dir(environ), parse_duration(ttl, "--cache-ttl") if ttl else DEFAULT_TTL)
+    return Cache(cache_dir(), parse_duration(ttl, "--cache-ttl") if ttl else DEFAULT_TTL)
 
 
 def _read_meta(meta_path: Path) -> CacheMeta | None:

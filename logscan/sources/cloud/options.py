@@ -37,7 +37,8 @@ class FetchOptions:
     max_attempts: int = 6
     """Consecutive failed requests tolerated before the read is given up."""
     backoff_base: float = 1.0
-    """First back-off delay in seconds; it doubles per consecutive failure."""
+    """Bound of the first back-off delay in seconds; the bound doubles per consecutive failure, and each
+    delay is drawn below it (google.api_core's exponential back-off with full jitter)."""
     backoff_max: float = 32.0
     """Largest back-off delay (a Retry-After header is honoured up to this)."""
 

@@ -9,7 +9,6 @@ written out in full (filter with its window, page size, ascending order); nothin
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +43,15 @@ SETTLE_TAIL_SECONDS = 120.0
 SETTLE_MAX_ROUNDS = 10
 
 _TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})")
+
+
+class _GaveUp(Exception):
+    """The retries of one request ran out."""
+
+    def __init__(self, reason: str, attempts: int) -> None:
+        super().__init__(f"{reason} ({attempts} attempts in a row)")
+        self.reason = reason
+        """Why the last attempt failed."""
 
 
 @dataclass
@@ -175,9 +183,13 @@ class CloudLoggingSource:
         state = _Resume(since=since)
         query_since = since
         token: str | None = None
-        failures = 0
         guard = PageGuard(f"revision {self.query.revision}")
-        while True:
+
+        def page(failures: int) -> dict[str, Any]:
+            nonlocal query_since, token
+            if failures:  # resume by time, not by a page token the failure may have spoiled
+                query_since, token = state.since, None
+                guard.restart()
             body: dict[str, Any] = {
                 "resourceNames": list(self.query.resource_names),
                 "filter": self.query.filter_from(query_since),
@@ -186,28 +198,17 @@ class CloudLoggingSource:
             }
             if token:
                 body["pageToken"] = token
-            self._pacer.wait(lambda s: self._progress.waiting(s, "waiting for quota"))
-            self.requests += 1
+            return body
+
+        while True:
             try:
-                response = send(body, self.options.timeout)
-            except Exception as exc:
-                reason = classify_failure(exc, self.query.project, self.options)
-                failures += 1
-                if failures >= self.options.max_attempts:
-                    self.failure = f"{reason} ({failures} attempts in a row)"
-                    if reason.startswith(NOT_JSON):
-                        self.failure_tip = _ENDPOINT_TIP.format(endpoint=self.options.api_endpoint)
-                    self.truncated = True
-                    return
-                self.retries += 1
-                pause = self._backoff(failures, exc)
-                self._progress.waiting(pause, f"{reason}; retrying")
-                self._sleep(pause)
-                # Resume by time, not by a page token the failure may have spoiled.
-                query_since, token = state.since, None
-                guard.restart()
-                continue
-            failures = 0
+                response = self._call(send, page)
+            except _GaveUp as exc:
+                self.failure = str(exc)
+                if exc.reason.startswith(NOT_JSON):
+                    self.failure_tip = _ENDPOINT_TIP.format(endpoint=self.options.api_endpoint)
+                self.truncated = True
+                return
             self.pages += 1
             new = 0
             for entry in response.get("entries") or ():
@@ -236,44 +237,59 @@ class CloudLoggingSource:
     def request(self, send: Transport, body: dict[str, Any]) -> Mapping[str, Any]:
         """Send one entries.list body (a probe outside the read), paced and retried like a page of the read;
         raises ReadFailedError when the retries run out."""
+        try:
+            return self._call(send, lambda failures: body)
+        except _GaveUp as exc:
+            raise ReadFailedError(
+                f"A query for revision {self.query.revision} in project {self.query.project} failed: "
+                f"{exc}. Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
+            ) from None
+
+    def _call(self, send: Transport, body: Callable[[int], dict[str, Any]]) -> Mapping[str, Any]:
+        """The one retry loop of a read: send ``body(failures so far)``, paced to the quota; on a transient
+        failure wait (google.api_core's exponential back-off with jitter, or the server's Retry-After when
+        longer) and send again; after ``max_attempts`` failures in a row raise _GaveUp. Fatal failures raise
+        a FetchError (classify_failure)."""
+        from google.api_core.retry import exponential_sleep_generator
+
+        delays = exponential_sleep_generator(self.options.backoff_base, self.options.backoff_max)
         failures = 0
         while True:
+            request = body(failures)
             self._pacer.wait(lambda s: self._progress.waiting(s, "waiting for quota"))
             self.requests += 1
             try:
-                return send(body, self.options.timeout)
+                return send(request, self.options.timeout)
             except Exception as exc:
                 reason = classify_failure(exc, self.query.project, self.options)
                 failures += 1
                 if failures >= self.options.max_attempts:
-                    raise ReadFailedError(
-                        f"A query for revision {self.query.revision} in project {self.query.project} failed: "
-                        f"{reason} ({failures} attempts in a row). "
-                        f"Tip: rerun in a minute, or lower --quota-rpm (now {self.options.quota_rpm})."
-                    ) from None
+                    raise _GaveUp(reason, failures) from exc
                 self.retries += 1
-                pause = self._backoff(failures, exc)
+                pause = max(next(delays), self._retry_after(exc))
                 self._progress.waiting(pause, f"{reason}; retrying")
                 self._sleep(pause)
 
-    def _backoff(self, failures: int, exc: Exception) -> float:
+    def _retry_after(self, exc: Exception) -> float:
+        """The wait a failed response's Retry-After header asks for, up to backoff_max (noted when cut), or 0."""
         cap = self.options.backoff_max
-        delay = float(min(cap, self.options.backoff_base * 2 ** (failures - 1)))
         response = getattr(exc, "response", None)
         retry_after = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
-        if retry_after:
-            with contextlib.suppress(ValueError):
-                asked = float(retry_after)
-                delay = max(delay, min(asked, cap))
-                if asked > cap:
-                    note = (
-                        f"Cloud Logging asked to wait {asked:g}s before retrying (Retry-After); logscan waits at "
-                        f"most {cap:g}s, so it retried sooner"
-                    )
-                    if note not in self.notes:
-                        self.notes.append(note)
-                    self._progress.waiting(delay, f"Retry-After {asked:g}s capped to {cap:g}s")
-        return delay
+        if not retry_after:
+            return 0.0
+        try:
+            asked = float(retry_after)
+        except ValueError:
+            return 0.0
+        if asked > cap:
+            note = (
+                f"Cloud Logging asked to wait {asked:g}s before retrying (Retry-After); logscan waits at "
+                f"most {cap:g}s, so it retried sooner"
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+            self._progress.waiting(cap, f"Retry-After {asked:g}s capped to {cap:g}s")
+        return min(asked, cap)
 
     def _raise_empty(self) -> None:
         q = self.query

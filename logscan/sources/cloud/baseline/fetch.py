@@ -1,14 +1,13 @@
 """The baseline of a live triage, read from Cloud Logging: a named revision, or the one that served before.
 
-``fetch_baseline`` is the verb (the live triage calls it): it checks the triage's options,
-chooses the baseline, says how it was chosen, and reads it. The parts live in their own modules, and their
-public names are re-exported here:
+``fetch_baseline`` is the verb (the live triage calls it with its LiveTarget): it chooses the baseline,
+says how it was chosen, and reads it. The parts live beside it:
 
-- logscan.baseline_choice: the Choice (which revision, which window, the notes) and ``--baseline-revision R``,
-  R read over the target's own window;
-- logscan.previous_lookup: ``--baseline previous``, the revision that served before the target, found through
-  Cloud Logging alone and read over a window that ends before the target's first entry;
-- logscan.baseline_read: reading the chosen baseline into a source and its SourceInfo.
+- choice.py: the Choice (which revision, which window, the notes) and ``--baseline-revision R``, R read
+  over the target's own window;
+- previous.py: ``--baseline previous``, the revision that served before the target, found through Cloud
+  Logging alone and read over a window that ends before the target's first entry;
+- read.py: reading the chosen baseline into a source and its SourceInfo.
 
 A baseline without entries comes back as an empty source (the comparison becomes INCONCLUSIVE), never as an
 error; so does a service without an earlier revision, with a note. Notes go into the SourceInfo (the report's
@@ -18,9 +17,8 @@ comparison shows them) and to stderr.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from logscan.errors import InputError
 from logscan.model import SourceInfo
@@ -30,15 +28,14 @@ from logscan.sources.cloud.baseline.previous import previous
 from logscan.sources.cloud.baseline.read import Notify, read
 from logscan.sources.cloud.cache import Cache, cache_for
 from logscan.sources.cloud.client import Transport, client_transport, make_client
-from logscan.sources.cloud.options import DEFAULT_QUOTA_RPM, FetchOptions
+from logscan.sources.cloud.options import FetchOptions
 from logscan.sources.cloud.pacing import NullProgress, console_progress
-from logscan.sources.cloud.query import revision_query
 from logscan.sources.cloud.source import CloudLoggingSource
-from logscan.sources.cloud.window import parse_window
+from logscan.sources.cloud.target import LiveTarget
 
 
 def fetch_baseline(
-    params: Mapping[str, Any],
+    live: LiveTarget | None,
     revision: str | None,
     *,
     now: datetime | None = None,
@@ -49,33 +46,22 @@ def fetch_baseline(
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[EntrySource, SourceInfo]:
     """The baseline of ``logscan triage --project P --revision T``: ``revision`` over T's window, or with
-    None the revision that served before T. ``params`` are the triage command's options (project,
-    revision, service, since, until, severity, endpoint, quota_rpm, max_entries, settle, refresh, verbose).
+    None the revision that served before T. ``live`` is the triage's target (None: the triage reads files).
 
     ``notify`` receives the notes (default: stderr); ``cache`` defaults to the user's fetch cache; ``options``
-    overrides the read options taken from ``params`` (tests inject short retry timings)."""
+    overrides the target's read options (tests inject short retry timings)."""
     option = f"--baseline-revision {revision}" if revision is not None else "--baseline previous"
-    project, target_name = params.get("project"), params.get("revision")
-    if not project or not target_name:
+    if live is None:
         raise InputError(
             f"{option} reads the baseline from Cloud Logging beside a live target: pass --project and "
             "--revision too, or compare with an export: --baseline FILE."
         )
     say = notify or _stderr
     now = now or datetime.now(UTC)
-    window = parse_window(params.get("since"), params.get("until"), now)
-    target = revision_query(
-        str(project), str(target_name), window, params.get("service"), params.get("severity")
-    )
-    if options is None:
-        options = FetchOptions(
-            endpoint=params.get("endpoint") or None,
-            quota_rpm=int(params.get("quota_rpm") or DEFAULT_QUOTA_RPM),
-            max_entries=params.get("max_entries"),
-            settle=float(params.get("settle") or 0.0),
-        )
+    target = live.query
+    options = options if options is not None else live.options
     send = transport or client_transport(make_client(target.project, options.endpoint))
-    verbose = bool(params.get("verbose"))
+    verbose = live.verbose
     if revision is not None:
         choice = explicit(target, revision)
     else:
@@ -96,10 +82,8 @@ def fetch_baseline(
         options,
         send,
         now=now,
-        cache=cache
-        if cache is not None
-        else cache_for(bool(params.get("no_cache")), params.get("cache_ttl")),
-        refresh=bool(params.get("refresh")),
+        cache=cache if cache is not None else cache_for(live.no_cache, live.cache_ttl),
+        refresh=live.refresh,
         progress=progress,
         notify=say,
         sleep=sleep,
