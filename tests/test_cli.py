@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from logscan.cli import cli
 
+from . import generated
 from .conftest import FIXTURES, REPO
 
 
@@ -123,14 +124,9 @@ F_SETPIPE_SZ = 1031
 def test_output_cut_short_by_its_reader_is_not_an_error(tmp_path: Path) -> None:
     """`logscan classify big.json | head -1`: the reader leaves early; what it took is right, so no
     error line and exit 0 (it was "internal error (BrokenPipeError ...)", exit 2)."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     export = tmp_path / "export.json"
     with export.open("wb") as out:
-        generate.write(out, 4000, seed=3)
+        generated.write(out, 4000, seed=3)
     args = [sys.executable, "-c", "from logscan.cli import main; main()", "classify", str(export)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None

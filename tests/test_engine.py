@@ -22,7 +22,7 @@ from logscan.ingest.normalize import normalize
 from logscan.model import SEVERITIES
 from logscan.sources.files import FileSource
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from . import generated
 
 
 def _answer(found: Any) -> tuple[str, tuple[int, int], tuple[Any, ...]] | None:
@@ -37,13 +37,8 @@ def _backends() -> list[str]:
 
 
 def _generated_texts(count: int) -> list[tuple[str, str]]:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     out = io.BytesIO()
-    generate.write(out, count, seed=11, fmt="jsonl")
+    generated.write(out, count, seed=11, fmt="jsonl")
     source = FileSource("-", stdin=io.BytesIO(out.getvalue()))
     return [
         (r.clean, r.severity)

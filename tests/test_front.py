@@ -29,7 +29,7 @@ from logscan.ingest.stream import Skips
 from logscan.model import Event, Record
 from logscan.sources.files import FileSource
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from . import generated
 
 
 @pytest.fixture
@@ -41,13 +41,8 @@ def reader_for_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _export(path: Path, count: int, fmt: str = "json", seed: int = 5) -> Path:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     buffer = io.BytesIO()
-    generate.write(buffer, count, seed=seed, fmt=fmt)
+    generated.write(buffer, count, seed=seed, fmt=fmt)
     path.write_bytes(buffer.getvalue())
     return path
 

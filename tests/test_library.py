@@ -110,3 +110,85 @@ def test_every_shipped_rule_compiles_under_re2(library: Library) -> None:
             if pattern is not None:
                 assert re2.compile(pattern) is not None, rule.id
     assert sum(rule.unless is not None for rule in library.rules) >= 10
+
+
+_GOOD = {
+    "id": "db-down",
+    "class": "regression",
+    "description": "The database refused connections.",
+    "hint": "Check the Cloud SQL instance.",
+    "regex": "connection refused",
+    "examples": {"match": ["psycopg2.OperationalError: connection refused"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"class": "bug"},
+            "rule db-down: field 'class' is 'bug'; use one of expected-config, deprecation-warning",
+        ),
+        (
+            {"id": "DB_Down"},
+            "rule DB_Down: field 'id' must be lowercase words joined by '-', e.g. env-var-missing.",
+        ),
+        ({"hint": None}, "rule db-down: field 'hint' is missing. Every rule needs"),
+        ({"owner": "sre"}, "rule db-down: unknown field(s) owner. Allowed: "),
+        ({"regex": 42}, "rule db-down: field 'regex' must be a string (quote it in YAML)."),
+        ({"regex": "(unclosed"}, "rule db-down: field 'regex' does not compile ("),
+        (
+            {"examples": {"no_match": ["fine"]}},
+            "rule db-down: field 'examples' needs a non-empty 'match' list",
+        ),
+        ({"examples": {"match": "one line"}}, "rule db-down: examples.match must be a list of strings."),
+        ({"signals": ["exploded"]}, "rule db-down: field 'signals' has 'exploded'; use one of "),
+        (
+            {"severity_at_least": "LOUD"},
+            "rule db-down: field 'severity_at_least' is 'LOUD'; use a LogSeverity",
+        ),
+        (
+            {"key_group": "host"},
+            "rule db-down: field 'key_group' names 'host', which the regex does not define.",
+        ),
+        ({"config_symptom": "yes"}, "rule db-down: field 'config_symptom' must be true or false."),
+    ],
+)
+def test_each_broken_field_is_named_with_file_rule_and_fix(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    import yaml
+
+    rule = {k: v for k, v in {**_GOOD, **change}.items() if v is not None}
+    (tmp_path / "40-test.yaml").write_text(yaml.safe_dump({"rules": [rule]}), "utf-8")
+    with pytest.raises(PatternError) as caught:
+        load_library(tmp_path)
+    assert str(caught.value).startswith(f"40-test.yaml: {message}"), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules: [unclosed", "40-test.yaml: is not valid YAML ("),
+        ("- just a list\n", "40-test.yaml: must be a mapping with a 'rules:' list."),
+        ("rules:\n  - a string\n", "40-test.yaml: rule #1: must be a mapping with id, class"),
+    ],
+)
+def test_a_broken_file_is_named(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "40-test.yaml").write_text(text, "utf-8")
+    with pytest.raises(PatternError) as caught:
+        load_library(tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_a_missing_folder_an_empty_one_and_a_reused_id_are_refused(tmp_path: Path) -> None:
+    import yaml
+
+    with pytest.raises(PatternError, match=r"pattern folder not found\. Pass --patterns DIR"):
+        load_library(tmp_path / "absent")
+    with pytest.raises(PatternError, match=r"holds no \*\.yaml rule files"):
+        load_library(tmp_path)
+    for name in ("40-a.yaml", "41-b.yaml"):
+        (tmp_path / name).write_text(yaml.safe_dump({"rules": [_GOOD]}), "utf-8")
+    with pytest.raises(PatternError, match=r"^41-b\.yaml: rule db-down: id already used in 40-a\.yaml\."):
+        load_library(tmp_path)

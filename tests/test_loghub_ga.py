@@ -1,33 +1,21 @@
 """Template quality on Loghub-2k: grouping accuracy at least Drain's published figure, dataset by dataset.
 
-Runs benchmarks/loghub_ga.py's measure (``logscan classify --no-join`` on the Content column) on every
+Runs the measure of benchmarks/loghub_ga.py (tests/loghub.py) (``logscan classify --no-join`` on the Content column) on every
 dataset folder in ../shared/corpus/loghub; skips cleanly when that folder is absent.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from .conftest import CORPUS, REPO
+from . import loghub as GA
+from .conftest import CORPUS
 
 LOGHUB = CORPUS / "loghub"
 
 
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("loghub_ga", REPO / "benchmarks" / "loghub_ga.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("loghub_ga", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-GA = _benchmark()
 FOLDERS: list[Path] = GA.datasets(LOGHUB) if LOGHUB.is_dir() else []
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ import pytest
 from logscan.errors import InputError
 from logscan.sources.files import FileSource, open_source
 
+from . import generated
+
 INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 STRUCTURED = {
     "gcloud.json": "json-array",
     "gcloud.yaml": "yaml",
@@ -27,13 +27,8 @@ STRUCTURED = {
 
 
 def _generate(count: int, fmt: str = "json") -> bytes:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     out = io.BytesIO()
-    generate.write(out, count, seed=3, fmt=fmt)
+    generated.write(out, count, seed=3, fmt=fmt)
     return out.getvalue()
 
 
