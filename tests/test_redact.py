@@ -283,3 +283,35 @@ def test_redaction_decodes_what_the_scan_decodes(line: str, secret: str) -> None
     out = redact_text(line)
     assert secret not in out and PLACEHOLDER.search(out)
     assert find_secrets(out) == []
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_a_service_named_auth_and_the_code_that_reads_a_secret_are_no_secrets(
+    tmp_path: Path, fmt: str
+) -> None:
+    # Found while building the root-cause scenarios: the Markdown report of a service called auth-service was
+    # refused (its marker looked like a high-entropy value after "auth"), and the traceback line that read the
+    # missing setting lost the setting's name (os.environ[...] taken for a secret value).
+    labels = '{"service_name": "auth-service", "revision_name": "auth-service-00012-abc", "location": "us-central1"}'
+    crash = (
+        'Traceback (most recent call last):\\n  File \\"/app/main.py\\", line 3, in <module>\\n'
+        "    SECRET = os.environ[\\\"JWT_SECRET_KEY\\\"]\\nKeyError: 'JWT_SECRET_KEY'"
+    )
+    export = tmp_path / "auth.jsonl"
+    export.write_text(
+        '{"insertId": "a1", "timestamp": "2025-09-15T18:00:00Z", "severity": "ERROR", '
+        '"logName": "projects/p/logs/run.googleapis.com%2Fstderr", '
+        f'"resource": {{"type": "cloud_run_revision", "labels": {labels}}}, "textPayload": "{crash}"}}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["triage", str(export), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "auth-service-00012-abc" in text
+    assert (
+        'os.environ[\\"JWT_SECRET_KEY\\"]' in text
+        if fmt == "json"
+        else 'os.environ["JWT_SECRET_KEY"]' in html.unescape(text)
+    )
+    assert "REDACTED" not in text

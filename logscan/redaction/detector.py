@@ -20,6 +20,7 @@ NOT_A_VALUE = (
 _PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 _MASK_OR_PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:?[0-9a-f]*\]|<[A-Za-z_*]*>")
 _ALNUM = regex.compile(r"[A-Za-z0-9]")
+_SEGMENTS = regex.compile(r"[-_.]")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ def random_looking(value: str, min_bits: float = 3.3) -> bool:
     # mixed case with a digit (base64, base62), or two digits among letters (hex); not a word-like id
     if not ((digits and upper >= 2 and lower >= 2) or (digits >= 2 and upper + lower >= 2)):
         return False
+    if all(part.isalpha() or part.isdigit() for part in _SEGMENTS.split(value) if part):
+        return (
+            False  # words and numbers joined by - _ . (auth-service-00012-abc): a name, not a generated value
+        )
     counts = Counter(value)
     bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
     return bool(bits >= min_bits)

@@ -19,9 +19,14 @@ _QUOTED = (
     r"|[bru]?'" + NOT_PLACEHOLDER + NOT_A_VALUE + r"(?P<secret>(?:[^'\\\n]|\\.)+)'"
 )
 """A quoted value, with escaped quotes inside it; b'...' is a Python bytes repr."""
+_CODE = r"(?!(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*[ \t]*[\[(]|process\.env\.)"
+"""A bare value that is code reading the value (os.environ["X"], getenv("X"), ENV.fetch(...), process.env.X) is
+none: the traceback of a missing setting shows the line that read it, and its name must stay readable."""
+
 _BARE = (
     NOT_PLACEHOLDER
     + NOT_A_VALUE
+    + _CODE
     + r"(?![bru]['\"])(?P<secret>[^\s\"'`<>{\[(][^\s\"'`<>]*?)(?=[,;)\]}]*(?:[\s\"'`<>]|$))"
 )
 """An unquoted value up to the next blank; trailing punctuation stays outside."""
@@ -125,6 +130,10 @@ NAMED: Final[tuple[Detector, ...]] = (
             "password: <*>",
             "set this string with `bin/rails credentials:edit` (ArgumentError)",
             "refresh failed, token: expired",
+            '    SECRET = os.environ["JWT_SECRET_KEY"]',
+            "    api_key = os.getenv('OPENAI_API_KEY')",
+            "const token = process.env.API_TOKEN || '';",
+            '  secret_key_base = ENV.fetch("SECRET_KEY_BASE")',
         ),
     ),
     detector(
@@ -155,7 +164,13 @@ NAMED: Final[tuple[Detector, ...]] = (
             "MAILER_AUTH=Vx82LmQ0pZr4Tk9sWn3yBc7D",
             "private_key_id: 2c281ca8de6b59356d65e9a2ace43f0d1b7e6a95",
         ),
-        ("sort_key=created_at_descending", "auth_mode: service_account_default", "cache_key=user-profile-v2"),
+        (
+            "sort_key=created_at_descending",
+            "auth_mode: service_account_default",
+            "cache_key=user-profile-v2",
+            "<!-- logscan:auth-service:auth-service-00012-abc -->",  # a Cloud Run service and revision name
+            "token_issuer: token-service-00007-xoz.run.app",
+        ),
         check=random_looking,
     ),
 )
