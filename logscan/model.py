@@ -370,6 +370,16 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What one report is about: a Cloud Run service's revision, as the entries name it."""
+
+    service: str | None
+    """Service name; None when the entries name none (a paste)."""
+    revision: str | None
+    """Revision name; None when the entries name none."""
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a renderer shows, already decided, sorted and cut to size."""
 
@@ -391,10 +401,17 @@ class Report:
     """What to do next, derived from the findings."""
     timeline: tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...] = field(default=())
     """Per minute (ISO label), events per class."""
+    timeline_seconds: tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...] = ()
+    """Per second (ISO label), events per class, when the whole window lasts ten minutes or less."""
+    exited_at: datetime | None = None
+    """When the platform first reported the container's end (exit, signal, memory kill), if it did."""
     comparison: Comparison | None = None
     """The comparison with a baseline revision, when one was given."""
     stale_suppressions: tuple[Suppression, ...] = ()
     """Suppressions of the policy that matched nothing in this run."""
+    subject_digest: str = ""
+    """Identifies the report's subject when the input names no service or revision (a paste): a digest of
+    the sources' names and content, so that two pastes' reports never share a marker."""
 
 
 @dataclass(frozen=True)
@@ -465,6 +482,8 @@ class SourceInfo:
     """Requested window end."""
     truncated: bool = False
     """The read stopped early."""
+    severity: str | None = None
+    """The read's severity floor (--severity), which can hide the evidence of starting and serving."""
     notes: tuple[str, ...] = ()
     """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from logscan import __version__
-from logscan.classify.classify import classify
+from logscan.classify.classify import UNCLAIMED, classify
 from logscan.classify.engine import Matcher
 from logscan.classify.library import Library, load_library
 from logscan.config import Config
+from logscan.errors import InputError
 from logscan.ingest.join import MAX_GAP, join, single
 from logscan.ingest.normalize import normalize
+from logscan.ingest.order import in_input_order
 from logscan.ingest.reader import GC_THRESHOLD, events
-from logscan.ingest.stream import EventStream
+from logscan.ingest.stream import EventStream, Skips
 from logscan.model import (
     Chain,
     Classified,
@@ -26,17 +29,25 @@ from logscan.model import (
     Record,
     Report,
     SourceInfo,
+    Subject,
     Suppression,
     Verdict,
 )
 from logscan.report.assemble import assemble
 from logscan.sources import EntrySource, RawEntry
+from logscan.sources.reading import stop_reason
 from logscan.verdict.aggregate import Aggregator, Summary
 from logscan.verdict.chains import build_chains, compare_chains
 from logscan.verdict.compare import compare
 from logscan.verdict.decide import decide
+from logscan.verdict.floor import under_floor
 from logscan.verdict.policy.settings import Policy, builtin_policy
-from logscan.verdict.policy.suppress import apply_suppressions
+from logscan.verdict.policy.suppress import apply_suppressions, check_rule_ids
+
+Progress = Callable[[int], None]
+"""Called now and then with the count of entries read so far."""
+_PROGRESS_EVERY = 2048
+"""Events between two progress calls."""
 
 
 def classify_stream(
@@ -45,7 +56,7 @@ def classify_stream(
     """Classified events of the sources, in input order, each with its mined template."""
     lib = library if library is not None else load_library(config.patterns_dir)
     with events(sources, config) as stream:
-        yield from classify(stream, lib)
+        yield from in_input_order(classify(stream, lib), lambda item: item.event)
 
 
 def summarize(stream: EventStream, library: Library) -> Summary:
@@ -53,21 +64,59 @@ def summarize(stream: EventStream, library: Library) -> Summary:
 
     The stream is read to its end (its skip tallies go into the counts); closing it is the caller's.
     """
-    acc = Aggregator(library)
+    return _fold(stream, library, by_subject=False)[0][1]
+
+
+def summarize_subjects(
+    stream: EventStream, library: Library, progress: Progress | None = None
+) -> list[tuple[Subject, Summary]]:
+    """One Summary per service and revision the entries name, sorted by them: an export of several
+    revisions is never judged as one. Entries that name no revision count with the revision when the
+    others name one only, and form a subject of their own beside several."""
+    return _fold(stream, library, by_subject=True, progress=progress)
+
+
+def _fold(
+    stream: EventStream, library: Library, *, by_subject: bool, progress: Progress | None = None
+) -> list[tuple[Subject, Summary]]:
+    accs: dict[tuple[str | None, str | None], Aggregator] = {}
     matcher = Matcher(library)
+    read = 0
     with _fewer_collections():
-        for item in classify(stream, library, templates="needed", matcher=matcher):
+        for n, item in enumerate(classify(stream, library, templates="needed", matcher=matcher)):
+            first = item.event.records[0]
+            key = (first.service, first.revision) if by_subject else (None, None)
+            acc = accs.get(key)
+            if acc is None:
+                acc = accs[key] = Aggregator(library)
             acc.add_event(item)  # every record is in exactly one event
-    summary = acc.summary(stream.skipped)
+            if progress is not None:
+                read += len(item.event.records)
+                if n % _PROGRESS_EVERY == 0:
+                    progress(read)
+    if progress is not None:
+        progress(read)
+    unnamed = [key for key in accs if key[1] is None]
+    named = [key for key in accs if key[1] is not None]
+    if len(named) == 1 and unnamed:  # entries without labels (audit logs, damaged ones) of one revision
+        for key in unnamed:
+            accs[named[0]].absorb(accs.pop(key))
+    if not accs:
+        accs[(None, None)] = Aggregator(library)
+    notes: tuple[str, ...] = ()
     if matcher.timeouts:
         retired = (
             f"; rules retired for the rest of the run: {', '.join(sorted(matcher.disabled))}"
             if matcher.disabled
             else ""
         )
-        note = f"matching: {matcher.timeouts} rule searches abandoned on the time bound{retired}"
-        summary = replace(summary, notes=(*summary.notes, note))
-    return summary
+        notes = (f"matching: {matcher.timeouts} rule searches abandoned on the time bound{retired}",)
+    skipped = stream.skipped  # unreadable entries cannot say whose they were: every subject is told
+    summaries = []
+    for key in sorted(accs, key=lambda k: (k[0] or "", k[1] or "")):
+        summary = accs[key].summary(skipped)
+        summaries.append((Subject(*key), replace(summary, notes=(*summary.notes, *notes))))
+    return summaries
 
 
 @contextmanager
@@ -96,58 +145,139 @@ def triage(
     config: Config,
     library: Library | None = None,
     info: SourceInfo | None = None,
+    **options: Any,
+) -> Report:
+    """The whole job for an input of one revision: read the stream, return the decided, assembled Report.
+    An input of several revisions is an InputError (triage_all reports each; revision= selects one)."""
+    reports = triage_all(stream, config, library, info, **options)
+    if len(reports) > 1:
+        names = ", ".join(r.revision or "(no revision)" for r in reports)
+        raise InputError(
+            f"{', '.join(stream.names)}: holds {len(reports)} revisions ({names}). "
+            "Pass one of them to --revision."
+        )
+    return reports[0]
+
+
+def triage_all(
+    stream: EventStream,
+    config: Config,
+    library: Library | None = None,
+    info: SourceInfo | None = None,
     *,
     baseline: Sequence[EntrySource] | None = None,
     baseline_info: SourceInfo | None = None,
     policy: Policy | None = None,
     policy_note: str | None = None,
-) -> Report:
-    """The whole job: read every event of the stream and return the decided, assembled Report.
+    revision: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, ...]:
+    """The whole job: read every event of the stream and return one decided, assembled Report per service
+    and revision the entries name (sorted by them), or only revision's when given.
 
     stream: the target's events (``events(sources, config)``, started as early as the caller likes); it is
     read to its end and closed here.
 
     baseline: the sources of the revision to compare with (None: no comparison). policy: the environment's
     policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
-    report's provenance.
+    report's provenance. progress: called now and then with the count of entries read.
     """
     with stream:
         lib = library if library is not None else load_library(config.patterns_dir)
-        info = info or SourceInfo()
-        policy = policy if policy is not None else builtin_policy(config.env)
-        summary = summarize(stream, lib)
-    comparison: Comparison | None = None
-    base_chains: tuple[Chain, ...] | None = None
+        subjects = summarize_subjects(stream, lib, progress)
+    if revision is not None:
+        chosen = [(s, summary) for s, summary in subjects if s.revision == revision]
+        if not chosen:
+            held = ", ".join(s.revision or "(no revision)" for s, _ in subjects)
+            raise InputError(
+                f"{', '.join(stream.names)}: no entries of revision {revision}; it holds {held}. "
+                "Pass one of them to --revision."
+            )
+        subjects = chosen
+    policy = policy if policy is not None else builtin_policy(config.env)
+    if policy.suppressions:
+        check_rule_ids(policy.suppressions, {*(rule.id for rule in lib.rules), UNCLAIMED})
+    base = None
     if baseline is not None:
         with events(baseline, config) as base_stream:
-            base = summarize(base_stream, lib)
-        summary, comparison = compare(summary, base, base_stream.names)
+            base_summary = summarize(base_stream, lib)
+            base = _Baseline(base_summary, base_stream.names, baseline_info, build_chains(base_summary, lib))
+    run = _Run(stream.names, stream.skips, stream.skip_detail, config, lib, info or SourceInfo(), policy)
+    return tuple(_report(summary, run, policy_note, base) for _, summary in subjects)
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    summary: Summary
+    names: tuple[str, ...]
+    info: SourceInfo | None
+    chains: tuple[Chain, ...]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every subject's report of one run shares."""
+
+    names: tuple[str, ...]
+    skips: tuple[Skips, ...]
+    skip_detail: tuple[str, ...]
+    config: Config
+    lib: Library
+    info: SourceInfo
+    policy: Policy
+
+
+def _report(summary: Summary, run: _Run, policy_note: str | None, base: _Baseline | None) -> Report:
+    """One subject's report: the comparison with the baseline, the policy, the verdict and provenance."""
+    config, info, policy = run.config, run.info, run.policy
+    comparison: Comparison | None = None
+    base_chains: tuple[Chain, ...] | None = None
+    if base is not None:
+        summary, comparison = compare(summary, base.summary, base.names)
         if comparison.status != ComparisonStatus.INCONCLUSIVE:
-            base_chains = build_chains(base, lib)
-        if baseline_info is not None and baseline_info.notes:
-            comparison = replace(comparison, notes=(*comparison.notes, *baseline_info.notes))
-        if baseline_info is not None and baseline_info.truncated:
+            base_chains = base.chains
+        if base.info is not None and base.info.notes:
+            comparison = replace(comparison, notes=(*comparison.notes, *base.info.notes))
+        if base.info is not None and base.info.truncated:
             comparison = replace(
                 comparison,
                 notes=(*comparison.notes, "The baseline read stopped early: its counts are a lower bound."),
             )
-    summary, verdict, stale = judge(summary, policy, config, info.truncated, comparison, lib, base_chains)
+    stopped = _stopped(run.skips, summary.counts.records)
+    truncated = info.truncated or stopped is not None
+    summary, verdict, stale = judge(
+        summary, policy, config, truncated, comparison, run.lib, base_chains, stopped=stopped
+    )
+    verdict = replace(verdict, served=under_floor(verdict.served, info.severity))
     provenance = Provenance(
         version=config.version or __version__,
-        patterns_hash=lib.digest,
+        patterns_hash=run.lib.digest,
         generated_at=config.now or datetime.now(UTC),
-        sources=stream.names,
+        sources=run.names,
         window_start=info.window_start or summary.window_start,
         window_end=info.window_end or summary.window_end,
         filter=info.filter,
         logs_explorer_url=info.logs_explorer_url,
         env=policy.env,
-        truncated=info.truncated,
+        truncated=truncated,
         redacted=config.redact,
-        skipped_detail=(*stream.skip_detail, *summary.notes),
+        skipped_detail=(*run.skip_detail, *summary.notes),
         policy=policy_note or policy.source,
     )
     return assemble(summary, verdict, provenance, comparison=comparison, stale_suppressions=stale)
+
+
+def _stopped(skips: tuple[Skips, ...], records: int) -> str | None:
+    """Why a source's read stopped before its end and how much was read, for the verdict; None if none did."""
+    for source in skips:
+        why = stop_reason(source.reasons)
+        if why is not None:
+            read = f"{records:,} entr{'y was' if records == 1 else 'ies were'} read"
+            return (
+                f"The read of {source.source} stopped early ({why}): {read}, and whatever the file held "
+                "after the cut is lost; nothing read proves a failure."
+            )
+    return None
 
 
 def judge(
@@ -158,6 +288,7 @@ def judge(
     comparison: Comparison | None = None,
     library: Library | None = None,
     base_chains: tuple[Chain, ...] | None = None,
+    stopped: str | None = None,
 ) -> tuple[Summary, Verdict, tuple[Suppression, ...]]:
     """Apply the policy's suppressions, link the failure chains (with the library; against the baseline's
     chains when given) and decide: the summary as judged, the verdict and the stale suppressions."""
@@ -169,7 +300,9 @@ def judge(
     chains = build_chains(summary, library) if library is not None else ()
     if base_chains is not None:
         chains = compare_chains(chains, base_chains)
-    verdict = decide(summary, policy, truncated=truncated, comparison=comparison, chains=chains)
+    verdict = decide(
+        summary, policy, truncated=truncated, comparison=comparison, chains=chains, stopped=stopped
+    )
     return summary, verdict, stale
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,29 @@ def test_unwritable_output_is_one_line_naming_the_path(tmp_path: Path) -> None:
         "Check that the folder exists and is writable.\n"
     )
     assert "internal error" not in err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("join", [True, False])
+def test_classify_prints_events_in_input_order(join: bool) -> None:
+    """Issue 12 item 13: the README says input order; joined and unjoined alike (a gcloud export is newest first)."""
+    example = str(REPO / "examples" / "staging-missing-config.json")
+    code, out, _ = _run("classify", example, *(() if join else ("--no-join",)))
+    assert code == 0
+    indexes = [json.loads(line)["index"] for line in out.splitlines()]
+    assert indexes == sorted(indexes) and len(indexes) == (20 if join else 22)
+
+
+def test_every_reason_a_test_skips_for_is_explained_in_the_readme() -> None:
+    """Issue 12 item 16: a newcomer's `make test` skips a few tests by design; the README says which and why."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Tests that skip", 1)[1].split("\n## ", 1)[0]
+    reasons: set[str] = set()
+    for path in (REPO / "tests").glob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        reasons.update(re.findall(r'pytest\.skip\(\s*"([^"{}]+)"', text))
+        reasons.update(re.findall(r'\.skip(?:if)?\([^)]*?reason="([^"{}]+)"', text))
+        reasons.update(f"`{m}`" for m in re.findall(r'importorskip\("([^"]+)"\)', text))
+    reasons = {r for r in reasons if not set(r) & set("()[]\\")}  # not this test's own patterns
+    assert reasons
+    for reason in sorted(reasons):
+        assert reason in section, f"README 'Tests that skip' does not explain: {reason}"

@@ -271,9 +271,9 @@ def test_skipped_entries_are_a_reason_without_changing_the_level(tmp_path: Path)
     damaged = tmp_path / "export.json"
     damaged.write_text(
         '[{"textPayload": "INFO:     Application startup complete.", "logName": "projects/p/logs/'
-        'run.googleapis.com%2Fstderr"}, {"textPay',
+        'run.googleapis.com%2Fstderr"}, {"textPay": ,}]',
         encoding="utf-8",
-    )
+    )  # a damaged entry inside the array: the read goes on (a cut-off array is INCONCLUSIVE, see below)
     verdict = triaged([open_source(str(damaged))], Config()).verdict
     assert verdict.level == "PASS"
     assert verdict.reasons[0].text.startswith("No regression")
@@ -299,3 +299,41 @@ def test_expected_config_keeps_the_warnings_and_the_readme_states_the_order() ->
     stated = "least to most severe: " + ", ".join(f"`{level}`" for level in SEVERITY)
     assert stated in readme
     assert SEVERITY.index("EXPECTED_CONFIG") > SEVERITY.index("WARN")
+
+
+def test_a_read_that_stopped_early_is_inconclusive_and_says_how_much_was_lost(tmp_path: Path) -> None:
+    """Issue 12 item 2: `head -c 3000 logs.json`: the read stops inside an entry; nothing after it was seen."""
+    from logscan.config import Config
+    from logscan.resources import data_dir
+    from logscan.sources.files import open_source
+
+    from .factories import triaged
+
+    cut = tmp_path / "t.json"
+    cut.write_bytes((data_dir("examples") / "staging-missing-config.json").read_bytes()[:3000])
+    report = triaged([open_source(str(cut))], Config())
+    assert report.verdict.level == "INCONCLUSIVE"
+    assert report.provenance.truncated
+    assert report.verdict.reasons[0].text == (
+        f"The read of {cut} stopped early (entries lost: the JSON array is cut off inside an entry): "
+        "3 entries were read, and whatever the file held after the cut is lost; nothing read proves a failure."
+    )
+
+
+def test_required_matches_the_setting_the_message_names() -> None:
+    """Issue 12 item 8: "JWT secret not configured: set JWT_SECRET_KEY ..." is the setting JWT_SECRET_KEY."""
+    from logscan.config import Config
+    from logscan.resources import data_dir
+    from logscan.sources.files import open_source
+
+    from .factories import triaged
+
+    policy = replace(STAGING, required=("JWT_SECRET_KEY",))
+    example = open_source(str(data_dir("examples") / "staging-missing-config.json"))
+    report = triaged([example], Config(), policy=policy)
+    jwt = [f for f in report.findings if f.rule == "jwt-secret-missing"]
+    assert [f.key for f in jwt] == ["JWT_SECRET_KEY"]
+    assert report.verdict.level == "FAIL"
+    assert report.verdict.reasons[0].text.startswith(
+        "1 missing setting (required in staging): jwt-secret-missing:JWT_SECRET_KEY x1"
+    )

@@ -606,3 +606,21 @@ def test_no_entries_exits_3_live_as_for_an_empty_file(tmp_path: Path) -> None:
     assert fetch_code == 3 and not (tmp_path / "out.json").exists()
     assert fetch_err.startswith("logscan: No log entries for revision orders-api-00007-qaz")
     assert "between 09:00 and 12:00 UTC on 2025-03-01" in fetch_err
+
+
+def test_a_severity_floor_that_hides_request_logs_leaves_served_unknown(
+    fake: FakeLogging, tmp_path: Path
+) -> None:
+    """Issue 12 item 3: with --severity ERROR the answered requests (INFO) are filtered out: served is
+    unknown, not "no", and the report says why."""
+    env = {"LOGSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["triage", "--project", "demo-proj", "--revision", "orders-api-00007-qaz", "--since", SINCE]
+    args += ["--until", UNTIL, "--endpoint", fake.url, "--format", "json", "--severity", "ERROR"]
+    code, out, err = _cli(args, env)
+    assert code != 2, err
+    served = json.loads(out)["verdict"]["served"]
+    assert served["served"] is None
+    assert (
+        "--severity ERROR filtered out the request logs answered below 500 (INFO) and the startup "
+        "messages: whether the revision started and served is unknown" in served["evidence"]
+    )

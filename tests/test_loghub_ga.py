@@ -27,8 +27,13 @@ def test_grouping_accuracy_definition() -> None:
     assert GA.grouping_accuracy(["a", "x", "b", "b", "c", "z"], truth) == pytest.approx(3 / 5)
 
 
-@pytest.mark.skipif(not FOLDERS, reason="../shared/corpus/loghub is not present in this checkout")
-@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+_ABSENT = pytest.param(
+    None, marks=pytest.mark.skip(reason="../shared/corpus/loghub is not present in this checkout")
+)
+
+
+# Without the corpus, one test says why it skips (an empty parameter set would skip with pytest's own words).
+@pytest.mark.parametrize("folder", FOLDERS or [_ABSENT], ids=[f.name for f in FOLDERS] or ["absent"])
 def test_grouping_accuracy_is_at_least_drains(folder: Path) -> None:
     result = GA.measure(folder)
     assert result.messages > 0

@@ -310,3 +310,84 @@ def test_keys_documented_are_the_keys_accepted() -> None:
         assert f"`{key}`" in doc, key
     for key in ("rule", "signature", "reason", "owner", "issue", "expires", "environments"):
         assert f"`{key}`" in doc, key
+
+
+def _triage_with(policy_text: str, tmp_path: Path) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from logscan.cli import cli
+
+    policy_file = tmp_path / "logscan.toml"
+    policy_file.write_text(policy_text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["triage", "--example", "--policy", str(policy_file), "--format", "json"]
+    )
+    return result.exit_code, result.stderr
+
+
+_SUPPRESSION = 'reason = "r"\nowner = "o"\nissue = "https://example.com/1"\nexpires = 2999-01-01\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'rule = "env-var-missing"',
+            "rule 'env-var-missing' is not a rule of the pattern library. Copy the rule id from a report "
+            "(logscan patterns test lists the library).",
+        ),
+        (
+            'signature = "env-var-not-set OPENAI_API_KEY"',
+            "signature 'env-var-not-set OPENAI_API_KEY' is not a signature (RULE:DETAIL, as a report shows "
+            "it). Copy it from a report's code span.",
+        ),
+        (
+            'signature = "http\u200d-5xx-access-line:86f11de9374e"',
+            "signature 'http\\u200d-5xx-access-line:86f11de9374e' holds an invisible character (U+200D). "
+            "Copy it from a report's code span, or type it.",
+        ),
+        (
+            'signature = "no-such-rule:abc"',
+            "signature 'no-such-rule:abc' starts with 'no-such-rule', which is not a rule of the pattern "
+            "library. Copy it from a report's code span.",
+        ),
+    ],
+)
+def test_suppression_of_an_unknown_rule_or_malformed_signature_is_an_error(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    """Issue 12 item 14: an unknown rule id or a malformed signature is an error at load, naming file and line."""
+    code, err = _triage_with(f"[environments.staging]\n\n[[suppressions]]\n{line}\n{_SUPPRESSION}", tmp_path)
+    assert code == 2
+    assert err.startswith(f"logscan: error: {tmp_path / 'logscan.toml'}:")
+    assert err.endswith(f"{expected}\n") and len(err.splitlines()) == 1
+
+
+def test_known_rule_and_signature_suppressions_load(tmp_path: Path) -> None:
+    text = (
+        "[environments.staging]\n\n[[suppressions]]\n"
+        f'rule = "pydantic-deprecated-since"\n{_SUPPRESSION}\n[[suppressions]]\n'
+        f'signature = "env-var-not-set:OPENAI_API_KEY"\n{_SUPPRESSION}'
+    )
+    code, err = _triage_with(text, tmp_path)
+    assert code == 0, err
+
+
+def test_the_example_policys_suppressions_are_current_and_match_the_bundled_example() -> None:
+    """Issue 12 item 16: the example shows suppressions at work, not only expired and stale ones."""
+    from logscan.config import Config
+    from logscan.resources import data_dir
+    from logscan.sources.files import open_source
+
+    from .factories import triaged
+
+    policy = load_policy(REPO / "examples" / "logscan.toml").for_env("staging")
+    assert policy.suppressions
+    a_year_on = date.today().replace(year=date.today().year + 1)
+    for s in policy.suppressions:
+        assert s.expires >= a_year_on, f"{s.where}: expires {s.expires}; move the date at least a year on"
+    example = open_source(str(data_dir("examples") / "staging-missing-config.json"))
+    report = triaged([example], Config(), policy=policy)
+    assert report.stale_suppressions == ()
+    suppressed = {f.suppression.where for f in report.findings if f.suppressed and f.suppression}
+    assert suppressed == {s.where for s in policy.suppressions}

@@ -399,3 +399,61 @@ def test_the_marker_counts_only_on_a_comments_first_line(github: FakeGitHub, rep
     assert result.exit_code == 0, result.output
     assert result.output.startswith("created comment ")
     assert quoting["body"] == before
+
+
+def _paste_report(path: Path) -> str:
+    return render(factories.triaged([open_source(str(path))], Config()), "md")
+
+
+def test_a_paste_is_marked_by_its_name_and_content(tmp_path: Path) -> None:
+    """Issue 12 item 6: two pastes' reports must not share <!-- logscan:unknown:unknown -->."""
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("ERROR: database is locked\nINFO: retrying\n", encoding="utf-8")
+    second.write_text("ERROR: disk quota exceeded\nINFO: retrying\n", encoding="utf-8")
+    one, again, other = (_paste_report(p).split("\n", 1)[0] for p in (first, first, second))
+    assert regex.fullmatch(r"<!-- logscan:unknown:unknown-[0-9a-f]{12} -->", one)
+    assert one == again != other
+    renamed = tmp_path / "renamed.txt"  # another name: another subject (a folder alone is not)
+    renamed.write_bytes(first.read_bytes())
+    assert _paste_report(renamed).split("\n", 1)[0] != one
+
+
+def test_publish_updates_only_a_comment_whose_marker_is_an_exact_match(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Issue 12 item 6: another paste's comment, or one that merely quotes our marker, is left alone."""
+    paste = tmp_path / "paste.txt"
+    paste.write_text("ERROR: database is locked\nINFO: retrying\n", encoding="utf-8")
+    ours = tmp_path / "paste.md"
+    ours.write_text(_paste_report(paste), encoding="utf-8")
+    marker = ours.read_text(encoding="utf-8").split("\n", 1)[0]
+    shared = github.add("<!-- logscan:unknown:unknown -->\nthe report of another paste", user=BOT)
+    quoting = github.add(f"The bot's report below is stale:\n{marker}\n", user=BOT)
+    result = _publish(ours, github.url)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("created comment ")
+    assert shared["body"] == "<!-- logscan:unknown:unknown -->\nthe report of another paste"
+    assert quoting["body"] == f"The bot's report below is stale:\n{marker}\n"
+    again = _publish(ours, github.url)
+    assert again.output.startswith("updated comment ")
+    assert len(github.mine()) == 3
+
+
+def test_a_report_of_two_revisions_is_published_as_a_comment_each(github: FakeGitHub, tmp_path: Path) -> None:
+    """Issue 12 item 1: one comment (and marker) per revision; a rerun updates each in place."""
+    from .test_subjects import NEW, OLD, _two_revisions
+
+    export = _two_revisions(tmp_path / "logs.json")
+    report = tmp_path / "report.md"
+    assert CliRunner().invoke(cli, ["triage", str(export), "-o", str(report)]).exit_code == 1
+    first = _publish(report, github.url)
+    assert first.exit_code == 0, first.output
+    assert [line.split(" ")[0] for line in first.output.splitlines()] == ["created", "created"]
+    bodies = [c["body"] for c in github.mine()]
+    assert [b.split("\n", 1)[0] for b in bodies] == [
+        f"<!-- logscan:billing-api:{OLD} -->",
+        f"<!-- logscan:billing-api:{NEW} -->",
+    ]
+    again = _publish(report, github.url)
+    assert [line.split(" ")[0] for line in again.output.splitlines()] == ["updated", "updated"]
+    assert len(github.mine()) == 2

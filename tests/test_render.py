@@ -568,3 +568,43 @@ def test_expected_config_gets_notice_annotations() -> None:
     lines = github_annotations(_example())
     assert lines and all(line.startswith("::notice title=logscan EXPECTED_CONFIG for ") for line in lines)
     assert len(lines) == len(_example().verdict.reasons)
+
+
+def test_a_crash_loop_of_seconds_is_drawn_per_second_with_the_first_failure_and_the_exit_marked() -> None:
+    """Issue 12 item 17: a 13-second crash loop was one full-width bar per class; its order must show."""
+    crash = triaged(
+        [open_source(str(FIXTURES / "scenarios" / "crash-loop-module-not-found.json"))],
+        Config(version="0.0.0-test"),
+    )
+    chart = timeline_chart(crash)
+    assert chart is not None
+    assert "per second" in chart.caption and chart.ticks[1][1].endswith(" s")
+    platform = next(lane for lane in chart.lanes if lane.klass == "platform")
+    assert len(platform.bars) >= 5  # each restart its own bar, in time order
+    assert [b.x for b in platform.bars] == sorted(b.x for b in platform.bars)
+    labels = [m.label for m in chart.marks]
+    assert labels == ["first failure 09:14:04", "platform exit 09:14:04"]
+    assert all(chart.left <= m.x <= chart.right for m in chart.marks)
+    page = render(crash, "html")
+    assert 'class="mark first-failure"' in page and "platform exit 09:14:04" in page
+
+
+def test_seconds_only_for_a_window_of_ten_minutes_or_less(tmp_path: Path) -> None:
+    """Issue 12 item 17: buckets adapt to the window: seconds for seconds, minutes for an hour."""
+    lines = [
+        "ValueError: invalid literal for int() with base 10: 'x'",
+        "INFO:     Started server process [1]",
+    ]
+    short = factories.write_export(
+        tmp_path / "short.json", [factories.log_entry(lines[i % 2], i * 0.7) for i in range(12)]
+    )
+    hour = factories.write_export(
+        tmp_path / "hour.json", [factories.log_entry(lines[i % 2], i * 300.0) for i in range(13)]
+    )
+    quick = triaged([open_source(str(short))], Config(version="0.0.0-test"))
+    slow = triaged([open_source(str(hour))], Config(version="0.0.0-test"))
+    assert quick.timeline_seconds and not slow.timeline_seconds
+    quick_chart, slow_chart = timeline_chart(quick), timeline_chart(slow)
+    assert quick_chart is not None and "per second" in quick_chart.caption
+    assert slow_chart is not None and "per minute" in slow_chart.caption
+    assert slow_chart.ticks[1][1].endswith(" min")

@@ -127,7 +127,7 @@ issue = "https://github.com/northwind/invoices/issues/415"
 expires = {datetime_expires}
 
 [[suppressions]]
-rule = "sqlalchemy-deprecation"
+rule = "pydantic-deprecated-since"
 reason = "SQLAlchemy 2.0 migration"
 owner = "invoices-team"
 issue = "https://github.com/northwind/invoices/issues/301"

@@ -203,6 +203,7 @@ def live_inputs(paths: Sequence[str], live: LiveTarget | None) -> tuple[list[Ent
             logs_explorer_url=query.logs_explorer_url,
             window_start=query.window.start,
             window_end=query.window.end,
+            severity=query.severity,
         )
         return [EmptySource(query.source_name)], empty
     info = SourceInfo(
@@ -211,5 +212,6 @@ def live_inputs(paths: Sequence[str], live: LiveTarget | None) -> tuple[list[Ent
         window_start=query.window.start,
         window_end=query.window.end,
         truncated=fetched.truncated,
+        severity=query.severity,
     )
     return [SavedSource(fetched.path, query.source_name)], info

@@ -76,5 +76,5 @@ def publish(report_file: Path, repo: str, issue: int, api_url: str) -> None:
     from logscan.publish.github import publish_file
     from logscan.report.render.workflow import inert_for_actions
 
-    result = publish_file(report_file, repo, issue, api_url=api_url)
-    click.echo(inert_for_actions(f"{result.action} comment {result.comment_id}: {result.url}"))
+    for result in publish_file(report_file, repo, issue, api_url=api_url):
+        click.echo(inert_for_actions(f"{result.action} comment {result.comment_id}: {result.url}"))

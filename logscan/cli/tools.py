@@ -45,6 +45,8 @@ def classify(
                 {
                     "index": event.index,
                     "insert_id": event.first.insert_id,
+                    "service": event.first.service,
+                    "revision": event.first.revision,
                     "class": item.klass,
                     "rule": item.rule,
                     "key": shown(item.key) if item.key else item.key,

@@ -19,6 +19,7 @@ from logscan.cli.common import (
     jobs_option,
 )
 from logscan.cli.live import baseline_sources, fetch_options, live_inputs, live_target
+from logscan.cli.progress import reading_progress
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.config import Config
 from logscan.errors import EXIT_SUMMARY_FAILED, EXIT_USAGE, InputError, LogscanError
@@ -96,7 +97,9 @@ def triage(
     paths = list(sources)
     if example:
         paths.append(str(data_dir("examples") / EXAMPLE_EXPORT))
-    target = live_target(live)
+    # With export files, --revision picks the revision to report on; without, it names the one to fetch.
+    selected = live.get("revision") if paths and not live.get("project") else None
+    target = live_target({**live, "revision": None} if selected else live)
     live_sources, info = live_inputs(paths, target)
     if not paths and not live_sources:
         raise InputError(
@@ -106,15 +109,16 @@ def triage(
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
     inputs = live_sources or file_sources(paths)
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
-    with events(inputs, config) as stream:
-        from logscan.pipeline import triage as run_triage
+    with events(inputs, config) as stream, reading_progress(inputs) as progress:
+        from logscan.pipeline import triage_all
+        from logscan.report.render.several import overall
         from logscan.verdict.policy.load import resolve_policy
 
         policy, policy_note = resolve_policy(
             policy_file, env, None if no_policy or policy_file else Path(".")
         )
         base_sources, base_info = baseline_sources(baseline, baseline_revision, target)
-        report = run_triage(
+        reports = triage_all(
             stream,
             config,
             info=info,
@@ -122,13 +126,15 @@ def triage(
             baseline_info=base_info,
             policy=policy,
             policy_note=policy_note,
+            revision=selected,
+            progress=progress,
         )
     # Each output stands on its own: one refused or unwritable keeps none of the others from being written.
     targets: list[tuple[str | None, str]] = list(outputs) or [(None, format_for(None, fmt))]
-    errors = [_write_report(report, form, path) for path, form in targets]
+    errors = [_write_report(reports, form, path) for path, form in targets]
     report_errors = [error for error in errors if error is not None]
     full = next(((path, form) for path, form in outputs if form != "md"), (None, "md"))
-    summary_error = step_summary(report, *full)() if github_step_summary else None
+    summary_error = step_summary(reports, *full)() if github_step_summary else None
     for error in (*report_errors, summary_error):
         if error is not None:
             click.echo(f"logscan: error: {error}", err=True)
@@ -136,7 +142,7 @@ def triage(
         raise SystemExit(EXIT_USAGE)
     if summary_error is not None:
         raise SystemExit(EXIT_SUMMARY_FAILED)
-    raise SystemExit(VERDICT_EXIT[report.verdict.level])
+    raise SystemExit(VERDICT_EXIT[overall(reports)])
 
 
 def write_report(output: str, text: str) -> None:
@@ -149,16 +155,16 @@ def write_report(output: str, text: str) -> None:
         ) from None
 
 
-def _write_report(report: Any, report_format: str, output: str | None) -> LogscanError | None:
-    """Render and write (or print) the report; the error that stopped it, if one did."""
-    from logscan.report.render.formats import render
+def _write_report(reports: Any, report_format: str, output: str | None) -> LogscanError | None:
+    """Render and write (or print) the report (a section per revision); the error that stopped it, if one did."""
+    from logscan.report.render.several import overall, render_all
     from logscan.report.render.workflow import inert_for_actions
 
     try:
-        text = render(report, report_format)
+        text = render_all(reports, report_format)
         if output:
             write_report(output, text)
-            click.echo(f"{report.verdict.level}: report written to {output}", err=True)
+            click.echo(f"{overall(reports)}: report written to {output}", err=True)
         else:
             click.echo(inert_for_actions(text, json_text=report_format == "json"), nl=False)
     except LogscanError as exc:
@@ -180,10 +186,11 @@ def _check_step_summary(no_redact: bool) -> None:
         )
 
 
-def step_summary(report: Any, output: str | None, report_format: str) -> Callable[[], LogscanError | None]:
+def step_summary(reports: Any, output: str | None, report_format: str) -> Callable[[], LogscanError | None]:
     """A call that renders the step summary (it fails closed like any report), appends it and prints the
-    annotations; it returns the error that stopped it, if one did."""
-    from logscan.report.render.formats import github_annotations, render
+    annotations (a revision's after another's); it returns the error that stopped it, if one did."""
+    from logscan.report.render.formats import github_annotations
+    from logscan.report.render.several import render_all
 
     target = os.environ.get("GITHUB_STEP_SUMMARY", "")
     full = (
@@ -194,8 +201,8 @@ def step_summary(report: Any, output: str | None, report_format: str) -> Callabl
 
     def write() -> LogscanError | None:
         try:
-            markdown = render(report, "md", full_report=full)
-            annotations = github_annotations(report)
+            markdown = render_all(reports, "md", full_report=full)
+            annotations = [line for report in reports for line in github_annotations(report)]
         except LogscanError as exc:
             return exc
         try:

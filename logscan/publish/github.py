@@ -31,6 +31,7 @@ from logscan.report.render.markdown import GITHUB_LIMIT
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")
 MARKER = regex.compile(r"\A\s*(<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->)")
+_MARKER_LINE = regex.compile(r"^<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->$", regex.M)
 _REPO = regex.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
 _NEXT = regex.compile(r'<([^>]+)>;\s*rel="next"')
 _PER_PAGE = 100
@@ -229,7 +230,8 @@ def publish_report(
     assert_clean(body, source, "md")
     marker = found.group(1)
     github = GitHub(api_url, token)
-    previous = [c for c in github.comments(repo, issue) if marker in _first_line(c)]
+    # Only a comment whose first line is exactly this marker is ours to update: not another paste's, not a quote.
+    previous = [c for c in github.comments(repo, issue) if _first_line(c).strip() == marker]
     if previous:
         latest = max(previous, key=lambda c: (str(c.get("created_at") or ""), int(c.get("id") or 0)))
         try:
@@ -250,8 +252,8 @@ def publish_file(
     *,
     api_url: str = DEFAULT_API_URL,
     environ: Mapping[str, str] | None = None,
-) -> Published:
-    """Publish a Markdown report file written by logscan triage."""
+) -> list[Published]:
+    """Publish a Markdown report file written by logscan triage: a comment per revision it reports on."""
     if path.suffix.lower() not in (".md", ".markdown"):
         raise PublishError(
             f"{path}: publish posts the Markdown report. Write it with: logscan triage ... -o report.md"
@@ -265,7 +267,19 @@ def publish_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise PublishError(f"{path}: cannot be read ({exc}).") from None
     token = token_from(os.environ if environ is None else environ)
-    return publish_report(body, repo, issue, api_url=api_url, token=token, source=str(path))
+    return [
+        publish_report(part, repo, issue, api_url=api_url, token=token, source=str(path))
+        for part in sections(body)
+    ]
+
+
+def sections(body: str) -> list[str]:
+    """The report sections of a Markdown report, each from its marker line on (one per revision); what
+    comes before the first marker (the overview of a report of several revisions) is not posted."""
+    starts = [m.start() for m in _MARKER_LINE.finditer(body)]
+    if len(starts) <= 1:
+        return [body]
+    return [body[a:b].rstrip("\n") + "\n" for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
 
 
 def _first_line(comment: dict[str, Any]) -> str:

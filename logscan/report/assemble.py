@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import PurePath
 
 from logscan.classify.classify import UNCLAIMED
 from logscan.model import (
@@ -58,8 +60,11 @@ def assemble(
         templates=_templates(findings),
         next_steps=_next_steps(findings, verdict, stale_suppressions, summary),
         timeline=summary.timeline,
+        timeline_seconds=summary.timeline_seconds,
+        exited_at=summary.exited_at,
         comparison=comparison,
         stale_suppressions=stale_suppressions,
+        subject_digest=subject_digest(summary, provenance),
     )
 
 
@@ -89,6 +94,18 @@ def fold_chains(findings: Iterable[Finding], chains: tuple[Chain, ...]) -> tuple
         elif f.signature not in folded:
             out.append(f)
     return tuple(out)
+
+
+def subject_digest(summary: Summary, provenance: Provenance) -> str:
+    """12 hex digits naming a report whose entries name no service or revision: its sources' file names
+    (not their folders: the same paste is the same subject wherever it is read) and the text of those
+    entries ("" when service and revision are both known)."""
+    if summary.service and summary.revision:
+        return ""
+    names = "\n".join(PurePath(name).name for name in provenance.sources)
+    digest = hashlib.sha256(names.encode("utf-8", "replace"))
+    digest.update(summary.content_digest.encode())
+    return digest.hexdigest()[:12]
 
 
 def importance_key(finding: Finding) -> tuple[int, bool, int, int, str]:

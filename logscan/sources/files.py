@@ -27,7 +27,7 @@ from logscan.sources import RawEntry
 from logscan.sources.gunzip import GunzipLimits, LimitedGunzip
 from logscan.sources.json_array import read_json_array
 from logscan.sources.lines import read_json_object, read_jsonl, read_text_lines, read_yaml_docs
-from logscan.sources.reading import CHUNK, ENTRY_KEYS
+from logscan.sources.reading import CHUNK, ENTRY_KEYS, STOPPED_THERE
 
 _SNIFF = 64 * 1024
 _YAML_KEY = re.compile(rb"^([A-Za-z_]+):(?:\s|$)")
@@ -108,7 +108,7 @@ class FileSource:
                     raise InputError(
                         f"{self.name}: compressed data is corrupt ({_why(exc)}). Re-download the export."
                     ) from None
-                self.skip("entries lost to a corrupt or truncated gzip stream (reading stopped there)")
+                self.skip(f"entries lost to a corrupt or truncated gzip stream {STOPPED_THERE}")
         finally:
             if self.name != "-":
                 raw.close()

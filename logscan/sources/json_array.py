@@ -19,7 +19,16 @@ import orjson
 
 from logscan.errors import InputError
 from logscan.sources import RawEntry
-from logscan.sources.reading import CHUNK, MAX_ENTRY, ByteStream, Ledger, TooDeep, decode
+from logscan.sources.reading import (
+    CHUNK,
+    CUT_OFF,
+    MAX_ENTRY,
+    STOPPED_THERE,
+    ByteStream,
+    Ledger,
+    TooDeep,
+    decode,
+)
 
 _WS = re.compile(rb"[ \t\r\n]*")
 _SEP = re.compile(rb"[ \t\r\n]*,[ \t\r\n]*")
@@ -210,9 +219,9 @@ def _one_element(buf: _Buffer, marker: bytes | None, ledger: Ledger) -> Iterator
         ledger.skip("entries that were not valid JSON")
     else:
         if len(buf.data) - start > MAX_ENTRY:
-            ledger.skip(f"entries larger than {MAX_ENTRY >> 20} MiB (reading stopped there)")
+            ledger.skip(f"entries larger than {MAX_ENTRY >> 20} MiB {STOPPED_THERE}")
         else:
-            ledger.skip("entries lost: the JSON array is cut off inside an entry")
+            ledger.skip(CUT_OFF)
         buf.pos = len(buf.data)
         buf.eof = buf.stopped = True
 

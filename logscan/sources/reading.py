@@ -26,6 +26,21 @@ ENTRY_KEYS = frozenset(
 """Top-level keys of a LogEntry, in API and snake_case form."""
 
 
+STOPPED_THERE = "(reading stopped there)"
+"""Ends every skip reason after which a reader gave up on the rest of the input."""
+CUT_OFF = "entries lost: the JSON array is cut off inside an entry"
+"""The skip reason of a JSON array that ends inside an entry (a truncated download, head -c)."""
+
+
+def stop_reason(skip_reasons: tuple[str, ...]) -> str | None:
+    """The reason, among a source's skip_reasons lines ("REASON: N"), that stopped its read early, or None."""
+    for line in skip_reasons:
+        reason = line.rsplit(": ", 1)[0]
+        if reason == CUT_OFF or reason.endswith(STOPPED_THERE):
+            return reason
+    return None
+
+
 class ByteStream(Protocol):
     """The bytes a reader reads."""
 

@@ -9,9 +9,10 @@ the events that need one) shows the template of that event alone (``cluster.temp
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from logscan.classify.classify import extract_key
 from logscan.classify.engine import PlainMatcher
@@ -34,6 +35,8 @@ from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker, template_of
 from logscan.templates.signature import headline, templated
 
+FINE_SPAN = timedelta(minutes=10)
+"""A window this short or shorter also gets a per-second timeline (a crash loop lives seconds)."""
 _MAX_INSTANCES = 20
 MAX_FINDINGS_PER_CLASS = 500
 """Findings kept per class. Each distinct message can be a finding of ~2 KB: without a cap, a log of millions
@@ -92,6 +95,12 @@ class Summary:
     """Timestamped non-noise, non-deprecation events in input order (at most MAX_OCCURRENCES)."""
     region: str | None = None
     """Most common Cloud Run region."""
+    timeline_seconds: tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...] = ()
+    """Events per class per second (ISO second labels), when every entry lies within FINE_SPAN of the first."""
+    exited_at: datetime | None = None
+    """When the platform first reported the container's end (a crash signal: exit, signal, OOM kill)."""
+    content_digest: str = ""
+    """Hex digest of the text of the records that named no revision (a paste): what identifies it."""
 
 
 class Aggregator:
@@ -124,6 +133,9 @@ class Aggregator:
         self.truncated_lines = 0
         self._start: datetime | None = None
         self._end: datetime | None = None
+        self._content = hashlib.blake2b(digest_size=16)
+        self._seconds: dict[int, Counter[EventClass]] | None = {}
+        self._exited: datetime | None = None
 
     def add_record(self, record: Record) -> None:
         """Count one input record (called by the pipeline as records stream past)."""
@@ -136,6 +148,8 @@ class Aggregator:
             self._services[service] += 1
         if revision:
             self._revisions[revision] += 1
+        else:  # nothing names this input's subject: its content will (a report marker)
+            self._content.update(record.text.encode("utf-8", "replace") + b"\n")
         if record.region:
             self._regions[record.region] += 1
         if ts is not None:
@@ -167,6 +181,9 @@ class Aggregator:
         if signals:
             for signal in signals:
                 self._evidence[signal.replace("-", "_")] += 1
+            ts = item.event.records[0].timestamp
+            if "crashed" in signals and ts is not None:
+                self._exited = _earliest(self._exited, ts)
         event = item.event
         records = event.records
         first = records[0]
@@ -214,6 +231,16 @@ class Aggregator:
             if per_class is None:
                 per_class = self._timeline[minute] = Counter()
             per_class[item.klass] += 1
+            seconds = self._seconds
+            if seconds is not None:
+                second = int(ts.timestamp())
+                per_second = seconds.get(second)
+                if per_second is None:
+                    if len(seconds) > FINE_SPAN.total_seconds():
+                        self._seconds = None  # the window is longer than FINE_SPAN: minutes will do
+                        return
+                    per_second = seconds[second] = Counter()
+                per_second[item.klass] += 1
 
     def _compact(self, klass: EventClass) -> None:
         """Keep the class's max most frequent findings (earliest first among equals); fold the rest into its
@@ -282,6 +309,60 @@ class Aggregator:
         if label is None:
             label = self._minutes[fields] = ts.strftime("%Y-%m-%dT%H:%MZ")
         return label
+
+    def absorb(self, other: Aggregator) -> None:
+        """Fold in what another Aggregator of the same library folded (the entries of an input that named
+        no revision, when the rest of it is one revision's)."""
+        for sig, theirs in other._accs.items():
+            acc = self._accs.get(sig)
+            if acc is None:
+                self._accs[sig] = theirs
+                self._kept[theirs.klass] += 1  # summary() keeps the cap
+                continue
+            acc.count += theirs.count
+            acc.records += theirs.records
+            acc.first = _earliest(acc.first, theirs.first)
+            acc.last = _latest(acc.last, theirs.last)
+            acc.instances |= set(sorted(theirs.instances)[: max(0, _MAX_INSTANCES - len(acc.instances))])
+            if theirs.rank > acc.rank:
+                acc.rank, acc.severity = theirs.rank, theirs.severity
+        for klass, folded in other._others.items():
+            self._fold(folded)
+            self._folded[klass] += other._folded[klass] - 1  # _fold counted the folded finding as one
+        self._classes.update(other._classes)
+        for mine, theirs_counter in (
+            (self._streams, other._streams),
+            (self._services, other._services),
+            (self._revisions, other._revisions),
+            (self._regions, other._regions),
+            (self._evidence, other._evidence),
+        ):
+            mine.update(theirs_counter)
+        for minute, counter in other._timeline.items():
+            self._timeline.setdefault(minute, Counter()).update(counter)
+        room = max(0, MAX_OCCURRENCES - len(self._occurrences))
+        self._occurrences.extend(other._occurrences[:room])
+        self.occurrences_dropped += other.occurrences_dropped + max(0, len(other._occurrences) - room)
+        self.records += other.records
+        self.events += other.events
+        self.truncated_lines += other.truncated_lines
+        self._start = _earliest(self._start, other._start)
+        self._end = _latest(self._end, other._end)
+        self._exited = _earliest(self._exited, other._exited)
+        if self._seconds is not None and other._seconds is not None:
+            for second, counter in other._seconds.items():
+                self._seconds.setdefault(second, Counter()).update(counter)
+        else:
+            self._seconds = None
+
+    def _fine_timeline(self) -> tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...]:
+        seconds = self._seconds
+        if not seconds or self._start is None or self._end is None or self._end - self._start > FINE_SPAN:
+            return ()
+        return tuple(
+            (_second_label(second), tuple((c, counter.get(c, 0)) for c in CLASSES))
+            for second, counter in sorted(seconds.items())
+        )
 
     def summary(self, skipped: int) -> Summary:
         """The folded result; skipped is the sources' count of unreadable entries."""
@@ -353,10 +434,25 @@ class Aggregator:
                     else ()
                 ),
             ),
+            timeline_seconds=self._fine_timeline(),
+            exited_at=self._exited,
+            content_digest=self._content.hexdigest(),
         )
+
+
+def _second_label(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _most_common(counter: Counter[str]) -> str | None:
     if not counter:
         return None
     return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)

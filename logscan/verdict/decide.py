@@ -70,11 +70,13 @@ def decide(
     truncated: bool = False,
     comparison: Comparison | None = None,
     chains: tuple[Chain, ...] = (),
+    stopped: str | None = None,
 ) -> Verdict:
     """Level, reasons and served-state from the folded findings, the evidence, the policy and the comparison.
 
     chains (verdict/chains.py): the failure chains; each that holds a finding that set the level leads the
-    reasons as one line, and its findings leave the per-class lines below it.
+    reasons as one line, and its findings leave the per-class lines below it. stopped: how the read
+    stopped early and how much it lost, in words (truncated without it: a generic reason).
     """
     served = _served(summary)
     if not has_log_data(summary):
@@ -113,8 +115,11 @@ def decide(
     # below FAIL, a chain the baseline also had still tells the story first
     story = led.persisting
 
-    if truncated:
-        text = "The read stopped early (a cap or a failed read), and nothing read so far proves a failure."
+    if truncated or stopped:
+        text = (
+            stopped
+            or "The read stopped early (a cap or a failed read), and nothing read so far proves a failure."
+        )
         return Verdict(Level.INCONCLUSIVE, (*story, Reason(text), *context), served, chains)
     if roles.undecided:
         assert comparison is not None

@@ -69,6 +69,9 @@ def to_json(report: Report) -> dict[str, Any]:
     doc["counts"]["by_stream"] = dict(report.counts.by_stream)
     doc["counts"]["by_class"] = {str(k): n for k, n in report.counts.by_class}
     doc["timeline"] = [{"minute": m, "counts": {str(k): n for k, n in c}} for m, c in report.timeline]
+    doc["timeline_seconds"] = [
+        {"second": s, "counts": {str(k): n for k, n in c}} for s, c in report.timeline_seconds
+    ]
     doc["schema_version"] = SCHEMA_VERSION
     if not report.provenance.redacted:
         doc = {"notice": NOT_REDACTED_NOTICE, **doc}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +43,7 @@ _LANE_GAP = 10
 _TOP = 10
 _AXIS = 34
 _MAX_BUCKETS = 240
+_NICE_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300)
 _NICE_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
 _EXPLORER = "https://console.cloud.google.com/"
 
@@ -83,6 +85,18 @@ class Lane:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A moment drawn as a vertical line across the lanes, with its label."""
+
+    x: float
+    """Where, in SVG units."""
+    label: str
+    """What happened then, and when (UTC)."""
+    klass: str
+    """first-failure or exit (picks the colour through CSS)."""
+
+
+@dataclass(frozen=True)
 class Chart:
     """The timeline as shapes to draw."""
 
@@ -104,41 +118,51 @@ class Chart:
     """Height of a lane."""
     caption: str
     """What the chart shows, in words."""
+    marks: tuple[Mark, ...] = ()
+    """Moments drawn across every lane: the first failure, the platform's exit."""
 
 
-def _minute(label: str) -> datetime:
-    return datetime.strptime(label, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+def _when(label: str) -> datetime:
+    return datetime.strptime(
+        label, "%Y-%m-%dT%H:%M:%SZ" if label.count(":") == 2 else "%Y-%m-%dT%H:%MZ"
+    ).replace(tzinfo=UTC)
 
 
 def timeline_chart(report: Report) -> Chart | None:
-    """Lanes of bars per class over minutes since the first entry; None when no entry had a timestamp."""
-    if not report.timeline:
+    """Lanes of bars per class since the first entry, None when no entry had a timestamp. Buckets fit the
+    window: seconds when it lasts ten minutes or less (a crash loop lives seconds), minutes beyond. The
+    first failure and the platform's report of the container's end are marked."""
+    fine = bool(report.timeline_seconds)
+    series = report.timeline_seconds if fine else report.timeline
+    if not series:
         return None
-    points = [(_minute(label), dict(counts)) for label, counts in report.timeline]
+    unit = timedelta(seconds=1) if fine else timedelta(minutes=1)
+    nice = _NICE_SECONDS if fine else _NICE_MINUTES
+    points = [(_when(label), dict(counts)) for label, counts in series]
     start = points[0][0]
-    span = int((points[-1][0] - start) / timedelta(minutes=1)) + 1
-    bucket = next((n for n in _NICE_MINUTES if math.ceil(span / n) <= _MAX_BUCKETS), _NICE_MINUTES[-1])
+    span = int((points[-1][0] - start) / unit) + 1
+    bucket = next((n for n in nice if math.ceil(span / n) <= _MAX_BUCKETS), nice[-1])
     buckets = math.ceil(span / bucket)
     step = _PLOT_WIDTH / buckets
     sums: dict[str, list[int]] = {k: [0] * buckets for k in IMPORTANCE}
     for when, counts in points:
-        index = int((when - start) / timedelta(minutes=1)) // bucket
+        index = int((when - start) / unit) // bucket
         for klass, n in counts.items():
             if klass in sums:
                 sums[klass][index] += n
     lanes = []
     y = float(_TOP)
     for klass in IMPORTANCE:
-        series = sums[klass]
-        peak = max(series)
+        lane = sums[klass]
+        peak = max(lane)
         if peak == 0:
             continue
         bars = []
-        for i, n in enumerate(series):
+        for i, n in enumerate(lane):
             if n == 0:
                 continue
             height = max(1.5, (_LANE - 4) * n / peak)
-            when = start + timedelta(minutes=i * bucket)
+            when = start + unit * (i * bucket)
             bars.append(
                 Bar(
                     x=round(_LEFT + i * step, 2),
@@ -146,26 +170,32 @@ def timeline_chart(report: Report) -> Chart | None:
                     width=round(max(1.0, step * 0.85), 2),
                     height=round(height, 2),
                     klass=klass,
-                    title=f"{when:%H:%M} UTC (+{i * bucket} min): {n} {klass}",
+                    title=f"{when:{'%H:%M:%S' if fine else '%H:%M'}} UTC ({_offset(i * bucket, fine)}): {n} {klass}",
                 )
             )
-        lanes.append(Lane(klass, _LANE_LABELS[klass], y, peak, sum(series), tuple(bars)))
+        lanes.append(Lane(klass, _LANE_LABELS[klass], y, peak, sum(lane), tuple(bars)))
         y += _LANE + _LANE_GAP
     axis_y = y
-    every = next((n for n in _NICE_MINUTES if span / n <= 10), _NICE_MINUTES[-1])
+    every = next((n for n in nice if span / n <= 10), nice[-1])
     ticks = tuple(
-        (round(_LEFT + (m / bucket) * step, 2), f"+{m} min")
+        (round(_LEFT + (m / bucket) * step, 2), _offset(m, fine))
         for m in range(0, span + 1, every)
         if m / bucket <= buckets
     )
-    per = "minute" if bucket == 1 else f"{bucket} minutes"
+    word = "second" if fine else "minute"
+    per = word if bucket == 1 else f"{bucket} {word}s"
     caption = (
-        f"Entries per class per {per} since the first entry at {start:%Y-%m-%d %H:%M} UTC "
-        f"({span} minute{'s' if span != 1 else ''}); each row is scaled to its own peak."
+        f"Entries per class per {per} since the first entry at {start:%Y-%m-%d %H:%M:%S} UTC "
+        f"({span} {word}{'s' if span != 1 else ''}); each row is scaled to its own peak."
     )
+
+    def x_of(when: datetime) -> float:
+        return round(_LEFT + min(max((when - start) / unit, 0), span) / bucket * step, 2)
+
+    marks = _marks(report, x_of)
     return Chart(
         width=_LEFT + _PLOT_WIDTH + 20,
-        height=int(axis_y + _AXIS),
+        height=int(axis_y + _AXIS + 13 * len(marks)),
         left=_LEFT,
         right=_LEFT + _PLOT_WIDTH,
         axis_y=axis_y,
@@ -173,7 +203,28 @@ def timeline_chart(report: Report) -> Chart | None:
         ticks=ticks,
         lane_height=_LANE,
         caption=caption,
+        marks=marks,
     )
+
+
+def _marks(report: Report, x_of: Callable[[datetime], float]) -> tuple[Mark, ...]:
+    """The first failure (regression or platform, not suppressed) and the platform's exit, as x positions."""
+    failing = [
+        f.first_seen
+        for f in report.findings
+        if f.klass in (EventClass.REGRESSION, EventClass.PLATFORM) and not f.suppressed and f.first_seen
+    ]
+    marks = []
+    if failing:
+        first = min(failing)
+        marks.append(Mark(x_of(first), f"first failure {first:%H:%M:%S}", "first-failure"))
+    if report.exited_at is not None:
+        marks.append(Mark(x_of(report.exited_at), f"platform exit {report.exited_at:%H:%M:%S}", "exit"))
+    return tuple(marks)
+
+
+def _offset(n: int, seconds: bool) -> str:
+    return f"+{n} s" if seconds else f"+{n} min"
 
 
 def _finding(f: Finding) -> dict[str, Any]:

@@ -349,7 +349,7 @@ def build_view(
         for s in report.stale_suppressions
     ]
     return {
-        "marker": marker(report.service, report.revision),
+        "marker": marker(report.service, report.revision, report.subject_digest),
         "redacted": report.provenance.redacted,
         "level": md_text(report.verdict.level, 40),
         "header": _header(report),

@@ -122,8 +122,11 @@ def fence(text: str, lang: str = "text") -> str:
     return f"{ticks}{lang}\n{body}\n{ticks}"
 
 
-def marker(service: str | None, revision: str | None) -> str:
-    """The hidden comment that identifies a report's service and revision (publish updates by it)."""
-    service = _MARKER_UNSAFE.sub("_", service or "unknown")[:100]
-    revision = _MARKER_UNSAFE.sub("_", revision or "unknown")[:100]
-    return f"<!-- logscan:{service}:{revision} -->"
+def marker(service: str | None, revision: str | None, digest: str = "") -> str:
+    """The hidden comment that identifies a report's subject (publish updates by it): service and revision,
+    and when either is unknown, the digest of the sources' names and content after the revision."""
+    name = _MARKER_UNSAFE.sub("_", service or "unknown")[:100]
+    what = _MARKER_UNSAFE.sub("_", revision or "unknown")[:100]
+    if digest and not (service and revision):
+        what = f"{what}-{_MARKER_UNSAFE.sub('_', digest)[:64]}"
+    return f"<!-- logscan:{name}:{what} -->"

@@ -6,16 +6,22 @@ sit together so its whole meaning (docs/policy.md, "Suppressions") is in one pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import regex
+
+from logscan.errors import PolicyError
 from logscan.model import Finding, Suppression
 from logscan.verdict.policy.lines import Lines
 from logscan.verdict.policy.settings import Policy
 from logscan.verdict.policy.values import as_names, as_table, no_unknown_keys
 
+SIGNATURE = regex.compile(r"(?P<rule>[A-Za-z0-9][A-Za-z0-9._-]*)(?::\S|\Z)")
+"""How every signature starts: the rule id that claimed the event, then a colon and its detail (or nothing)."""
+_INVISIBLE = regex.compile(r"[\p{Cf}\p{Cc}]")
 _SUPPRESSION_KEYS = ("rule", "signature", "reason", "owner", "issue", "expires", "environments")
 
 
@@ -34,6 +40,7 @@ def read_suppression(
     key = "rule" if rule is not None else "signature"
     if not isinstance(rule if rule is not None else signature, str) or not (rule or signature or "").strip():
         raise lines.error((*at, key), "must be a non-empty string (a rule id, or a signature from a report).")
+    _well_formed(key, str(rule if rule is not None else signature).strip(), (*at, key), lines)
     texts = {}
     for field_name, hint in (
         ("reason", "why the finding is accepted"),
@@ -73,6 +80,41 @@ def read_suppression(
         where=lines.where(at),
     )
     return envs, suppression
+
+
+def _well_formed(key: str, text: str, at: tuple[str | int, ...], lines: Lines) -> None:
+    """A rule id or signature as a report prints it: no invisible characters (a copy from rendered text
+    can carry them), and a signature starts with a rule id and a colon."""
+    hidden = _INVISIBLE.search(text)
+    if hidden:
+        raise lines.error(
+            at,
+            f"{key} {text!r} holds an invisible character (U+{ord(hidden.group(0)):04X}). "
+            "Copy it from a report's code span, or type it.",
+        )
+    if key == "signature" and not SIGNATURE.match(text):
+        raise lines.error(
+            at,
+            f"signature {text!r} is not a signature (RULE:DETAIL, as a report shows it). "
+            "Copy it from a report's code span.",
+        )
+
+
+def check_rule_ids(suppressions: Iterable[Suppression], rule_ids: Collection[str]) -> None:
+    """Raise PolicyError at the first suppression whose rule id (or its signature's rule id) the pattern
+    library does not have: it could never match, and a typo would otherwise pass as merely stale."""
+    for s in suppressions:
+        if s.rule is not None and s.rule not in rule_ids:
+            raise PolicyError(
+                f"{s.where}: suppressions: rule {s.rule!r} is not a rule of the pattern library. "
+                "Copy the rule id from a report (logscan patterns test lists the library)."
+            )
+        found = SIGNATURE.match(s.signature or "")
+        if found and found.group("rule") not in rule_ids:
+            raise PolicyError(
+                f"{s.where}: suppressions: signature {s.signature!r} starts with {found.group('rule')!r}, "
+                "which is not a rule of the pattern library. Copy it from a report's code span."
+            )
 
 
 def apply_suppressions(
