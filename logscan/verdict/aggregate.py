@@ -437,7 +437,6 @@ class Aggregator:
             timeline_seconds=self._fine_timeline(),
             exited_at=self._exited,
             content_digest=self._content.hexdigest(),
-            notes=self._folded_notes(),
         )
 
 
