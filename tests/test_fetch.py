@@ -624,3 +624,28 @@ def test_a_severity_floor_that_hides_request_logs_leaves_served_unknown(
         "--severity ERROR filtered out the request logs answered below 500 (INFO) and the startup "
         "messages: whether the revision started and served is unknown" in served["evidence"]
     )
+
+
+def test_a_refused_connection_fails_fast_and_names_the_endpoint(tmp_path: Path) -> None:
+    """Issue 12 item 12: nothing listens at the endpoint: a couple of quick tries, then the endpoint named,
+    not 32 s of backoff and a quota tip."""
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {"LOGSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["fetch", "--project", "demo-proj", "--revision", "orders-api-00007-qaz", "--since", SINCE]
+    args += ["--until", UNTIL, "--endpoint", endpoint, "-o", str(tmp_path / "out.json")]
+    began = time.monotonic()
+    code, _, err = _cli(args, env)
+    took = time.monotonic() - began
+    assert code == 2
+    assert err == (
+        f"logscan: error: Nothing answers at {endpoint}: the connection was refused (3 attempts). "
+        "Check --endpoint (or LOGSCAN_LOGGING_ENDPOINT), or start the emulator it names.\n"
+    )
+    assert "quota" not in err
+    assert took < 15, f"{took:.1f}s: a refused connection must not wait out the quota backoff"

@@ -39,6 +39,41 @@ class NoEntriesError(FetchError, NoEntries):
     """The window holds no entries of the revision."""
 
 
+class RefusedError(FetchError):
+    """Nothing listens at the endpoint: retrying for minutes, as for a quota, cannot help."""
+
+
+REFUSED_ATTEMPTS = 3
+"""Tries before a refused connection is reported (a local emulator may still be starting)."""
+REFUSED_PAUSE = 0.2
+"""Seconds between those tries."""
+
+
+def refused(exc: BaseException) -> bool:
+    """The request failed because the connection was refused (by the endpoint's host, or a proxy)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cause = todo.pop()
+        if cause is None or id(cause) in seen or len(seen) > 16:
+            continue
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        reason = getattr(cause, "reason", None)  # urllib3 keeps the socket error there
+        todo += [cause.__cause__, cause.__context__, reason if isinstance(reason, BaseException) else None]
+        todo += [a for a in cause.args if isinstance(a, BaseException)]
+    return False
+
+
+def refused_error(endpoint: str, attempts: int) -> RefusedError:
+    """The one-line error for a refused connection, naming the endpoint."""
+    return RefusedError(
+        f"Nothing answers at {endpoint}: the connection was refused ({attempts} attempts). "
+        "Check --endpoint (or LOGSCAN_LOGGING_ENDPOINT), or start the emulator it names."
+    )
+
+
 class ReadFailedError(FetchError):
     """Retries were exhausted, or the API answered in a way that cannot be retried."""
 

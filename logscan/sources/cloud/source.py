@@ -19,12 +19,16 @@ from typing import Any
 from logscan.sources import RawEntry
 from logscan.sources.cloud.client import (
     NOT_JSON,
+    REFUSED_ATTEMPTS,
+    REFUSED_PAUSE,
     NoEntriesError,
     ReadFailedError,
     Transport,
     classify_failure,
     client_transport,
     make_client,
+    refused,
+    refused_error,
 )
 from logscan.sources.cloud.guard import DEDUPE_HORIZON_NS, PageGuard, RecentIds
 from logscan.sources.cloud.options import FetchOptions
@@ -263,10 +267,12 @@ class CloudLoggingSource:
             except Exception as exc:
                 reason = classify_failure(exc, self.query.project, self.options)
                 failures += 1
+                if failures >= REFUSED_ATTEMPTS and refused(exc):  # not a quota problem: no long backoff
+                    raise refused_error(self.options.api_endpoint, failures) from None
                 if failures >= self.options.max_attempts:
                     raise _GaveUp(reason, failures) from exc
                 self.retries += 1
-                pause = max(next(delays), self._retry_after(exc))
+                pause = REFUSED_PAUSE if refused(exc) else max(next(delays), self._retry_after(exc))
                 self._progress.waiting(pause, f"{reason}; retrying")
                 self._sleep(pause)
 
