@@ -132,6 +132,17 @@ def test_severity_falls_back_to_the_payload_and_accepts_aliases_and_numbers() ->
     assert _one({**base, "textPayload": "m"}).severity == "DEFAULT"
 
 
+def test_pino_numeric_levels_in_the_payload_keep_their_meaning() -> None:
+    base = {"logName": "projects/p/logs/run.googleapis.com%2Fstdout"}
+    payload = {"pid": 1, "hostname": "api-7d9", "msg": "Database connection failed"}
+    assert _one({**base, "jsonPayload": {**payload, "level": 50}}).severity == "ERROR"
+    assert _one({**base, "jsonPayload": {**payload, "level": 60}}).severity == "CRITICAL"
+    assert _one({**base, "jsonPayload": {**payload, "level": 30}}).severity == "INFO"
+    # the entry's own severity wins, and a LogSeverity number stays one
+    assert _one({**base, "jsonPayload": {**payload, "level": 50}, "severity": "INFO"}).severity == "INFO"
+    assert _one({**base, "jsonPayload": {**payload, "level": 500}}).severity == "ERROR"
+
+
 @pytest.mark.parametrize(
     "entry",
     [

@@ -326,11 +326,18 @@ def _find_details(obj: Mapping[str, Any], depth: int) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_PINO_LEVELS = {10: "DEBUG", 20: "DEBUG", 30: "INFO", 40: "WARNING", 50: "ERROR", 60: "CRITICAL"}
+"""pino's and bunyan's numeric ``level`` (trace 10 ... fatal 60): on LogSeverity's 0-800 scale they would
+all read DEFAULT, and a Node service logging with pino would lose every error's level."""
+
+
 def _severity(value: Any, kind: str, payload: Any) -> str:
     if value is None and kind == "json" and isinstance(payload, _MAP):
         value = payload.get("severity") or payload.get("level") or payload.get("levelname")
         if isinstance(value, _MAP):  # loguru's record.level is {"name": ..., "no": ...}
             value = value.get("name")
+        elif type(value) is int and value in _PINO_LEVELS:
+            return _PINO_LEVELS[value]
     if value is None:
         return "DEFAULT"
     if isinstance(value, str):
