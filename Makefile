@@ -19,6 +19,7 @@ bench:
 	python3 benchmarks/bench_engine.py
 	python3 benchmarks/bench_quota.py
 	python3 benchmarks/bench_resources.py
+	python3 benchmarks/bench_sql.py --entries 100000
 
 accuracy:
 	python3 benchmarks/accuracy.py

@@ -367,6 +367,16 @@ class Provenance:
     """One line per source that had skipped records."""
     policy: str | None = None
     """The policy file that applied and how it was found; None for the built-in policy."""
+    engine: str | None = None
+    """Where the entries were classified first: None here, "bigquery" for a BigQuery triage."""
+    query: str | None = None
+    """The engine's query that chose the downloaded entries."""
+    bytes_processed: int | None = None
+    """Bytes the engine's queries processed."""
+    rows_downloaded: int | None = None
+    """Entries the engine returned."""
+    entries_counted: int | None = None
+    """Entries the engine counted without returning them."""
 
 
 @dataclass(frozen=True)
@@ -486,6 +496,44 @@ class SourceInfo:
     """The read's severity floor (--severity), which can hide the evidence of starting and serving."""
     notes: tuple[str, ...] = ()
     """How the input was chosen, for the reader (a live baseline's revision and window, or why it is empty)."""
+    engine: str | None = None
+    """Where the entries were classified first: None when read and classified here, "bigquery" when a
+    query classified them where they live and only the entries the report needs were downloaded."""
+    query: str | None = None
+    """The query that chose the downloaded entries (engine bigquery)."""
+    bytes_processed: int | None = None
+    """Bytes the engine's queries processed (what the user pays for)."""
+    rows_downloaded: int | None = None
+    """Entries the engine's query returned."""
+    entries_counted: int | None = None
+    """Entries the engine counted without returning them (request logs with no text)."""
+
+
+@dataclass(frozen=True)
+class CountedEntries:
+    """Entries counted where they live, not downloaded: request-log entries with no text that no rule claims,
+    per log, service, revision, rule and minute."""
+
+    log_name: str
+    """Their logName."""
+    service: str | None
+    """Their Cloud Run service label."""
+    revision: str | None
+    """Their Cloud Run revision label."""
+    rule: str
+    """The rule that classified them (unclaimed)."""
+    minute: datetime
+    """The minute they fall in (UTC)."""
+    entries: int
+    """How many."""
+    first: datetime
+    """Earliest timestamp among them."""
+    last: datetime
+    """Latest timestamp among them."""
+    requests: int
+    """How many carry an httpRequest."""
+    requests_ok: int
+    """How many of those answered with a status from 1 to 499."""
 
 
 class Language(StrEnum):

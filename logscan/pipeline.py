@@ -25,6 +25,7 @@ from logscan.model import (
     Classified,
     Comparison,
     ComparisonStatus,
+    CountedEntries,
     Provenance,
     Record,
     Report,
@@ -59,27 +60,41 @@ def classify_stream(
         yield from in_input_order(classify(stream, lib), lambda item: item.event)
 
 
-def summarize(stream: EventStream, library: Library) -> Summary:
+def summarize(stream: EventStream, library: Library, counted: Sequence[CountedEntries] = ()) -> Summary:
     """Classify and fold every event of the stream into one Summary (templates mined only where needed).
 
     The stream is read to its end (its skip tallies go into the counts); closing it is the caller's.
+    counted: entries an engine counted where they live instead of downloading them (sql/triage.py).
     """
-    return _fold(stream, library, by_subject=False)[0][1]
+    return _fold(stream, library, by_subject=False, counted=counted)[0][1]
 
 
 def summarize_subjects(
-    stream: EventStream, library: Library, progress: Progress | None = None
+    stream: EventStream,
+    library: Library,
+    progress: Progress | None = None,
+    counted: Sequence[CountedEntries] = (),
 ) -> list[tuple[Subject, Summary]]:
     """One Summary per service and revision the entries name, sorted by them: an export of several
     revisions is never judged as one. Entries that name no revision count with the revision when the
     others name one only, and form a subject of their own beside several."""
-    return _fold(stream, library, by_subject=True, progress=progress)
+    return _fold(stream, library, by_subject=True, progress=progress, counted=counted)
 
 
 def _fold(
-    stream: EventStream, library: Library, *, by_subject: bool, progress: Progress | None = None
+    stream: EventStream,
+    library: Library,
+    *,
+    by_subject: bool,
+    progress: Progress | None = None,
+    counted: Sequence[CountedEntries] = (),
 ) -> list[tuple[Subject, Summary]]:
     accs: dict[tuple[str | None, str | None], Aggregator] = {}
+    for batch in counted:
+        where = (batch.service, batch.revision) if by_subject else (None, None)
+        if where not in accs:
+            accs[where] = Aggregator(library)
+        accs[where].add_counted(batch)
     matcher = Matcher(library)
     read = 0
     with _fewer_collections():
@@ -171,6 +186,7 @@ def triage_all(
     policy_note: str | None = None,
     revision: str | None = None,
     progress: Progress | None = None,
+    counted: Sequence[CountedEntries] = (),
 ) -> tuple[Report, ...]:
     """The whole job: read every event of the stream and return one decided, assembled Report per service
     and revision the entries name (sorted by them), or only revision's when given.
@@ -184,7 +200,7 @@ def triage_all(
     """
     with stream:
         lib = library if library is not None else load_library(config.patterns_dir)
-        subjects = summarize_subjects(stream, lib, progress)
+        subjects = summarize_subjects(stream, lib, progress, counted)
     if revision is not None:
         chosen = [(s, summary) for s, summary in subjects if s.revision == revision]
         if not chosen:
@@ -263,6 +279,11 @@ def _report(summary: Summary, run: _Run, policy_note: str | None, base: _Baselin
         redacted=config.redact,
         skipped_detail=(*run.skip_detail, *summary.notes),
         policy=policy_note or policy.source,
+        engine=info.engine,
+        query=info.query,
+        bytes_processed=info.bytes_processed,
+        rows_downloaded=info.rows_downloaded,
+        entries_counted=info.entries_counted,
     )
     return assemble(summary, verdict, provenance, comparison=comparison, stale_suppressions=stale)
 

@@ -608,3 +608,26 @@ def test_seconds_only_for_a_window_of_ten_minutes_or_less(tmp_path: Path) -> Non
     assert quick_chart is not None and "per second" in quick_chart.caption
     assert slow_chart is not None and "per minute" in slow_chart.caption
     assert slow_chart.ticks[1][1].endswith(" min")
+
+
+def test_a_bigquery_report_says_what_the_engine_did_in_every_format() -> None:
+    query = "WITH entries AS (SELECT insert_id FROM `p.global._Default._AllLogs`) SELECT * FROM entries"
+    report = factories.report(
+        provenance={
+            "engine": "bigquery",
+            "query": query,
+            "bytes_processed": 2_468_000,
+            "rows_downloaded": 1_234,
+            "entries_counted": 5_678,
+        }
+    )
+    line = (
+        "classified in bigquery: 2,468,000 bytes processed, 1,234 entries downloaded, 5,678 counted in the "
+        "query (the JSON report holds the query)"
+    )
+    assert line in render(report, "md")
+    assert line in render(report, "html")
+    doc = json.loads(render(report, "json"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    assert doc["provenance"]["query"] == query
+    assert line not in render(factories.report(), "md")

@@ -9,6 +9,7 @@ import click
 
 from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT
 from logscan.cli.remote import fetch, publish
+from logscan.cli.sql import sql
 from logscan.cli.tools import classify, patterns, score
 from logscan.cli.triage import triage
 from logscan.cli.watch import watch
@@ -38,7 +39,7 @@ def cli() -> None:
     """Triage a Cloud Run revision's logs: classify every entry, decide a verdict, render a report."""
 
 
-for _command in (triage, watch, classify, patterns, score, fetch, publish):
+for _command in (triage, watch, classify, patterns, score, fetch, publish, sql):
     cli.add_command(_command)
 
 

@@ -215,3 +215,52 @@ def live_inputs(paths: Sequence[str], live: LiveTarget | None) -> tuple[list[Ent
         severity=query.severity,
     )
     return [SavedSource(fetched.path, query.source_name)], info
+
+
+def bigquery_inputs(
+    paths: Sequence[str],
+    live: dict[str, Any],
+    table: str | None,
+    max_bytes: int | None,
+    patterns: Path | None,
+) -> tuple[list[Any], Any, tuple[Any, ...]]:
+    """For triage --engine bigquery: the downloaded entries as a source, the SourceInfo, the counted entries."""
+    import os
+    import tempfile
+    from datetime import UTC, datetime
+
+    from logscan.classify.library import load_library
+    from logscan.sources.cloud.bigquery import ENDPOINT_ENV
+    from logscan.sources.cloud.query import revision_query
+    from logscan.sources.cloud.window import parse_window
+    from logscan.sql.query import default_table
+    from logscan.sql.query import table as checked_table
+    from logscan.sql.triage import run_on_bigquery
+
+    if paths:
+        raise InputError(
+            "--engine bigquery reads a revision where its logs live: pass --project and --revision, not files."
+        )
+    if not live.get("project") or not live.get("revision"):
+        missing = "--project" if not live.get("project") else "--revision"
+        raise InputError(
+            f"{missing} is missing. --engine bigquery needs both, e.g. --project my-project --revision orders-api-00007-qaz."
+        )
+    window = parse_window(live["since"], live["until"], datetime.now(UTC))
+    query = revision_query(live["project"], live["revision"], window, live["service"], live["severity"])
+    view = checked_table(table) if table else default_table(query.project)
+    source = click.get_current_context().get_parameter_source("endpoint")
+    given = live["endpoint"] if source == click.core.ParameterSource.COMMANDLINE else None
+    endpoint = given or os.environ.get(ENDPOINT_ENV) or None
+    scratch = tempfile.TemporaryDirectory(prefix="logscan-")
+    click.get_current_context().call_on_close(scratch.cleanup)
+    found = run_on_bigquery(
+        load_library(patterns),
+        query,
+        view,
+        Path(scratch.name),
+        endpoint=endpoint,
+        max_bytes=max_bytes,
+        say=lambda line: click.echo(line, err=True),
+    )
+    return list(found.sources), found.info, found.counted

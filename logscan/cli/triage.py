@@ -18,7 +18,7 @@ from logscan.cli.common import (
     gunzip_options,
     jobs_option,
 )
-from logscan.cli.live import baseline_sources, fetch_options, live_inputs, live_target
+from logscan.cli.live import baseline_sources, bigquery_inputs, fetch_options, live_inputs, live_target
 from logscan.cli.progress import reading_progress
 from logscan.config import REPORT_FORMATS as FORMATS
 from logscan.config import Config
@@ -67,6 +67,25 @@ from logscan.resources import data_dir
     is_flag=True,
     help="In GitHub Actions: append the Markdown report to $GITHUB_STEP_SUMMARY and print ::error::/::warning:: annotations.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["logging", "bigquery"]),
+    default="logging",
+    show_default=True,
+    help="With --project/--revision: read every entry through Cloud Logging, or classify in BigQuery "
+    "(Log Analytics) and download only what the report needs.",
+)
+@click.option(
+    "--table",
+    metavar="NAME",
+    help="--engine bigquery: the Log Analytics view (default PROJECT.global._Default._AllLogs).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="--engine bigquery: refuse queries that would scan more than N bytes (the dry run says).",
+)
 @jobs_option
 @gunzip_options
 @fetch_options
@@ -85,6 +104,9 @@ def triage(
     no_policy: bool,
     no_redact: bool,
     github_step_summary: bool,
+    engine: str,
+    table: str | None,
+    max_bytes: int | None,
     jobs: int,
     **live: Any,
 ) -> None:
@@ -100,7 +122,13 @@ def triage(
     # With export files, --revision picks the revision to report on; without, it names the one to fetch.
     selected = live.get("revision") if paths and not live.get("project") else None
     target = live_target({**live, "revision": None} if selected else live)
-    live_sources, info = live_inputs(paths, target)
+    counted: tuple[Any, ...] = ()
+    if engine == "bigquery":
+        live_sources, info, counted = bigquery_inputs(paths, live, table, max_bytes, patterns_dir)
+    else:
+        if table is not None or max_bytes is not None:
+            raise InputError("--table and --max-bytes go with --engine bigquery. Add it, or leave them out.")
+        live_sources, info = live_inputs(paths, target)
     if not paths and not live_sources:
         raise InputError(
             "no SOURCE given. Pass an export file (gcloud logging read ... --format=json > logs.json), or --example, or --project and --revision."
@@ -128,6 +156,7 @@ def triage(
             policy_note=policy_note,
             revision=selected,
             progress=progress,
+            counted=counted,
         )
     # Each output stands on its own: one refused or unwritable keeps none of the others from being written.
     targets: list[tuple[str | None, str]] = list(outputs) or [(None, format_for(None, fmt))]

@@ -23,8 +23,8 @@ ANSI = regex.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\[[0-9]{1,3}(?:;[
 
 A bare form needs a digit (``[0m``, ``[1;31m``): ``[m`` alone is text far more often (``SEVERE [main]``)."""
 
-_MESSAGE_KEYS = ("message", "msg", "textPayload", "text", "event", "log")
-_DETAIL_KEYS = (
+MESSAGE_KEYS = ("message", "msg", "textPayload", "text", "event", "log")
+DETAIL_KEYS = (
     "error",
     "exception",
     "err",
@@ -34,11 +34,11 @@ _DETAIL_KEYS = (
     "stacktrace",
     "traceback",
 )
-_INNER_TEXT_KEYS = ("message", "msg", "value", "repr", "stack_trace", "stackTrace", "stacktrace", "traceback")
-_NESTED_KEYS = ("record", "data", "payload", "jsonPayload", "json_payload", "error", "exception", "err")
+INNER_TEXT_KEYS = ("message", "msg", "value", "repr", "stack_trace", "stackTrace", "stacktrace", "traceback")
+NESTED_KEYS = ("record", "data", "payload", "jsonPayload", "json_payload", "error", "exception", "err")
 _MAX_DEPTH = 4
 _RAW_JSON_CHARS = 2000
-_SEVERITY_NAMES = {name: name for name in SEVERITIES} | {
+SEVERITY_NAMES = {name: name for name in SEVERITIES} | {
     "WARN": "WARNING",
     "FATAL": "CRITICAL",
     "CRIT": "CRITICAL",
@@ -108,7 +108,7 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     if cut:
         text = text[:max_chars]
     severity = get("severity")
-    severity = _SEVERITY_NAMES.get(severity) if type(severity) is str else None
+    severity = SEVERITY_NAMES.get(severity) if type(severity) is str else None
     if severity is None:
         severity = _severity(get("severity"), kind, payload)
     log_name = get("logName")
@@ -287,12 +287,12 @@ def _json_text(payload: Mapping[str, Any]) -> str:
 
 
 def _find_message(obj: Mapping[str, Any], depth: int) -> str:
-    for key in _MESSAGE_KEYS:
+    for key in MESSAGE_KEYS:
         value = obj.get(key)
         if isinstance(value, str) and value:
             return value
     if depth < _MAX_DEPTH:
-        for key in _NESTED_KEYS:
+        for key in NESTED_KEYS:
             value = obj.get(key)
             if isinstance(value, _MAP):
                 found = _find_message(value, depth + 1)
@@ -303,7 +303,7 @@ def _find_message(obj: Mapping[str, Any], depth: int) -> str:
 
 def _find_details(obj: Mapping[str, Any], depth: int) -> list[str]:
     out: list[str] = []
-    for key in _DETAIL_KEYS:
+    for key in DETAIL_KEYS:
         value = obj.get(key)
         if isinstance(value, str) and value:
             out.append(value)
@@ -312,7 +312,7 @@ def _find_details(obj: Mapping[str, Any], depth: int) -> list[str]:
             typed = isinstance(kind, str) and isinstance(said, str)
             if typed:  # loguru's and Sentry's exception shape
                 out.append(f"{kind}: {said}")
-            for inner in _INNER_TEXT_KEYS:
+            for inner in INNER_TEXT_KEYS:
                 if typed and inner == "value":
                     continue
                 text = value.get(inner)
@@ -341,13 +341,13 @@ def _severity(value: Any, kind: str, payload: Any) -> str:
     if value is None:
         return "DEFAULT"
     if isinstance(value, str):
-        name = _SEVERITY_NAMES.get(value)
+        name = SEVERITY_NAMES.get(value)
         if name is not None:
             return name
         name = value.strip().upper()
         if name.isdigit():
             return _severity_from_number(int(name))
-        return _SEVERITY_NAMES.get(name, "DEFAULT")
+        return SEVERITY_NAMES.get(name, "DEFAULT")
     if isinstance(value, int) and not isinstance(value, bool):
         return _severity_from_number(value)
     return "DEFAULT"

@@ -216,3 +216,13 @@ def _next_steps(
     if not steps:
         steps.append("Nothing to do: attach this report to the deploy issue.")
     return tuple(steps)
+
+
+def engine_line(p: Provenance) -> str:
+    """What an engine did before the download (--engine bigquery), in one line; empty for a local run."""
+    if not p.engine:
+        return ""
+    return (
+        f"classified in {p.engine}: {p.bytes_processed or 0:,} bytes processed, {p.rows_downloaded or 0:,} "
+        f"entries downloaded, {p.entries_counted or 0:,} counted in the query (the JSON report holds the query)"
+    )

@@ -17,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from logscan.classify.classify import extract_key
 from logscan.classify.engine import PlainMatcher
 from logscan.classify.library import Library
+from logscan.ingest.normalize import stream_of
 from logscan.model import (
     CLASSES,
     SEVERITIES,
     CauseChain,
     Classified,
+    CountedEntries,
     Counts,
     EventClass,
     Evidence,
@@ -165,6 +167,27 @@ class Aggregator:
                 self._evidence["requests_ok"] += 1
             else:
                 self._evidence["requests_5xx"] += 1
+
+    def add_counted(self, batch: CountedEntries) -> None:
+        """Fold entries counted where they live: textless request-log entries no rule claims. Each is its own
+        event (request logs are never joined) of class noise that makes no finding, exactly as add_event would
+        count it."""
+        n = batch.entries
+        self.records += n
+        self.events += n
+        self._streams[stream_of(batch.log_name)] += n
+        self._classes[EventClass.NOISE] += n
+        if batch.service:
+            self._services[batch.service] += n
+        if batch.revision:
+            self._revisions[batch.revision] += n
+        if self._start is None or batch.first < self._start:
+            self._start = batch.first
+        if self._end is None or batch.last > self._end:
+            self._end = batch.last
+        self._evidence["requests"] += batch.requests
+        self._evidence["requests_ok"] += batch.requests_ok
+        self._evidence["requests_5xx"] += batch.requests - batch.requests_ok
 
     def add_event(self, item: Classified) -> None:
         """Count the event's records (add_record), then fold it (add): for a stream whose events hold every

@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from logscan.model import EventClass, Finding, Report
-from logscan.report.assemble import IMPORTANCE, instances_text, status_text
+from logscan.report.assemble import IMPORTANCE, engine_line, instances_text, status_text
 from logscan.resources import data_dir
 
 SECTION_TITLES = {
@@ -279,6 +279,7 @@ def build_view(report: Report, script: str, css: str) -> dict[str, Any]:
         "open_classes": [k for k in IMPORTANCE if k != EventClass.NOISE],
         "chart": timeline_chart(report),
         "explorer": url if url.startswith(_EXPLORER) else "",
+        "engine": engine_line(report.provenance),
         "script": Markup(script),
         "script_hash": _csp_hash(script),
         "css": Markup(css),

@@ -16,7 +16,7 @@ import jinja2
 
 from logscan.errors import ReportError
 from logscan.model import EventClass, Finding, Report, Suppression
-from logscan.report.assemble import IMPORTANCE, instances_text, status_text
+from logscan.report.assemble import IMPORTANCE, engine_line, instances_text, status_text
 from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text, md_text_with_code
 
 GITHUB_LIMIT = 65_536
@@ -286,6 +286,7 @@ def _footer(report: Report) -> dict[str, Any]:
         "filter": md_code(p.filter, 1000) if p.filter else "",
         "explorer": url if safe_url else "",
         "skipped_detail": tuple(md_text(line) for line in p.skipped_detail),
+        "engine": md_text(engine_line(p)) if p.engine else "",
     }
 
 
