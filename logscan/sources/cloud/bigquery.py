@@ -58,7 +58,7 @@ class BigQuery:
     def __init__(self, project: str, table: str, endpoint: str | None = None) -> None:
         import google.auth.exceptions
         from google.auth.credentials import AnonymousCredentials
-        from google.cloud import bigquery
+        from google.cloud.bigquery import Client
 
         api_endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
         if not api_endpoint.startswith(("http://", "https://")):
@@ -67,7 +67,7 @@ class BigQuery:
         self.project = project
         self.table = table
         try:
-            self._client = bigquery.Client(
+            self._client = Client(
                 project=project,
                 credentials=AnonymousCredentials() if anonymous else None,  # type: ignore[no-untyped-call]
                 client_options={"api_endpoint": api_endpoint},
@@ -80,9 +80,9 @@ class BigQuery:
 
     def dry_run(self, sql: str) -> int:
         """Bytes the query would process (BigQuery's dry run: nothing is billed)."""
-        from google.cloud import bigquery
+        from google.cloud.bigquery import QueryJobConfig
 
-        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
+        config = QueryJobConfig(dry_run=True, use_query_cache=False)
         try:
             job = self._client.query(sql, job_config=config)
         except Exception as exc:
@@ -91,9 +91,9 @@ class BigQuery:
 
     def run(self, sql: str, max_bytes: int | None) -> QueryRun:
         """Run the query (billed at most max_bytes, when given) and page through its rows."""
-        from google.cloud import bigquery
+        from google.cloud.bigquery import QueryJobConfig
 
-        config = bigquery.QueryJobConfig(maximum_bytes_billed=max_bytes, use_query_cache=True)
+        config = QueryJobConfig(maximum_bytes_billed=max_bytes, use_query_cache=True)
         try:
             job = self._client.query(sql, job_config=config)
             pages = job.result(page_size=PAGE_SIZE)
