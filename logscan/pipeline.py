@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from logscan import __version__
 from logscan.classify.classify import UNCLAIMED, classify
@@ -160,11 +159,30 @@ def triage(
     config: Config,
     library: Library | None = None,
     info: SourceInfo | None = None,
-    **options: Any,
+    *,
+    baseline: Sequence[EntrySource] | None = None,
+    baseline_info: SourceInfo | None = None,
+    policy: Policy | None = None,
+    policy_note: str | None = None,
+    revision: str | None = None,
+    progress: Progress | None = None,
+    counted: Sequence[CountedEntries] = (),
 ) -> Report:
     """The whole job for an input of one revision: read the stream, return the decided, assembled Report.
     An input of several revisions is an InputError (triage_all reports each; revision= selects one)."""
-    reports = triage_all(stream, config, library, info, **options)
+    reports = triage_all(
+        stream,
+        config,
+        library,
+        info,
+        baseline=baseline,
+        baseline_info=baseline_info,
+        policy=policy,
+        policy_note=policy_note,
+        revision=revision,
+        progress=progress,
+        counted=counted,
+    )
     if len(reports) > 1:
         names = ", ".join(r.revision or "(no revision)" for r in reports)
         raise InputError(
