@@ -85,3 +85,21 @@ def test_the_corpus_meets_the_issue_targets_with_a_blind_part() -> None:
     assert not sources["dev"] & sources["blind"]
     assert len(sources["blind"]) >= sum(len(part) for part in sources.values()) // 4
     assert len(labels["blind"]) >= 40
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_pasted_log_of_the_corpus_triages_to_a_report(part: str, tmp_path: Path) -> None:
+    # The corpus is real pastes in every shape people post them: each must give a report, never an
+    # internal error (a Node frame without a function name once ended triage with one).
+    from click.testing import CliRunner
+
+    from logscan.cli import cli
+
+    runner = CliRunner()
+    failed = {}
+    for path in sorted((STACKS_DIR / part / "raw").iterdir()):
+        out = tmp_path / f"{path.name}.json"
+        result = runner.invoke(cli, ["triage", str(path), "--format", "json", "-o", str(out)])
+        if result.exit_code not in (0, 1) or not out.exists():
+            failed[path.name] = (result.exit_code, result.output.strip()[-200:])
+    assert failed == {}

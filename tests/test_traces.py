@@ -176,3 +176,23 @@ def test_a_trace_pasted_without_its_indentation_still_joins(name: str) -> None:
     assert [len(e.records) for e in events] == [1, len(lines), 1]
     found = raised(events[1].clean)
     assert found is not None and found.type == CASES[name][2]
+
+
+def test_a_node_frame_without_a_function_name_is_read_as_a_frame() -> None:
+    # Node prints a top-level frame as "at FILE:LINE:COL" with no function and no parentheses
+    # (seen in a docker paste of a "Cannot find module" crash); reading it once raised AttributeError.
+    text = "\n".join(
+        (
+            "Error: Cannot find module '/app/server.js'",
+            "    at Module._resolveFilename (node:internal/modules/cjs/loader:1140:15)",
+            "    at node:internal/main/run_main_module:28:49 {",
+            "  code: 'MODULE_NOT_FOUND',",
+            "  requireStack: []",
+            "}",
+        )
+    )
+    found = parse(text)
+    assert found is not None
+    assert [(f.file, f.function) for f in found.frames][-1] == ("node:internal/main/run_main_module", "")
+    exception = raised(text)
+    assert exception is not None and exception.type == "Error"

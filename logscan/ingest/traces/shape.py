@@ -55,7 +55,7 @@ class Shape:
         if head is None:
             return None
         frames = tuple(
-            (m.groupdict().get("file") or "", m.group("function").strip())
+            (m.groupdict().get("file") or "", (m.groupdict().get("function") or "").strip())
             for m in _lines(self.frame).finditer(text)
         )
         return Found(head.group("type"), (head.group("message") or "").strip(), frames)
