@@ -101,9 +101,17 @@ def test_classify_no_join_is_one_object_per_record() -> None:
         assert row["insert_id"]
 
 
+def test_a_mistyped_command_is_refused_with_the_close_names() -> None:
+    code, _, err = _run("tri")
+    assert code == 2
+    assert "Error: No such command 'tri'. Did you mean 'triage'?" in err
+
+
 def _command_paths(group: click.Group, prefix: str = "logscan") -> list[str]:
     paths = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, path))

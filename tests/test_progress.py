@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from logscan.cli import cli
@@ -47,6 +48,16 @@ def test_nothing_is_written_when_standard_error_is_not_a_terminal() -> None:
     assert out.getvalue() == ""
     result = CliRunner().invoke(cli, ["triage", "--example", "-o", os.devnull + ".md"])
     assert "Reading" not in result.stderr
+
+
+def test_a_stream_that_is_no_terminal_is_told_as_rich_would_tell_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    with reading_progress([], file=io.StringIO()) as progress:
+        assert progress is None
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then treats any stream as a terminal, and so do we
+    with reading_progress([], file=io.StringIO()) as progress:
+        assert progress is not None
 
 
 def test_triage_on_a_terminal_shows_progress_on_standard_error(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """The command line: a thin layer that parses arguments, calls the library and turns errors into exits.
 
-One module per group of commands; ``cli`` is the click group and ``main`` the console entry point.
+One module per group of commands; ``cli`` is the click group and ``main`` the console entry point. A
+command's module is imported when that command runs (or when help lists it): every run pays start-up
+time only for the command it runs.
 """
 
 from __future__ import annotations
@@ -8,13 +10,53 @@ from __future__ import annotations
 import click
 
 from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT
-from logscan.cli.remote import fetch, publish
-from logscan.cli.sql import sql
-from logscan.cli.tools import classify, patterns, score
-from logscan.cli.triage import triage
-from logscan.cli.watch import watch
 
 __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
+
+
+COMMANDS = ("classify", "fetch", "patterns", "publish", "score", "sql", "triage", "watch")
+"""Every command's name, in the order help lists them."""
+
+
+def _command(name: str) -> click.Command:
+    """Import one command's module and return the command (function-level imports: the layer test sees them)."""
+    match name:
+        case "triage":
+            from logscan.cli.triage import triage
+
+            return triage
+        case "watch":
+            from logscan.cli.watch import watch
+
+            return watch
+        case "classify" | "patterns" | "score":
+            from logscan.cli import tools
+
+            return {"classify": tools.classify, "patterns": tools.patterns, "score": tools.score}[name]
+        case "fetch" | "publish":
+            from logscan.cli import remote
+
+            return remote.fetch if name == "fetch" else remote.publish
+        case "sql":
+            from logscan.cli.sql import sql
+
+            return sql
+    raise KeyError(name)
+
+
+class _Commands(click.Group):
+    """A group that imports a command's module only when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            return _command(cmd_name)
+        # An unknown name: click suggests close ones from self.commands, so fill it (an error path only).
+        for name in COMMANDS:
+            self.commands.setdefault(name, _command(name))
+        return None
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -26,7 +68,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
@@ -37,10 +79,6 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 )
 def cli() -> None:
     """Triage a Cloud Run revision's logs: classify every entry, decide a verdict, render a report."""
-
-
-for _command in (triage, watch, classify, patterns, score, fetch, publish, sql):
-    cli.add_command(_command)
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ nothing is written, so that logs stay clean.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -74,6 +76,18 @@ def _line(label: str, entries: int, elapsed: float) -> str:
     return f"{label}: {entries:,} {noun}, {rate:,.0f} entries/s, {elapsed:.1f} s"
 
 
+def _may_be_terminal(file: IO[str] | None) -> bool:
+    """False only where rich's Console.is_terminal is False too: the stream is no terminal and neither
+    FORCE_COLOR nor TTY_COMPATIBLE overrides that (with either set, rich decides)."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return True
+    stream = file if file is not None else sys.stderr
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream: rich says no terminal too
+        return False
+
+
 @contextmanager
 def reading_progress(
     sources: Sequence[EntrySource], file: IO[str] | None = None, force_terminal: bool | None = None
@@ -82,6 +96,9 @@ def reading_progress(
     names = ", ".join(s.name for s in sources[:3]) + (
         f" and {len(sources) - 3} more" if len(sources) > 3 else ""
     )
+    if force_terminal is None and not _may_be_terminal(file):
+        yield None  # rich would say the same; not importing it saves start-up time on every piped run
+        return
     progress = ReadProgress(f"Reading {names}", file=file, force_terminal=force_terminal)
     if not progress.enabled:
         yield None

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import orjson
 
 from logscan.config import REPORT_FORMATS
@@ -23,6 +22,9 @@ from logscan.report.redact.scan import assert_clean
 from logscan.report.render.markdown import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
 from logscan.report.render.mdsafe import visible_layout
 from logscan.resources import data_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 FORMATS = REPORT_FORMATS
 SCHEMA_VERSION = "1"
@@ -116,6 +118,8 @@ def _plain(value: Any) -> Any:
 
 
 def _environment(autoescape: bool = False) -> jinja2.Environment:
+    import jinja2  # here: a JSON report needs no templates, and importing jinja2 costs start-up time
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
         autoescape=autoescape,

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from logscan.errors import ReportError
 from logscan.model import EventClass, Finding, Report, Suppression
 from logscan.report.assemble import IMPORTANCE, engine_line, instances_text, status_text
 from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text, md_text_with_code
+
+if TYPE_CHECKING:  # jinja2 costs start-up time; render_markdown is handed its Environment
+    import jinja2
 
 GITHUB_LIMIT = 65_536
 """Characters GitHub accepts in an issue comment or issue body."""

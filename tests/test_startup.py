@@ -1,0 +1,62 @@
+"""Start-up: a run imports what its command and its report format need, and no more (issue 17).
+
+Each test runs the real command in a fresh interpreter and lists the modules it ended with: a module
+imported for nothing costs every run its import time, however small the input.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+_LIST_MODULES = """
+import runpy, sys
+sys.argv = ["logscan", *sys.argv[1:]]
+try:
+    runpy.run_module("logscan", run_name="__main__")
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)), file=sys.__stdout__)
+"""
+
+
+def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    return set(proc.stdout.split())
+
+
+def _packages(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_a_json_report_of_a_file_imports_no_templates_no_terminal_ui_and_no_cloud_client(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "report.json"
+    modules = _modules_after(tmp_path, "triage", "--example", "-o", str(report), "--jobs", "1")
+    assert report.stat().st_size > 0  # the run did write its report
+    assert "logscan.report.render.formats" in modules
+    assert not _packages(modules) & {"jinja2", "rich", "google"}
+    # Only the command that ran is imported, not its siblings.
+    assert not modules & {"logscan.cli.watch", "logscan.cli.sql", "logscan.cli.remote", "logscan.cli.tools"}
+
+
+def test_a_markdown_report_loads_its_templates(tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    modules = _modules_after(tmp_path, "triage", "--example", "-o", str(report), "--jobs", "1")
+    assert report.read_text(encoding="utf-8").startswith("<!-- logscan:")
+    assert "jinja2" in _packages(modules)
