@@ -9,7 +9,6 @@ the events that need one) shows the template of that event alone (``cluster.temp
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +35,7 @@ from logscan.redaction.redact import clip
 from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker, template_of
 from logscan.templates.signature import headline, templated
+from logscan.verdict.tally import Tally
 
 FINE_SPAN = timedelta(minutes=10)
 """A window this short or shorter also gets a per-second timeline (a crash loop lives seconds)."""
@@ -48,6 +48,8 @@ MAX_OCCURRENCES = 100_000
 """Timestamped non-noise events kept for linking symptoms to causes (verdict/chains.py); the rest are counted."""
 _TRACE_HINTS = ('File "', "Traceback", "\tat ", "\n    at ", " ---> ", "[cause]:", "Caused by: ")
 _EXAMPLE_CHARS = 4000
+_UNLINKED = frozenset((EventClass.NOISE, EventClass.DEPRECATION))
+"""Classes whose events are not linked into failure chains (no Occurrence)."""
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 """severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
 
@@ -113,157 +115,130 @@ class Aggregator:
         self._kept: Counter[EventClass] = Counter()
         self._others: dict[EventClass, _Acc] = {}
         self._folded: Counter[EventClass] = Counter()
-        self._signals = {rule.id: rule.signals for rule in library.rules if rule.signals}
+        self._signals = {
+            rule.id: tuple(signal.replace("-", "_") for signal in rule.signals)
+            for rule in library.rules
+            if rule.signals
+        }
+        """Evidence counter names (started, start_failed, crashed, served) per rule that signals any."""
         self._rules = {rule.id: rule for rule in library.rules}
         self._config_symptoms = frozenset(rule.id for rule in library.rules if rule.config_symptom)
         self._accs: dict[str, _Acc] = {}
-        self._streams: Counter[str] = Counter()
+        self.tally = Tally()
+        """Per-record counts (streams, services, revisions, regions, window, requests)."""
         self._classes: Counter[EventClass] = Counter()
-        self._services: Counter[str] = Counter()
-        self._revisions: Counter[str] = Counter()
         self._timeline: dict[str, Counter[EventClass]] = {}
         self._minutes: dict[tuple[int, int, int, int, int], str] = {}
         self._masker = Masker(library.masks)
         self._library = library
         self._matcher: PlainMatcher | None = None
-        self._regions: Counter[str] = Counter()
         self._occurrences: list[Occurrence] = []
         self.occurrences_dropped = 0
         self._evidence: Counter[str] = Counter()
-        self.records = 0
         self.events = 0
-        self.truncated_lines = 0
-        self._start: datetime | None = None
-        self._end: datetime | None = None
-        self._content = hashlib.blake2b(digest_size=16)
         self._seconds: dict[int, Counter[EventClass]] | None = {}
         self._exited: datetime | None = None
 
     def add_record(self, record: Record) -> None:
         """Count one input record (called by the pipeline as records stream past)."""
-        self.records += 1
-        stream, service, revision, ts = record.stream, record.service, record.revision, record.timestamp
-        self._streams[stream] += 1
-        if record.truncated:
-            self.truncated_lines += 1
-        if service:
-            self._services[service] += 1
-        if revision:
-            self._revisions[revision] += 1
-        else:  # nothing names this input's subject: its content will (a report marker)
-            self._content.update(record.text.encode("utf-8", "replace") + b"\n")
-        if record.region:
-            self._regions[record.region] += 1
-        if ts is not None:
-            start, end = self._start, self._end
-            if start is None or ts < start:
-                self._start = ts
-            if end is None or ts > end:
-                self._end = ts
-        req = record.http_request
-        if req is not None and stream in ("requests", "other"):
-            self._evidence["requests"] += 1
-            if req.status is not None and 0 < req.status < 500:
-                self._evidence["requests_ok"] += 1
-            else:
-                self._evidence["requests_5xx"] += 1
+        self.tally.add_all((record,))
 
     def add_counted(self, batch: CountedEntries) -> None:
         """Fold entries counted where they live: textless request-log entries no rule claims. Each is its own
         event (request logs are never joined) of class noise that makes no finding, exactly as add_event would
         count it."""
         n = batch.entries
-        self.records += n
         self.events += n
-        self._streams[stream_of(batch.log_name)] += n
         self._classes[EventClass.NOISE] += n
-        if batch.service:
-            self._services[batch.service] += n
-        if batch.revision:
-            self._revisions[batch.revision] += n
-        if self._start is None or batch.first < self._start:
-            self._start = batch.first
-        if self._end is None or batch.last > self._end:
-            self._end = batch.last
-        self._evidence["requests"] += batch.requests
-        self._evidence["requests_ok"] += batch.requests_ok
-        self._evidence["requests_5xx"] += batch.requests - batch.requests_ok
+        tally = self.tally
+        tally.count((stream_of(batch.log_name), batch.service, batch.revision, None), n)
+        tally.absorb_window(batch.first, batch.last)
+        tally.requests += batch.requests
+        tally.requests_ok += batch.requests_ok
 
     def add_event(self, item: Classified) -> None:
         """Count the event's records (add_record), then fold it (add): for a stream whose events hold every
         input record once, as join and single's do."""
-        for record in item.event.records:
-            self.add_record(record)
+        self.tally.add_all(item.event.records)
         self.add(item)
 
     def add(self, item: Classified) -> None:
         """Fold one classified event."""
         self.events += 1
-        self._classes[item.klass] += 1
-        signals = self._signals.get(item.rule)
-        if signals:
-            for signal in signals:
-                self._evidence[signal.replace("-", "_")] += 1
-            ts = item.event.records[0].timestamp
-            if "crashed" in signals and ts is not None:
-                self._exited = _earliest(self._exited, ts)
+        klass = item.klass
+        self._classes[klass] += 1
         event = item.event
         records = event.records
         first = records[0]
-        if not event.clean.strip():
+        ts = first.timestamp
+        signals = self._signals.get(item.rule)
+        if signals:
+            for signal in signals:
+                self._evidence[signal] += 1
+            if "crashed" in signals and ts is not None:
+                self._exited = _earliest(self._exited, ts)
+        clean = event.clean
+        if not clean or clean.isspace():
             return  # a request log or audit entry with no text: counted (and evidence), not a finding
         acc = self._accs.get(item.signature)
         if acc is None:
-            if self._kept[item.klass] >= 2 * self._max:
-                self._compact(item.klass)
-            self._kept[item.klass] += 1
-            acc = _Acc(
-                klass=item.klass,
-                rule=item.rule,
-                signature=item.signature,
-                key=item.key,
-                example=clip(event.clean, _EXAMPLE_CHARS),  # redacted before it is cut
-                template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
-            )
-            if any(hint in event.clean for hint in _TRACE_HINTS):
-                acc.causes = parse_causes(event.clean)
-                acc.root = self._root(acc.causes, item.signature, first.severity)
-            self._accs[item.signature] = acc
-        if item.klass not in (EventClass.NOISE, EventClass.DEPRECATION) and first.timestamp is not None:
+            acc = self._new_acc(item)
+        if ts is not None and klass not in _UNLINKED:
             if len(self._occurrences) < MAX_OCCURRENCES:
-                self._occurrences.append(Occurrence(item.signature, first.instance, first.timestamp))
+                self._occurrences.append(Occurrence(item.signature, first.instance, ts))
             else:
                 self.occurrences_dropped += 1
         acc.count += 1
         acc.records += len(records)
+        instances = acc.instances
         for record in records:
             rank = _RANK.get(record.severity, 0)
             if rank > acc.rank:
                 acc.rank = rank
                 acc.severity = record.severity
-            if record.instance and len(acc.instances) < _MAX_INSTANCES:
-                acc.instances.add(record.instance)
-        ts = first.timestamp
-        if ts is not None:
-            if acc.first is None or ts < acc.first:
-                acc.first = ts
-            if acc.last is None or ts > acc.last:
-                acc.last = ts
-            minute = self._minute(ts)
-            per_class = self._timeline.get(minute)
-            if per_class is None:
-                per_class = self._timeline[minute] = Counter()
-            per_class[item.klass] += 1
-            seconds = self._seconds
-            if seconds is not None:
-                second = int(ts.timestamp())
-                per_second = seconds.get(second)
-                if per_second is None:
-                    if len(seconds) > FINE_SPAN.total_seconds():
-                        self._seconds = None  # the window is longer than FINE_SPAN: minutes will do
-                        return
-                    per_second = seconds[second] = Counter()
-                per_second[item.klass] += 1
+            if record.instance and len(instances) < _MAX_INSTANCES:
+                instances.add(record.instance)
+        if ts is None:
+            return
+        if acc.first is None or ts < acc.first:
+            acc.first = ts
+        if acc.last is None or ts > acc.last:
+            acc.last = ts
+        minute = self._minute(ts)
+        per_class = self._timeline.get(minute)
+        if per_class is None:
+            per_class = self._timeline[minute] = Counter()
+        per_class[klass] += 1
+        seconds = self._seconds
+        if seconds is not None:
+            second = int(ts.timestamp())
+            per_second = seconds.get(second)
+            if per_second is None:
+                if len(seconds) > FINE_SPAN.total_seconds():
+                    self._seconds = None  # the window is longer than FINE_SPAN: minutes will do
+                    return
+                per_second = seconds[second] = Counter()
+            per_second[klass] += 1
+
+    def _new_acc(self, item: Classified) -> _Acc:
+        """The accumulator of a signature seen for the first time (compacting its class when it is full)."""
+        if self._kept[item.klass] >= 2 * self._max:
+            self._compact(item.klass)
+        self._kept[item.klass] += 1
+        event = item.event
+        acc = _Acc(
+            klass=item.klass,
+            rule=item.rule,
+            signature=item.signature,
+            key=item.key,
+            example=clip(event.clean, _EXAMPLE_CHARS),  # redacted before it is cut
+            template=item.template or (template_of(headline(event), self._masker) if event.clean else ""),
+        )
+        if any(hint in event.clean for hint in _TRACE_HINTS):
+            acc.causes = parse_causes(event.clean)
+            acc.root = self._root(acc.causes, item.signature, event.records[0].severity)
+        self._accs[item.signature] = acc
+        return acc
 
     def _compact(self, klass: EventClass) -> None:
         """Keep the class's max most frequent findings (earliest first among equals); fold the rest into its
@@ -353,24 +328,14 @@ class Aggregator:
             self._fold(folded)
             self._folded[klass] += other._folded[klass] - 1  # _fold counted the folded finding as one
         self._classes.update(other._classes)
-        for mine, theirs_counter in (
-            (self._streams, other._streams),
-            (self._services, other._services),
-            (self._revisions, other._revisions),
-            (self._regions, other._regions),
-            (self._evidence, other._evidence),
-        ):
-            mine.update(theirs_counter)
+        self._evidence.update(other._evidence)
+        self.tally.absorb(other.tally)
         for minute, counter in other._timeline.items():
             self._timeline.setdefault(minute, Counter()).update(counter)
         room = max(0, MAX_OCCURRENCES - len(self._occurrences))
         self._occurrences.extend(other._occurrences[:room])
         self.occurrences_dropped += other.occurrences_dropped + max(0, len(other._occurrences) - room)
-        self.records += other.records
         self.events += other.events
-        self.truncated_lines += other.truncated_lines
-        self._start = _earliest(self._start, other._start)
-        self._end = _latest(self._end, other._end)
         self._exited = _earliest(self._exited, other._exited)
         if self._seconds is not None and other._seconds is not None:
             for second, counter in other._seconds.items():
@@ -380,7 +345,8 @@ class Aggregator:
 
     def _fine_timeline(self) -> tuple[tuple[str, tuple[tuple[EventClass, int], ...]], ...]:
         seconds = self._seconds
-        if not seconds or self._start is None or self._end is None or self._end - self._start > FINE_SPAN:
+        start, end = self.tally.start, self.tally.end
+        if not seconds or start is None or end is None or end - start > FINE_SPAN:
             return ()
         return tuple(
             (_second_label(second), tuple((c, counter.get(c, 0)) for c in CLASSES))
@@ -414,12 +380,13 @@ class Aggregator:
             )
             for a in (*self._accs.values(), *self._others.values())
         )
+        tally = self.tally
         counts = Counts(
-            records=self.records,
+            records=tally.records,
             events=self.events,
             skipped=skipped,
-            truncated_lines=self.truncated_lines,
-            by_stream=tuple(sorted(self._streams.items())),
+            truncated_lines=tally.truncated_lines,
+            by_stream=tuple(sorted(tally.by(0).items())),
             by_class=tuple((c, self._classes.get(c, 0)) for c in CLASSES),
         )
         ev = self._evidence
@@ -427,9 +394,9 @@ class Aggregator:
             started=ev["started"],
             start_failed=ev["start_failed"],
             crashed=ev["crashed"],
-            requests=ev["requests"],
-            requests_ok=ev["requests_ok"],
-            requests_5xx=ev["requests_5xx"],
+            requests=tally.requests,
+            requests_ok=tally.requests_ok,
+            requests_5xx=tally.requests - tally.requests_ok,
             served_lines=ev["served"],
         )
         timeline = tuple(
@@ -440,13 +407,13 @@ class Aggregator:
             findings=findings,
             counts=counts,
             evidence=evidence,
-            window_start=self._start,
-            window_end=self._end,
-            service=_most_common(self._services),
-            revision=_most_common(self._revisions),
+            window_start=tally.start,
+            window_end=tally.end,
+            service=_most_common(tally.by(1)),
+            revision=_most_common(tally.by(2)),
             timeline=timeline,
             occurrences=tuple(self._occurrences),
-            region=_most_common(self._regions),
+            region=_most_common(tally.by(3)),
             notes=(
                 *self._folded_notes(),
                 *(
@@ -459,7 +426,7 @@ class Aggregator:
             ),
             timeline_seconds=self._fine_timeline(),
             exited_at=self._exited,
-            content_digest=self._content.hexdigest(),
+            content_digest=tally.content_digest(),
         )
 
 
