@@ -208,6 +208,35 @@ def test_a_rule_is_tried_only_when_the_text_holds_every_required_piece(tmp_path:
         assert _answer(fast.first(text)) == _answer(plain.first(text)), text
 
 
+@pytest.mark.parametrize("backend", _backends())
+def test_remembered_candidates_still_check_each_texts_own_prefix(tmp_path: Path, backend: str) -> None:
+    # Both texts hold the same literals, so the second is answered from what the first left behind.
+    library = _library_with(tmp_path, _ACCESS_RULES)
+    ids = [r.id for r in library.rules]
+    for order in (("x    y = 2", "    y = 2"), ("    y = 2", "x    y = 2")):
+        fast = Matcher(library, backend)
+        got = {text: [ids[i] for i in fast.candidates(text)] for text in order}
+        assert got == {"x    y = 2": [], "    y = 2": ["indented-source"]}, order
+
+
+def test_remembered_candidates_are_bounded_and_equal_fresh_ones(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [text for text, _ in _generated_texts(600)] + _example_texts(library)
+    roomy = Matcher(library)
+    want = [list(roomy.candidates(text)) for text in texts]
+    assert len(roomy._by_hits) > 3  # the texts give the literal search several different answers
+    monkeypatch.setattr(engine, "HITS_CACHE_SIZE", 3)
+    tight = Matcher(library)
+    got = []
+    for text in texts:
+        got.append(list(tight.candidates(text)))
+        assert len(tight._by_hits) <= 3
+    assert got == want
+    sample = range(0, len(texts), 37)  # and each equals what a matcher that saw nothing else gives
+    assert [want[i] for i in sample] == [list(Matcher(library).candidates(texts[i])) for i in sample]
+
+
 @pytest.mark.parametrize(
     "pattern",
     [

@@ -14,6 +14,7 @@ rule that has lost RULE_TIMEOUT_BUDGET_S to timeouts is not tried again in that 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -31,8 +32,13 @@ CACHE_SIZE = 8192
 CACHE_MAX_CHARS = 2048
 """Longer texts are not cached (bounds the cache's memory at about CACHE_SIZE * this)."""
 
+HITS_CACHE_SIZE = 4096
+"""Distinct answers of the literal search remembered with the candidates they allow."""
+
 Found = tuple[Rule, Any] | None
 """The winning rule and its match object, or None."""
+_Resolved = tuple[tuple[int, ...], dict[int, str]]
+"""Candidates in library order (prefixes unchecked), and the prefix each prefixed candidate needs."""
 
 
 class PlainMatcher:
@@ -123,9 +129,9 @@ class Matcher(PlainMatcher):
         """Rules with more than one required set: how many sets a text must hold for each."""
         self._prefixes = prefixes
         """Rules anchored at the start of the text by a literal: the text must start with it."""
-        self._checked = frozenset(needed).union(prefixes)
-        """Rules for which one literal found is not enough: several sets, or a prefix, to check."""
         self._search, self.engine = _literal_search(sets, backend)
+        self._by_hits: dict[tuple[int, ...], _Resolved] = {}
+        """Candidates per answer of the literal search: a few dozen distinct answers cover most texts."""
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
         remembered.save()
 
@@ -133,20 +139,31 @@ class Matcher(PlainMatcher):
         """Indexes of the rules that could match text, in library order."""
         # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
         # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
-        probe = text + "\x00" + text.casefold().replace("i\u0307", "i") if self._folding else text
-        hits = self._search(probe)
-        if not hits:
-            return self.always
-        owner = self._owner
-        found = {owner[k] for k in hits}
-        checked = self._checked.intersection(found)
-        if checked:
-            rules = [owner[k] for k in hits]
-            needed, prefixes = self._needed, self._prefixes
-            for i in checked:
-                if rules.count(i) < needed.get(i, 1) or not text.startswith(prefixes.get(i, "")):
-                    found.discard(i)
-        return sorted(found.union(self.always))
+        # An ASCII text casefolds as it lower-cases, and holds no dotted capital I.
+        if not self._folding:
+            probe = text
+        elif text.isascii():
+            probe = text + "\x00" + text.lower()
+        else:
+            probe = text + "\x00" + text.casefold().replace("i\u0307", "i")
+        hits = tuple(self._search(probe))
+        resolved = self._by_hits.get(hits)
+        if resolved is None:
+            if len(self._by_hits) >= HITS_CACHE_SIZE:
+                self._by_hits.clear()
+            resolved = self._by_hits[hits] = self._resolve(hits)
+        found, prefixed = resolved
+        if prefixed:
+            return [i for i in found if i not in prefixed or text.startswith(prefixed[i])]
+        return found
+
+    def _resolve(self, hits: Sequence[int]) -> _Resolved:
+        """The candidates a literal search's answer allows, before prefixes, and the prefixes to check."""
+        owner, needed = self._owner, self._needed
+        held = Counter(owner[k] for k in hits)  # how many of its required sets the text holds, per rule
+        found = {i for i, n in held.items() if n >= needed.get(i, 1)}
+        prefixed = {i: self._prefixes[i] for i in found if i in self._prefixes}
+        return tuple(sorted(found.union(self.always))), prefixed
 
     def first(self, text: str, severity: str = "DEFAULT") -> Found:
         rank = severity_rank(severity)
@@ -189,14 +206,13 @@ def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[
     for strings in patterns:
         matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))  # the k-th Add is answer k
     matcher.Compile()
-    match = matcher.Match
+    match = matcher._set.Match  # the native set, given UTF-8 bytes: the wrapper only encodes and calls it
 
     def search(probe: str) -> Sequence[int]:
         try:
-            hits = match(probe)
+            return match(probe.encode())
         except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
-            hits = match(probe.encode("utf-8", "replace").decode("utf-8"))
-        return hits or ()  # None when nothing matched
+            return match(probe.encode("utf-8", "replace"))
 
     return search
 
