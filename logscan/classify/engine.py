@@ -206,7 +206,8 @@ def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[
     for strings in patterns:
         matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))  # the k-th Add is answer k
     matcher.Compile()
-    match = matcher._set.Match  # the native set, given UTF-8 bytes: the wrapper only encodes and calls it
+    # The native set, given UTF-8 bytes: the wrapper only encodes the text and turns [] into None.
+    match: Callable[[bytes], list[int]] = matcher._set.Match
 
     def search(probe: str) -> Sequence[int]:
         try:
