@@ -97,3 +97,70 @@ def test_the_memo_lives_in_the_cache_folder_under_a_name_for_this_build(
     assert path.parent == tmp_path
     assert path.name.startswith("regex-memo-") and path.name.endswith(".json")
     assert memo_path() == path
+
+
+def test_the_library_loaded_from_the_memo_is_the_library_loaded_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "memo.json"
+    monkeypatch.setattr(memo, "_shared", RegexMemo(path))
+    fresh = load_library()
+    monkeypatch.setattr(memo, "_shared", RegexMemo(path))  # a second run: every answer read from the file
+    remembered = load_library()
+    assert remembered == fresh
+    assert not any("compiled" in rule.__dict__ for rule in remembered.rules)  # none compiled yet
+    for new, old in zip(remembered.rules, fresh.rules, strict=True):
+        assert new.flags == old.compiled.flags == new.compiled.flags
+        assert new.compiled.pattern == old.compiled.pattern
+        assert new.compiled.groupindex == old.compiled.groupindex
+        assert (new.unless_compiled is None) == (new.unless is None)
+
+
+BAD_KEY_GROUP_RULE = """
+rules:
+  - id: env-var-missing
+    class: expected-config
+    description: A required environment variable was not set.
+    hint: Set it.
+    regex: '(?P<var>[A-Z][A-Z0-9_]{2,}) is not set'
+    key_group: name
+    examples:
+      match: ["POSTGRES_HOST is not set"]
+"""
+
+
+def test_a_remembered_regex_is_still_checked_for_the_groups_the_rule_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    good = BAD_KEY_GROUP_RULE.replace("key_group: name", "key_group: var")
+    (patterns / "10-test.yaml").write_text(good, encoding="utf-8")
+    assert load_library(patterns).rules[0].key_group == "var"  # the regex is remembered now
+    monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
+    (patterns / "10-test.yaml").write_text(BAD_KEY_GROUP_RULE, encoding="utf-8")
+    with pytest.raises(PatternError, match="env-var-missing: field 'key_group' names 'name'"):
+        load_library(patterns)
+
+
+def test_a_regex_that_does_not_compile_is_refused_on_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    broken = LOOKBEHIND_RULE.replace("(?<!retrying after )timed out", "timed out (")
+    (patterns / "10-test.yaml").write_text(broken, encoding="utf-8")
+    for _ in range(2):
+        monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
+        with pytest.raises(PatternError, match="timeout-not-retried: field 'regex' does not compile"):
+            load_library(patterns)
+    assert RegexMemo(tmp_path / "memo.json").shape("timed out (") is None
+
+
+def test_a_damaged_compile_answer_is_not_believed(tmp_path: Path) -> None:
+    path = tmp_path / "memo.json"
+    path.write_bytes(b'{"re2": [], "regex": {"(?P<x>a)": ["2", ["x"]]}, "analysis": {}}')  # flags no int
+    assert RegexMemo(path).shape("(?P<x>a)") is None
+    path.write_bytes(b'{"re2": [], "analysis": {}}')  # a memo from before compile answers were kept
+    assert RegexMemo(path).shape("(?P<x>a)") is None

@@ -108,8 +108,7 @@ class Matcher(PlainMatcher):
         folding = False
         remembered = memo.shared()
         for i, rule in enumerate(library.rules):
-            flags = getattr(rule.compiled, "flags", 0)
-            need, prefix = remembered.analysis(rule.regex, flags)
+            need, prefix = remembered.analysis(rule.regex, rule.flags)
             if prefix:
                 prefixes[i] = prefix
             if need is None:

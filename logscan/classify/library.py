@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,8 @@ class Rule:
     """What to do about it."""
     regex: str
     """The pattern, as written (RE2 syntax, so that BigQuery and DuckDB can run it too)."""
-    compiled: Any
-    """The compiled pattern (regex module)."""
+    flags: int
+    """The compiled pattern's flags, inline ones such as (?i) included (what the prefilter analyses)."""
     file: str
     """Pattern file it came from, for error messages."""
     match: tuple[Example, ...]
@@ -92,8 +93,17 @@ class Rule:
     unless: str | None = None
     """A pattern that vetoes the rule: a text it is found in is not claimed, even when regex matches.
     RE2 has no look-around; this says what a negative look-ahead or look-behind said."""
-    unless_compiled: Any = None
-    """The compiled unless pattern (regex module), or None."""
+
+    @cached_property
+    def compiled(self) -> Any:
+        """The compiled pattern (regex module), compiled on first use: most rules are never tried on a
+        given export, and the library checked that it compiles when it was loaded."""
+        return regex.compile(self.regex, regex.VERSION0)
+
+    @cached_property
+    def unless_compiled(self) -> Any:
+        """The compiled unless pattern (regex module), or None."""
+        return None if self.unless is None else regex.compile(self.unless, regex.VERSION0)
 
 
 @dataclass(frozen=True)
@@ -183,14 +193,13 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
     pattern = item["regex"]
     if not isinstance(pattern, str):
         raise PatternError(f"{where}: field 'regex' must be a string (quote it in YAML).")
-    compiled = compile_rule_regex(pattern, where)
+    flags, groups = check_regex(pattern, where)
     check_re2(pattern, where, "regex")
     unless = item.get("unless")
     if unless is not None and (not isinstance(unless, str) or not unless):
         raise PatternError(f"{where}: field 'unless' must be a non-empty string (quote it in YAML).")
-    unless_compiled = None
     if unless is not None:
-        unless_compiled = compile_rule_regex(unless, where, "unless")
+        check_regex(unless, where, "unless")
         check_re2(unless, where, "unless")
     examples = item["examples"]
     if not isinstance(examples, Mapping) or not examples.get("match"):
@@ -210,7 +219,7 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
     if isinstance(key_group, list):
         key_group = tuple(str(g) for g in key_group)
     for group in key_group if isinstance(key_group, tuple) else (key_group,):
-        if group is not None and group not in compiled.groupindex:
+        if group is not None and group not in groups:
             raise PatternError(
                 f"{where}: field 'key_group' names {group!r}, which the regex does not define."
             )
@@ -220,7 +229,7 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
         description=str(item["description"]).strip(),
         hint=str(item["hint"]).strip(),
         regex=pattern,
-        compiled=compiled,
+        flags=flags,
         file=file,
         match=_examples(where, "match", examples.get("match")),
         no_match=_examples(where, "no_match", examples.get("no_match")),
@@ -230,7 +239,6 @@ def _load_rule(file: str, position: int, item: Any) -> Rule:
         config_symptom=_flag(where, "config_symptom", item.get("config_symptom", False)),
         key_group=key_group,
         unless=unless,
-        unless_compiled=unless_compiled,
     )
 
 
@@ -246,6 +254,16 @@ def compile_rule_regex(pattern: str, where: str, field: str = "regex") -> Any:
         return regex.compile(pattern, regex.VERSION0)
     except regex.error as exc:
         raise PatternError(f"{where}: field '{field}' does not compile ({exc}). Fix the pattern.") from None
+
+
+def check_regex(pattern: str, where: str, field: str = "regex") -> memo.Shape:
+    """The pattern's flags and group names; a pattern the regex module does not compile raises PatternError
+    naming the rule (compiled once, then remembered: memo.py)."""
+    remembered = memo.shared()
+    known = remembered.shape(pattern)
+    if known is not None:
+        return known
+    return remembered.compiled(pattern, compile_rule_regex(pattern, where, field))
 
 
 def check_re2(pattern: str, where: str, field: str = "regex") -> None:
@@ -303,7 +321,7 @@ def _load_masks(path: Path, data: bytes) -> tuple[tuple[str, str], ...]:
     for i, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item.get("regex"):
             raise PatternError(f"{path.name}: mask #{i + 1} needs 'name' and 'regex'.")
-        compile_rule_regex(str(item["regex"]), f"{path.name}: mask {item['name']}")
+        check_regex(str(item["regex"]), f"{path.name}: mask {item['name']}")
         out.append((item["name"], str(item["regex"])))
     return tuple(out)
 

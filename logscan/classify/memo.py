@@ -1,13 +1,17 @@
-"""What start-up learns about each rule's regex, kept between runs: RE2 compiles it, its literals and prefix.
+"""What start-up learns about each rule's regex, kept between runs: it compiles (its flags and group
+names), RE2 compiles it, its literals and prefix.
 
-Loading the library checks every pattern with RE2 and building the engine analyses every pattern for its
-required literals (prefilter.py): about 0.14 s of every run for 240 patterns, more than reading 50,000
-log entries. All three answers depend only on the pattern text (and the compiled flags), the regex and
-google-re2 builds and the analysis code, so they are remembered in one JSON file in the cache folder
-(``$LOGSCAN_CACHE_DIR``, ``$XDG_CACHE_HOME/logscan`` or ``~/.cache/logscan``) whose name carries a digest
-of all of those: another version or an edited prefilter.py or library.py starts a new file. A pattern that is not in
-the file is checked and analysed as before, so a new or edited rule is always checked (only patterns
-that passed are remembered). A file that cannot be read or written is ignored: the run only takes longer.
+Loading the library compiles every pattern with the regex module and checks it with RE2, and building
+the engine analyses every pattern for its required literals (prefilter.py): about 0.25 s of every run for
+260 patterns, more than reading 50,000 log entries. These answers depend only on the pattern text (and
+the compiled flags), the regex and google-re2 builds and the code that finds them, so they are
+remembered in one JSON file in the cache folder (``$LOGSCAN_CACHE_DIR``, ``$XDG_CACHE_HOME/logscan`` or
+``~/.cache/logscan``) whose name carries a digest of all of those: another version or an edited
+prefilter.py, library.py or memo.py starts a new file. With the compile remembered, a rule's regex is
+compiled only when the engine first tries it (most rules are never tried on a given export). A pattern
+that is not in the file is compiled, checked and analysed as before, so a new or edited rule is always
+checked (only patterns that passed are remembered). A file that cannot be read or written is ignored:
+the run only takes longer.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ MAX_PATTERNS = 4096
 
 Analysis = tuple[Literals | None, str | None]
 """A pattern's required literals and required prefix (prefilter.py), None where it has none."""
+Shape = tuple[int, frozenset[str]]
+"""What compiling a pattern (regex module, VERSION0) tells: its flags (inline ones included) and the
+names of its groups."""
 
 
 class RegexMemo:
@@ -41,6 +48,7 @@ class RegexMemo:
         self.path = path
         """The memo file (None: remember within this process only)."""
         self._checked: set[str] = set()
+        self._shapes: dict[str, Shape] = {}
         self._analysis: dict[str, Analysis] = {}
         self._dirty = False
         if path is not None:
@@ -56,6 +64,18 @@ class RegexMemo:
             self._checked.add(pattern)
             self._dirty = True
 
+    def shape(self, pattern: str) -> Shape | None:
+        """The pattern's flags and group names when it is known to compile (in an earlier run or this one)."""
+        return self._shapes.get(pattern)
+
+    def compiled(self, pattern: str, compiled: Any) -> Shape:
+        """Remember that the pattern compiled, as what; its shape."""
+        found = self._shapes.get(pattern)
+        if found is None:
+            found = self._shapes[pattern] = (compiled.flags, frozenset(compiled.groupindex))
+            self._dirty = True
+        return found
+
     def analysis(self, pattern: str, flags: int) -> Analysis:
         """The pattern's required literals and prefix, analysed once."""
         key = f"{flags}:{pattern}"
@@ -70,10 +90,13 @@ class RegexMemo:
         if not self._dirty or self.path is None:
             return
         self._dirty = False
-        if len(self._checked) + len(self._analysis) > MAX_PATTERNS:
+        if len(self._checked) + len(self._shapes) + len(self._analysis) > MAX_PATTERNS:
             return  # a run over a huge generated library: not worth keeping
         data = {
             "re2": sorted(self._checked),
+            "regex": {
+                pattern: [flags, sorted(groups)] for pattern, (flags, groups) in sorted(self._shapes.items())
+            },
             "analysis": {key: _dump(value) for key, value in sorted(self._analysis.items())},
         }
         try:
@@ -93,11 +116,12 @@ class RegexMemo:
         try:
             data = orjson.loads(path.read_bytes())
             checked = set(data["re2"])
+            shapes = {pattern: _shape(value) for pattern, value in data["regex"].items()}
             analysis = {key: _load(value) for key, value in data["analysis"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return  # none yet, or damaged: start from nothing (it is rewritten on save)
         if all(isinstance(p, str) for p in checked):
-            self._checked, self._analysis = checked, analysis
+            self._checked, self._shapes, self._analysis = checked, shapes, analysis
 
 
 def _dump(value: Analysis) -> list[Any]:
@@ -122,6 +146,13 @@ def _load(value: Any) -> Analysis:
     return literals, prefix
 
 
+def _shape(value: Any) -> Shape:
+    flags, groups = value
+    if type(flags) is not int:
+        raise TypeError("flags")
+    return flags, frozenset(_strings(groups))
+
+
 def _strings(values: Any) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
         raise TypeError("literals")
@@ -130,7 +161,8 @@ def _strings(values: Any) -> list[str]:
 
 def memo_path() -> Path:
     """The memo file for this build: its name holds a digest of what the answers depend on."""
-    code = Path(prefilter.__file__).read_bytes() + b"\0" + Path(__file__).with_name("library.py").read_bytes()
+    here = Path(__file__)
+    code = b"\0".join(p.read_bytes() for p in (Path(prefilter.__file__), here.with_name("library.py"), here))
     build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
     return cache_dir() / f"regex-memo-{digest}.json"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from logscan.classify.classify import extract_key
-from logscan.classify.engine import PlainMatcher
+from logscan.classify.engine import Matcher
 from logscan.classify.library import Library
 from logscan.ingest.normalize import stream_of
 from logscan.model import (
@@ -131,7 +131,7 @@ class Aggregator:
         self._minutes: dict[tuple[int, int, int, int, int], str] = {}
         self._masker = Masker(library.masks)
         self._library = library
-        self._matcher: PlainMatcher | None = None
+        self._matcher: Matcher | None = None
         self._occurrences: list[Occurrence] = []
         self.occurrences_dropped = 0
         self._evidence: Counter[str] = Counter()
@@ -288,8 +288,8 @@ class Aggregator:
             return None
         root = causes.root
         line = f"{root.exception}: {root.message}" if root.message else root.exception
-        if self._matcher is None:
-            self._matcher = PlainMatcher(self._library)
+        if self._matcher is None:  # PlainMatcher's answers, but only candidate rules are tried (and compiled)
+            self._matcher = Matcher(self._library)
         found = self._matcher.first(line, severity)
         if found is None or found[0].klass == EventClass.NOISE:
             return None
