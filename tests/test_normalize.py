@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from logscan.ingest import normalize as N
 from logscan.ingest.normalize import normalize, parse_timestamp, strip_ansi
 from logscan.model import SEVERITIES, Record
 from logscan.sources.files import open_source
@@ -220,3 +224,151 @@ def test_bracketed_text_that_only_looks_like_a_colour_code_stays() -> None:
     assert strip_ansi("[m] [mysqld] started") == "[m] [mysqld] started"
     assert strip_ansi("\x1b[1;31mERROR\x1b[m [main] failed") == "ERROR [main] failed"
     assert strip_ansi("[1;31mERROR[0m [main]") == "ERROR [main]"
+
+
+def _by_the_helpers(raw: dict[str, Any], max_chars: int) -> Record:
+    """What normalize must give for a LogEntry mapping, composed from its defensive helpers alone: normalize
+    writes the common case out for speed, and every shortcut it takes must land where these do."""
+    kind, payload = N._payload(raw)
+    text = N._text(kind, payload)[:max_chars]
+    resource_labels = N._labels(raw.get("resource"))
+    request = N._either(raw, "httpRequest", "http_request")
+    return Record(
+        index=0,
+        text=text,
+        clean=strip_ansi(text),
+        severity=N._severity(raw.get("severity"), kind, payload),
+        stream=N.stream_of(N._either(raw, "logName", "log_name")),
+        timestamp=parse_timestamp(raw.get("timestamp")),
+        source="test",
+        service=N._label(resource_labels, "service_name"),
+        revision=N._label(resource_labels, "revision_name"),
+        instance=N._label(raw.get("labels"), "instanceId") or N._label(raw.get("labels"), "instance_id"),
+        insert_id=N._str_or_none(N._either(raw, "insertId", "insert_id")),
+        http_request=None if request is None else N._any_http_request(request),
+        trace=N._str_or_none(raw.get("trace")),
+        truncated=len(N._text(kind, payload)) > max_chars,
+        region=N._label(resource_labels, "location"),
+    )
+
+
+_REQUEST_LOG: dict[str, Any] = {
+    "insertId": "000000c701f344828d8505eb",
+    "logName": "projects/acme-staging/logs/run.googleapis.com%2Frequests",
+    "resource": {
+        "labels": {"location": "europe-west1", "revision_name": "api-00631-xgf", "service_name": "api"},
+        "type": "cloud_run_revision",
+    },
+    "timestamp": "2025-09-15T18:05:59.465595Z",
+    "labels": {"instanceId": "0069c7a9883a0ed99531"},
+    "severity": "INFO",
+    "httpRequest": {
+        "latency": "0.535542000s",
+        "requestMethod": "PUT",
+        "requestUrl": "https://api/v1/c/1",
+        "status": 200,
+    },
+    "trace": "projects/acme-staging/traces/c10bb8ed5a1d0922408ecdacb55173fe",
+    "textPayload": "\x1b[32mGET /v1/c/1\x1b[0m 200",
+}
+_FIELD_PATHS = [
+    ("textPayload",),
+    ("jsonPayload",),
+    ("severity",),
+    ("logName",),
+    ("log_name",),
+    ("resource",),
+    ("resource", "labels"),
+    ("resource", "labels", "service_name"),
+    ("resource", "labels", "revision_name"),
+    ("resource", "labels", "location"),
+    ("labels",),
+    ("labels", "instanceId"),
+    ("insertId",),
+    ("insert_id",),
+    ("httpRequest",),
+    ("httpRequest", "status"),
+    ("httpRequest", "requestMethod"),
+    ("httpRequest", "requestUrl"),
+    ("httpRequest", "latency"),
+    ("http_request",),
+    ("trace",),
+    ("timestamp",),
+]
+_DELETE = object()
+_ODD_VALUES: list[Any] = [
+    _DELETE,
+    None,
+    True,
+    False,
+    0,
+    7,
+    250,
+    10**12,
+    1.5,
+    "",
+    " ",
+    "ERROR",
+    " warn ",
+    "500",
+    "x",
+    "\x1b[31mred\x1b[0m",
+    "[1;31mred[0m",
+    "2025-09-15T18:02:16+02:00",
+    "2025-09-15 18:02:16,250",
+    "2025-09-15T18:02:16",
+    "projects/p/logs/run.googleapis.com/stderr",
+    ["a", "b"],
+    {},
+    {"message": "m", "level": 50},
+    {"seconds": 1, "nanos": 5},
+    {"labels": {"service_name": "api"}},
+]
+
+
+def _changed(changes: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    raw = copy.deepcopy(_REQUEST_LOG)
+    for path, value in changes:
+        parent: Any = raw
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            if value is _DELETE:
+                parent.pop(path[-1], None)
+            else:
+                parent[path[-1]] = copy.deepcopy(value)
+    return raw
+
+
+def _agrees(raw: dict[str, Any], max_chars: int) -> None:
+    record = normalize(raw, 0, "test", max_chars)
+    expected = _by_the_helpers(raw, max_chars)
+    assert record == expected, raw
+    assert [type(v) for v in record.__dict__.values()] == [type(v) for v in expected.__dict__.values()], raw
+
+
+def test_the_written_out_common_case_gives_what_the_defensive_helpers_give_field_by_field() -> None:
+    for path in _FIELD_PATHS:
+        for value in _ODD_VALUES:
+            _agrees(_changed([(path, value)]), 65_536)
+            _agrees(_changed([(path, value), (("textPayload",), _DELETE)]), 8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sampled_from(_FIELD_PATHS), st.sampled_from(_ODD_VALUES)), max_size=5),
+    st.integers(1, 40),
+)
+def test_the_written_out_common_case_gives_what_the_defensive_helpers_give(
+    changes: list[tuple[tuple[str, ...], Any]], max_chars: int
+) -> None:
+    _agrees(_changed(changes), max_chars)
+
+
+def test_a_repeated_text_is_cleaned_once_and_its_records_share_it() -> None:
+    first = _one({"textPayload": "\x1b[31mdisk full\x1b[0m on /data"})
+    again = _one({"textPayload": "".join(["\x1b[31mdisk full", "\x1b[0m on /data"])})  # an equal, new string
+    assert again.clean == "disk full on /data"
+    assert again.text is first.text and again.clean is first.clean
+    long_text = "y" * (N.CLEAN_CACHE_CHARS + 1)
+    assert _one({"textPayload": long_text}).clean == long_text

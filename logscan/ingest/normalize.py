@@ -55,6 +55,13 @@ _STREAMS = {
     "run.googleapis.com/requests": "requests",
 }
 _stream_cache: dict[str, str] = {}
+CLEAN_CACHE = 8192
+"""Distinct texts whose cleaned form is remembered (forgotten all at once when full): half the lines of a
+typical export repeat an earlier one exactly."""
+CLEAN_CACHE_CHARS = 2048
+"""Longer texts are cleaned every time (bounds the cache's memory)."""
+_cleaned: dict[str, tuple[str, str]] = {}
+"""Text -> (the text, its clean form), the first records' objects: later repeats share them."""
 _MAP = (dict, Mapping)
 """isinstance checks try the exact dict type first: the ABC check alone is several times slower."""
 
@@ -69,48 +76,34 @@ def strip_ansi(text: str) -> str:
 def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     """One raw entry as a Record; text longer than max_chars is cut and flagged."""
     if isinstance(raw, str):
-        text, cut = _bound(raw, max_chars)
-        clean = strip_ansi(text)
-        pasted = split_prefix(clean)
-        if pasted is None:
-            return Record(
-                index=index,
-                text=text,
-                clean=clean,
-                severity="DEFAULT",
-                stream="text",
-                timestamp=None,
-                source=source,
-                truncated=cut,
-            )
-        return Record(
-            index=index,
-            text=text,
-            clean=pasted.text,
-            severity=pasted.severity or "DEFAULT",
-            stream="text",
-            timestamp=pasted.timestamp,
-            source=source,
-            service=pasted.service,
-            instance=pasted.service,
-            truncated=cut,
-        )
+        return _line(raw, index, source, max_chars)
     # The common case, written out: an API-form LogEntry (camelCase keys, plain dicts and strings).
     # Anything unusual in a field drops to the defensive helpers below, which give the same result.
     get = raw.get
-    payload = get("textPayload")
-    if type(payload) is str:
-        kind, text = "text", payload
+    text = get("textPayload")
+    severity = get("severity")
+    if type(text) is str and severity is None:
+        severity = "DEFAULT"  # a text payload says nothing of its severity (see _severity)
     else:
-        kind, payload = _payload(raw)
-        text = _text(kind, payload)
+        if type(text) is str:
+            kind, payload = "text", text
+        else:
+            kind, payload = _payload(raw)
+            text = _text(kind, payload)
+        named = SEVERITY_NAMES.get(severity) if type(severity) is str else None
+        severity = named if named is not None else _severity(severity, kind, payload)
     cut = len(text) > max_chars
     if cut:
         text = text[:max_chars]
-    severity = get("severity")
-    severity = SEVERITY_NAMES.get(severity) if type(severity) is str else None
-    if severity is None:
-        severity = _severity(get("severity"), kind, payload)
+    known = _cleaned.get(text)
+    if known is None:
+        clean = strip_ansi(text)
+        if len(text) <= CLEAN_CACHE_CHARS:
+            if len(_cleaned) >= CLEAN_CACHE:
+                _cleaned.clear()
+            _cleaned[text] = (text, clean)
+    else:
+        text, clean = known  # the same objects as the text's earlier records: hashed once, sent once
     log_name = get("logName")
     stream = _stream_cache.get(log_name) if type(log_name) is str else None
     if stream is None:
@@ -118,16 +111,20 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     resource = get("resource")
     labels = resource.get("labels") if type(resource) is dict else _labels(resource)
     if type(labels) is dict:
-        service, revision = labels.get("service_name"), labels.get("revision_name")
-        region = labels.get("location")
+        service, revision, region = (
+            labels.get("service_name"),
+            labels.get("revision_name"),
+            labels.get("location"),
+        )
+        if type(service) is not str or not service:
+            service = _str_or_none(service)
+        if type(revision) is not str or not revision:
+            revision = _str_or_none(revision)
+        if type(region) is not str or not region:
+            region = _str_or_none(region)
     else:
-        service = revision = region = None
-    if type(region) is not str or not region:
+        service, revision = _label(labels, "service_name"), _label(labels, "revision_name")
         region = _label(labels, "location")
-    if type(service) is not str or not service:
-        service = _label(labels, "service_name")
-    if type(revision) is not str or not revision:
-        revision = _label(labels, "revision_name")
     entry_labels = get("labels")
     instance = entry_labels.get("instanceId") if type(entry_labels) is dict else None
     if type(instance) is not str or not instance:
@@ -139,38 +136,99 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     if request is None:
         request = get("http_request")
     trace = get("trace")
+    if type(trace) is not str or not trace:
+        trace = _str_or_none(trace)
+    stamp = get("timestamp")
+    timestamp = None
+    if type(stamp) is str:
+        try:
+            timestamp = _fromisoformat(stamp)
+        except ValueError:
+            timestamp = None
+    if timestamp is None or timestamp.tzinfo is not UTC:
+        timestamp = parse_timestamp(stamp)  # anything but RFC 3339 in UTC: the general path
+    record: Record = _new(Record)
+    _set(
+        record,
+        "__dict__",
+        {
+            "index": index,
+            "text": text,
+            "clean": clean,
+            "severity": severity,
+            "stream": stream,
+            "timestamp": timestamp,
+            "source": source,
+            "service": service,
+            "revision": revision,
+            "instance": instance,
+            "insert_id": insert_id,
+            "http_request": None if request is None else _http_request(request),
+            "trace": trace,
+            "truncated": cut,
+            "region": region,
+        },
+    )
+    return record
+
+
+def _line(raw: str, index: int, source: str, max_chars: int) -> Record:
+    """A line of plain text (or a paste) as a Record: its prefix, when it has one, gives time and severity."""
+    text, cut = _bound(raw, max_chars)
+    clean = strip_ansi(text)
+    pasted = split_prefix(clean)
+    if pasted is None:
+        return _record(
+            index=index,
+            text=text,
+            clean=clean,
+            severity="DEFAULT",
+            stream="text",
+            timestamp=None,
+            source=source,
+            service=None,
+            revision=None,
+            instance=None,
+            insert_id=None,
+            http_request=None,
+            trace=None,
+            truncated=cut,
+            region=None,
+        )
     return _record(
         index=index,
         text=text,
-        clean=strip_ansi(text),
-        severity=severity,
-        stream=stream,
-        timestamp=parse_timestamp(get("timestamp")),
+        clean=pasted.text,
+        severity=pasted.severity or "DEFAULT",
+        stream="text",
+        timestamp=pasted.timestamp,
         source=source,
-        service=service,
-        revision=revision,
-        instance=instance,
-        insert_id=insert_id,
-        http_request=None if request is None else _http_request(request),
-        trace=trace if type(trace) is str and trace else _str_or_none(trace),
+        service=pasted.service,
+        revision=None,
+        instance=pasted.service,
+        insert_id=None,
+        http_request=None,
+        trace=None,
         truncated=cut,
-        region=region,
+        region=None,
     )
 
 
 _new = object.__new__
+_set = object.__setattr__
+_fromisoformat = datetime.fromisoformat
 
 
 def _record(**fields: Any) -> Record:
     """Record(**fields) without the frozen dataclass's per-field object.__setattr__ calls.
 
     The result is the same value (same fields, equality and hash); building it this way is about four times
-    faster, which counts at one Record per input entry. The price: the instance dict is not key-shared, so
-    a Record takes about 170 bytes more while it lives (records stream through triage; peak grows ~3 MB
-    at 100k entries). Every field must be given.
+    faster, which counts at one Record per input entry (normalize writes the same out in full). The price:
+    the instance dict is not key-shared, so a Record takes about 170 bytes more while it lives (records
+    stream through triage; peak grows ~3 MB at 100k entries). Every field must be given.
     """
     record: Record = _new(Record)
-    record.__dict__.update(fields)
+    _set(record, "__dict__", fields)
     return record
 
 
@@ -227,7 +285,9 @@ def _payload(raw: Mapping[str, Any]) -> tuple[str, Any]:
         if isinstance(value, _MAP) and ("@type" in value or "methodName" in value):
             return "proto", value
         return "json", value
-    if not any(k in raw for k in ("logName", "log_name", "resource", "insertId", "insert_id")):
+    if not (
+        "logName" in raw or "log_name" in raw or "resource" in raw or "insertId" in raw or "insert_id" in raw
+    ):
         return "json", raw  # a bare structured log object
     return "none", None
 
@@ -381,6 +441,28 @@ def stream_of(log_name: Any) -> str:
 
 
 def _http_request(req: Any) -> HttpRequest | None:
+    if type(req) is dict:  # the common case, written out; anything unusual takes the general path below
+        status, method, url, latency = (
+            req.get("status"),
+            req.get("requestMethod"),
+            req.get("requestUrl"),
+            req.get("latency"),
+        )
+        if (
+            type(status) is int
+            and type(method) is type(url) is type(latency) is str
+            and method
+            and url
+            and latency
+        ):
+            request: HttpRequest = _new(HttpRequest)
+            _set(request, "__dict__", {"status": status, "method": method, "url": url, "latency": latency})
+            return request
+    return _any_http_request(req)
+
+
+def _any_http_request(req: Any) -> HttpRequest | None:
+    """An httpRequest of any shape (snake_case keys, a status as text, a Duration, wrong types)."""
     if not isinstance(req, _MAP):
         return None
     status = req.get("status")

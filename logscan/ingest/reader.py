@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from itertools import count, repeat
 from typing import Any, Final
 
 from logscan import errors
@@ -70,13 +71,15 @@ def events(sources: Sequence[EntrySource], config: Config) -> EventStream:
 
 def records(sources: Sequence[EntrySource], config: Config) -> Iterator[Record]:
     """Normalized records of all sources in order, indexed from 0."""
-    index = 0
-    keep = config.severities
+    index = count()  # map() takes the next index only for an entry it has
+    cap = repeat(config.max_line_chars)
     for source in sources:
-        for raw in source.entries():
-            record = normalize(raw, index, source.name, config.max_line_chars)
-            yield record if keep or record.severity == "DEFAULT" else replace(record, severity="DEFAULT")
-            index += 1
+        made = map(normalize, source.entries(), index, repeat(source.name), cap)
+        if config.severities:
+            yield from made
+        else:
+            for record in made:
+                yield record if record.severity == "DEFAULT" else replace(record, severity="DEFAULT")
 
 
 def _inline(sources: Sequence[EntrySource], config: Config) -> Reading:

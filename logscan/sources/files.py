@@ -85,7 +85,7 @@ class FileSource:
     def entries(self) -> Iterator[RawEntry]:
         """Raw entries in input order; damaged ones are counted in ``skipped``."""
         raw = self._open()
-        yielded = 0
+        yielded = False
         try:
             stream = _Stream(raw, self.name, self._gunzip)
             try:
@@ -98,11 +98,13 @@ class FileSource:
             head = self._transcode(stream, head)
             self._refuse_binary(head)
             self.format = _detect(head)
-            reader = _READERS[self.format]
+            entries = _READERS[self.format](stream, self)
             try:
-                for entry in reader(stream, self):
-                    yielded += 1
-                    yield entry
+                first = next(entries, None)
+                if first is not None:
+                    yielded = True
+                    yield first
+                    yield from entries  # the rest, handed on without a loop here
             except _CORRUPT as exc:
                 if not yielded:
                     raise InputError(

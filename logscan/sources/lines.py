@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import yaml
 
 from logscan.errors import InputError
@@ -32,61 +33,87 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it."""
 
 
-def _lines(stream: ByteStream, limit: int, ledger: Ledger, what: str) -> Iterator[bytes]:
-    """Lines of a stream without their newline; a line longer than limit is cut there and the rest dropped."""
+def _blocks(stream: ByteStream, limit: int, ledger: Ledger, what: str) -> Iterator[list[bytes]]:
+    """The lines of a stream, without their newline, a read's worth at a time (``_lines`` one by one).
+
+    A line longer than limit is cut there and the rest of it dropped (noted).
+    """
     carry = b""
     dropping = False
     while True:
         chunk = stream.read(CHUNK)
         if not chunk:
             if carry and not dropping:
-                yield carry
+                yield [carry]
             return
         parts = (carry + chunk).split(b"\n")
         carry = parts.pop()
-        for part in parts:
-            if dropping:
-                dropping = False
-                continue
-            yield part[:limit] if len(part) > limit else part
+        if dropping and parts:
+            dropping = False
+            del parts[0]  # the rest of a cut line
+        if parts and max(map(len, parts)) > limit:
+            parts = [part[:limit] for part in parts]
         if len(carry) > limit:
             if not dropping:
                 ledger.note(f"{what} longer than {limit >> 20} MiB cut while reading")
-                yield carry[:limit]
+                parts.append(carry[:limit])
             carry = b""
             dropping = True
+        if parts:
+            yield parts
+
+
+def _lines(stream: ByteStream, limit: int, ledger: Ledger, what: str) -> Iterator[bytes]:
+    """Lines of a stream without their newline; a line longer than limit is cut there and the rest dropped."""
+    for block in _blocks(stream, limit, ledger, what):
+        yield from block
 
 
 def read_jsonl(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
-    for original in _lines(stream, MAX_ENTRY + 1, ledger, "JSONL lines"):
-        line = original.strip()
-        if not line:
-            continue
-        if len(line) > MAX_ENTRY:
-            ledger.skip(f"JSONL lines larger than {MAX_ENTRY >> 20} MiB")
-            continue
-        try:
-            value = decode(line, ledger)
-        except TooDeep:
-            ledger.skip("JSONL lines nested too deeply to read")
-            continue
-        except ValueError:
-            if line[:1] in (b"{", b"["):
-                ledger.skip("JSONL lines that were not valid JSON")
-            else:
-                # Containers mix structured and plain lines (a JSON log line, then its stack trace on
-                # stderr): a line that never tried to be JSON is a text record, not a damaged entry.
-                ledger.note("plain-text lines between the JSON lines were read as text")
-                yield original.rstrip(b"\r").decode("utf-8", "replace")
-            continue
-        if isinstance(value, dict):
-            entries = value.get("entries")
-            if isinstance(entries, list) and not ENTRY_KEYS.intersection(k.encode() for k in value):
-                yield from _entries_of_response(entries, ledger)  # an entries.list response on one line
-            else:
+    loads = orjson.loads
+    for block in _blocks(stream, MAX_ENTRY + 1, ledger, "JSONL lines"):
+        for line in block:
+            # The common case first: a line that is one entry object (orjson takes the spaces around it).
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError:
+                value = None
+            if type(value) is dict and "entries" not in value and len(line) <= MAX_ENTRY:
                 yield value
+            else:
+                yield from _jsonl_line(line, ledger)
+
+
+def _jsonl_line(original: bytes, ledger: Ledger) -> Iterator[RawEntry]:
+    """The entries of one JSONL line, whatever it holds (nothing, a response, text, damage)."""
+    line = original.strip()
+    if not line:
+        return
+    if len(line) > MAX_ENTRY:
+        ledger.skip(f"JSONL lines larger than {MAX_ENTRY >> 20} MiB")
+        return
+    try:
+        value = decode(line, ledger)
+    except TooDeep:
+        ledger.skip("JSONL lines nested too deeply to read")
+        return
+    except ValueError:
+        if line[:1] in (b"{", b"["):
+            ledger.skip("JSONL lines that were not valid JSON")
         else:
-            ledger.skip("JSONL lines that were not log entry objects")
+            # Containers mix structured and plain lines (a JSON log line, then its stack trace on
+            # stderr): a line that never tried to be JSON is a text record, not a damaged entry.
+            ledger.note("plain-text lines between the JSON lines were read as text")
+            yield original.rstrip(b"\r").decode("utf-8", "replace")
+        return
+    if isinstance(value, dict):
+        entries = value.get("entries")
+        if isinstance(entries, list) and not ENTRY_KEYS.intersection(k.encode() for k in value):
+            yield from _entries_of_response(entries, ledger)  # an entries.list response on one line
+        else:
+            yield value
+    else:
+        ledger.skip("JSONL lines that were not log entry objects")
 
 
 def read_json_object(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
