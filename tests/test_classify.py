@@ -10,6 +10,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from logscan.classify import classify as classify_module
 from logscan.classify.classify import TEMPLATE_MODES, UNCLAIMED, Templates, classify
 from logscan.classify.engine import Found, Matcher
 from logscan.classify.library import Library
@@ -70,6 +71,34 @@ def test_classify_streams_holding_only_the_window(library: Library) -> None:
     first = next(iter(classify(endless(), library, lookahead=50)))
     assert first.event.index == 1
     assert pulled == 51
+
+
+def test_the_window_holds_at_most_lookahead_chars_of_text(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classify_module, "LOOKAHEAD_CHARS", 100)
+    pulled = 0
+    texts = [f"request {n} served in 12 ms" if n % 3 else AFTER for n in range(1, 13)]
+
+    def counted() -> Iterator[Event]:
+        nonlocal pulled
+        for n, text in enumerate(texts):
+            pulled += 1
+            yield event(text, first_index=n)
+
+    seen = [pulled for _ in classify(counted(), library, lookahead=50, templates="needed")]
+    # Mined and claimed (unmined) events alike count: the k-th leaves once the texts from it on pass 100 characters.
+    want = []
+    for k in range(len(texts)):
+        end = next((e for e in range(k, len(texts)) if sum(map(len, texts[k : e + 1])) > 100), len(texts) - 1)
+        want.append(end + 1)
+    assert seen == want
+    assert want[0] < len(texts)  # the bound was reached
+
+
+def test_a_negative_lookahead_acts_as_none(library: Library) -> None:
+    events = [event(f"Invalid user {u} from 10.0.0.{i}", first_index=i) for i, u in enumerate(USERS)]
+    assert list(classify(events, library, lookahead=-3)) == list(classify(events, library, lookahead=0))
 
 
 def write_boot_log(tmp_path: Path) -> Path:

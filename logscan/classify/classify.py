@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from logscan.classify.engine import CACHE_MAX_CHARS, Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
@@ -55,8 +54,7 @@ _new = object.__new__
 without the frozen dataclass's per-field setattr (one per input event)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
+class _Answer(NamedTuple):
     """What a text at a severity is: every part of its classification that depends on nothing else."""
 
     klass: EventClass
@@ -68,10 +66,33 @@ class _Answer:
     """The exception the text reports (None for noise and for events with no text)."""
     line: str | None
     """The line to mine into a template; None when no template is needed."""
+    fields: dict[str, Any] | None
+    """A Classified's fields, its event left None, when no template is needed (else None): copied per event."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+def _answered(
+    klass: EventClass,
+    rule: str,
+    key: str | None,
+    signature: str | None,
+    raised: Raised | None,
+    line: str | None,
+) -> _Answer:
+    fields = None
+    if line is None:
+        fields = {
+            "event": None,
+            "klass": klass,
+            "rule": rule,
+            "key": key,
+            "signature": signature,
+            "template": "",
+            "raised": raised,
+        }
+    return _Answer(klass, rule, key, signature, raised, line, fields)
+
+
+class _Pending(NamedTuple):
     """A mined event waiting in the look-ahead window for its cluster's final template."""
 
     event: Event
@@ -96,6 +117,7 @@ def classify(
     if templates not in TEMPLATE_MODES:
         raise ValueError(f"templates must be one of {', '.join(TEMPLATE_MODES)}, not {templates!r}")
     mine_all = templates == "all"
+    lookahead = max(lookahead, 0)  # the window below pops while it holds more than this
     matcher = matcher if matcher is not None else Matcher(library)
     masker = Masker(library.masks)
     miner = TemplateMiner(masker)
@@ -104,26 +126,17 @@ def classify(
     answers: dict[str, dict[str, _Answer]] = {}
     cached = 0
     window: deque[_Pending | Classified] = deque()
+    sizes: deque[int] = deque()
+    """The length of each text in the window: read back without touching the event it left long ago."""
     held = 0
     for event in events:
         text = event.clean
         records = event.records
         severity = records[0].severity if len(records) == 1 else _event_severity(event)
-        item: _Pending | Classified
         if not text:
-            answer = silent.get(severity)
-            if answer is None:
-                answer = silent[severity] = _silent(matcher, signer, event, severity)
-            item = _new(Classified)
-            item.__dict__.update(
-                event=event,
-                klass=answer.klass,
-                rule=answer.rule,
-                key=answer.key,
-                signature=answer.signature,
-                template="",
-                raised=None,
-            )
+            found = silent.get(severity)
+            if found is None:
+                found = silent[severity] = _silent(matcher, signer, event, severity)
         else:
             known = answers.get(severity)
             found = known.get(text) if known is not None else None
@@ -135,33 +148,27 @@ def classify(
                         cached = 0
                     answers.setdefault(severity, {})[text] = found
                     cached += 1
-            if found.line is not None:
-                item = _Pending(event, found, miner.add(found.line))
-            else:
-                assert found.signature is not None  # _answer leaves a line to mine whenever one is needed
-                item = _new(Classified)
-                item.__dict__.update(
-                    event=event,
-                    klass=found.klass,
-                    rule=found.rule,
-                    key=found.key,
-                    signature=found.signature,
-                    template="",
-                    raised=found.raised,
-                )
-        if not window and isinstance(item, Classified):
-            yield item
-            continue
+        item: _Pending | Classified
+        fields = found.fields
+        if fields is not None:
+            item = _new(Classified)
+            slots = item.__dict__
+            slots.update(fields)
+            slots["event"] = event
+            if not window:
+                yield item
+                continue
+        else:
+            assert found.line is not None
+            item = _Pending(event, found, miner.add(found.line))
         window.append(item)
-        held += len(text)
-        while window and (len(window) > lookahead or held > LOOKAHEAD_CHARS):
+        size = len(text)
+        sizes.append(size)
+        held += size
+        while len(window) > lookahead or held > LOOKAHEAD_CHARS:
             done = window.popleft()
-            if isinstance(done, Classified):
-                held -= len(done.event.clean)
-                yield done
-            else:
-                held -= len(done.event.clean)
-                yield _finish(done)
+            held -= sizes.popleft()
+            yield done if isinstance(done, Classified) else _finish(done)
     while window:
         done = window.popleft()
         yield done if isinstance(done, Classified) else _finish(done)
@@ -172,12 +179,12 @@ def _silent(matcher: PlainMatcher, signer: Signer, event: Event, severity: str) 
     nothing to mine."""
     found = matcher.first("", severity)
     if found is None:
-        return _Answer(EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, ""), None, None)
+        return _answered(EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, ""), None, None)
     rule = found[0]
     key = extract_key(rule, found[1])
     fixed = signer.fixed(event, rule.id, key, noise=rule.klass == EventClass.NOISE)
     signature = fixed if fixed is not None else templated(rule.id, "")
-    return _Answer(rule.klass, rule.id, key, signature, None, None)
+    return _answered(rule.klass, rule.id, key, signature, None, None)
 
 
 def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, mine_all: bool) -> _Answer:
@@ -193,13 +200,15 @@ def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, 
         fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
     exception = raised(text) if klass != EventClass.NOISE else None
     line = headline(event) if mine_all or rule_id == UNCLAIMED or fixed is None else None
-    return _Answer(klass, rule_id, key, fixed, exception, line)
+    assert line is not None or fixed is not None  # an event whose signature needs a template is mined
+    return _answered(klass, rule_id, key, fixed, exception, line)
 
 
 def _finish(item: _Pending) -> Classified:
     answer = item.answer
     template = item.cluster.template()
-    return Classified(
+    done = _new(Classified)
+    done.__dict__.update(
         event=item.event,
         klass=answer.klass,
         rule=answer.rule,
@@ -208,6 +217,7 @@ def _finish(item: _Pending) -> Classified:
         template=template,
         raised=answer.raised,
     )
+    return done
 
 
 def extract_key(rule: Rule, match: Any) -> str | None:
