@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from logscan.classify import memo
 from logscan.classify.engine import Matcher
@@ -12,6 +13,7 @@ from logscan.classify.library import Library, load_library
 from logscan.classify.memo import RegexMemo, memo_path
 from logscan.classify.prefilter import required_literals, required_prefix
 from logscan.errors import PatternError
+from logscan.resources import data_dir
 
 LOOKBEHIND_RULE = """
 rules:
@@ -108,6 +110,7 @@ def test_the_library_loaded_from_the_memo_is_the_library_loaded_from_scratch(
     monkeypatch.setattr(memo, "_shared", RegexMemo(path))  # a second run: every answer read from the file
     remembered = load_library()
     assert remembered == fresh
+    assert memo.shared().document((data_dir("patterns") / "10-platform.yaml").read_bytes()) is not None
     assert not any("compiled" in rule.__dict__ for rule in remembered.rules)  # none compiled yet
     for new, old in zip(remembered.rules, fresh.rules, strict=True):
         assert new.flags == old.compiled.flags == new.compiled.flags
@@ -164,3 +167,46 @@ def test_a_damaged_compile_answer_is_not_believed(tmp_path: Path) -> None:
     assert RegexMemo(path).shape("(?P<x>a)") is None
     path.write_bytes(b'{"re2": [], "analysis": {}}')  # a memo from before compile answers were kept
     assert RegexMemo(path).shape("(?P<x>a)") is None
+
+
+def test_a_rule_file_parsed_once_is_read_back_as_yaml_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "memo.json"
+    first = RegexMemo(path)
+    files = sorted(data_dir("patterns").glob("*.yaml"))
+    for file in files:
+        data = file.read_bytes()
+        first.parsed(data, yaml.safe_load(data))
+    first.save()
+    second = RegexMemo(path)
+    for file in files:
+        data = file.read_bytes()
+        assert second.document(data) == yaml.safe_load(data)
+    assert second.document(b"rules: []\n") is None  # only what was parsed
+
+
+def test_a_document_json_would_change_is_not_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "memo.json"
+    first = RegexMemo(path)
+    dated = b"rules: []\nreviewed: 2026-12-02\n"
+    first.parsed(dated, yaml.safe_load(dated))  # a date: JSON would bring it back as a string
+    huge = b"rules: []\nlimit: 100000000000000000000000\n"
+    first.parsed(huge, yaml.safe_load(huge))
+    plain = b"rules: []\nlimit: 3\n"
+    first.parsed(plain, yaml.safe_load(plain))
+    first.save()
+    second = RegexMemo(path)
+    assert second.document(dated) is None and second.document(huge) is None
+    assert second.document(plain) == {"rules": [], "limit": 3}
+
+
+def test_an_edited_rule_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    rule = BAD_KEY_GROUP_RULE.replace("key_group: name", "key_group: var")
+    (patterns / "10-test.yaml").write_text(rule, encoding="utf-8")
+    monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
+    assert load_library(patterns).rules[0].hint == "Set it."
+    edited = rule.replace("hint: Set it.", "hint: Set it on the service.")
+    (patterns / "10-test.yaml").write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
+    assert load_library(patterns).rules[0].hint == "Set it on the service."

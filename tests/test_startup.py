@@ -6,10 +6,13 @@ imported for nothing costs every run its import time, however small the input.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import logscan
 
 from .conftest import REPO
 
@@ -60,3 +63,8 @@ def test_a_markdown_report_loads_its_templates(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "triage", "--example", "-o", str(report), "--jobs", "1")
     assert report.read_text(encoding="utf-8").startswith("<!-- logscan:")
     assert "jinja2" in _packages(modules)
+
+
+def test_the_version_a_run_reports_is_the_installed_distributions() -> None:
+    """logscan/__init__.py holds the version (pyproject.toml reads it from there): a run skips the metadata look-up."""
+    assert logscan.__version__ == importlib.metadata.version("logscan")

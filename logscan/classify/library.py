@@ -156,15 +156,26 @@ def load_library(root: Path | None = None) -> Library:
 
 
 def _load_file(path: Path, data: bytes) -> list[Rule]:
+    doc = _parse(path, data)
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("rules"), list):
+        raise PatternError(f"{path.name}: must be a mapping with a 'rules:' list. See patterns/README.md.")
+    return [_load_rule(path.name, i, item) for i, item in enumerate(doc["rules"])]
+
+
+def _parse(path: Path, data: bytes) -> Any:
+    """The file's YAML document (remembered between runs by its bytes: memo.py)."""
+    remembered = memo.shared()
+    doc = remembered.document(data)
+    if doc is not None:
+        return doc
     try:
         doc = yaml.load(data, Loader=_YAML_LOADER)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise PatternError(
             f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."
         ) from None
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("rules"), list):
-        raise PatternError(f"{path.name}: must be a mapping with a 'rules:' list. See patterns/README.md.")
-    return [_load_rule(path.name, i, item) for i, item in enumerate(doc["rules"])]
+    remembered.parsed(data, doc)
+    return doc
 
 
 def _load_rule(file: str, position: int, item: Any) -> Rule:
@@ -308,12 +319,7 @@ def _examples(where: str, field: str, value: Any) -> tuple[Example, ...]:
 
 
 def _load_masks(path: Path, data: bytes) -> tuple[tuple[str, str], ...]:
-    try:
-        doc = yaml.load(data, Loader=_YAML_LOADER)  # a safe loader (C or Python)
-    except yaml.YAMLError as exc:
-        raise PatternError(
-            f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."
-        ) from None
+    doc = _parse(path, data)
     items = doc.get("masks") if isinstance(doc, Mapping) else None
     if not isinstance(items, list):
         raise PatternError(f"{path.name}: must be a mapping with a 'masks:' list.")

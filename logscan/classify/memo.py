@@ -1,22 +1,25 @@
-"""What start-up learns about each rule's regex, kept between runs: it compiles (its flags and group
-names), RE2 compiles it, its literals and prefix.
+"""What start-up learns about the pattern library, kept between runs: each rule file's parsed YAML, and
+for each rule's regex that it compiles (its flags and group names), that RE2 compiles it, its literals
+and prefix.
 
-Loading the library compiles every pattern with the regex module and checks it with RE2, and building
-the engine analyses every pattern for its required literals (prefilter.py): about 0.25 s of every run for
-260 patterns, more than reading 50,000 log entries. These answers depend only on the pattern text (and
-the compiled flags), the regex and google-re2 builds and the code that finds them, so they are
-remembered in one JSON file in the cache folder (``$LOGSCAN_CACHE_DIR``, ``$XDG_CACHE_HOME/logscan`` or
-``~/.cache/logscan``) whose name carries a digest of all of those: another version or an edited
-prefilter.py, library.py or memo.py starts a new file. With the compile remembered, a rule's regex is
-compiled only when the engine first tries it (most rules are never tried on a given export). A pattern
-that is not in the file is compiled, checked and analysed as before, so a new or edited rule is always
-checked (only patterns that passed are remembered). A file that cannot be read or written is ignored:
-the run only takes longer.
+Loading the library parses every rule file, compiles every pattern with the regex module and checks it
+with RE2, and building the engine analyses every pattern for its required literals (prefilter.py):
+about 0.25 s of every run for 260 patterns, more than reading 50,000 log entries. These answers depend
+only on the file's bytes or the pattern's text (and the compiled flags), the PyYAML, regex and
+google-re2 builds and the code that finds them, so they are remembered in one JSON file in the cache
+folder (``$LOGSCAN_CACHE_DIR``, ``$XDG_CACHE_HOME/logscan`` or ``~/.cache/logscan``) whose name carries
+a digest of all of those: another version or an edited prefilter.py, library.py or memo.py starts a new
+file. With the compile remembered, a rule's regex is compiled only when the engine first tries it (most
+rules are never tried on a given export). A file or pattern that is not in the memo is parsed, compiled,
+checked and analysed as before, so a new or edited rule is always checked (only what passed is
+remembered, and a parsed file only when JSON carries it unchanged). A memo that cannot be read or
+written is ignored: the run only takes longer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import tempfile
@@ -26,13 +29,14 @@ from typing import Any
 import orjson
 import re2
 import regex
+import yaml
 
 from logscan.classify import prefilter
 from logscan.classify.prefilter import Literals, required_literals, required_prefix
 from logscan.sources.cloud.cache import cache_dir
 
 MAX_PATTERNS = 4096
-"""Patterns remembered at most (a file that grows past it starts over)."""
+"""Patterns and files remembered at most (past it, what is new is no longer written)."""
 
 Analysis = tuple[Literals | None, str | None]
 """A pattern's required literals and required prefix (prefilter.py), None where it has none."""
@@ -50,6 +54,7 @@ class RegexMemo:
         self._checked: set[str] = set()
         self._shapes: dict[str, Shape] = {}
         self._analysis: dict[str, Analysis] = {}
+        self._documents: dict[str, Any] = {}
         self._dirty = False
         if path is not None:
             self._read(path)
@@ -76,6 +81,18 @@ class RegexMemo:
             self._dirty = True
         return found
 
+    def document(self, data: bytes) -> Any | None:
+        """A rule file's parsed YAML, when a file with exactly these bytes was parsed before (else None)."""
+        return self._documents.get(_digest(data))
+
+    def parsed(self, data: bytes, document: Any) -> None:
+        """Remember a rule file's parsed YAML, when JSON carries it unchanged (mappings with string keys,
+        lists, strings, booleans, null, 64-bit integers, finite floats; a date or a set is not kept)."""
+        key = _digest(data)
+        if key not in self._documents and _plain(document):
+            self._documents[key] = document
+            self._dirty = True
+
     def analysis(self, pattern: str, flags: int) -> Analysis:
         """The pattern's required literals and prefix, analysed once."""
         key = f"{flags}:{pattern}"
@@ -90,7 +107,7 @@ class RegexMemo:
         if not self._dirty or self.path is None:
             return
         self._dirty = False
-        if len(self._checked) + len(self._shapes) + len(self._analysis) > MAX_PATTERNS:
+        if len(self._checked) + len(self._shapes) + len(self._analysis) + len(self._documents) > MAX_PATTERNS:
             return  # a run over a huge generated library: not worth keeping
         data = {
             "re2": sorted(self._checked),
@@ -98,6 +115,7 @@ class RegexMemo:
                 pattern: [flags, sorted(groups)] for pattern, (flags, groups) in sorted(self._shapes.items())
             },
             "analysis": {key: _dump(value) for key, value in sorted(self._analysis.items())},
+            "yaml": dict(sorted(self._documents.items())),
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,10 +136,12 @@ class RegexMemo:
             checked = set(data["re2"])
             shapes = {pattern: _shape(value) for pattern, value in data["regex"].items()}
             analysis = {key: _load(value) for key, value in data["analysis"].items()}
+            documents = data["yaml"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return  # none yet, or damaged: start from nothing (it is rewritten on save)
-        if all(isinstance(p, str) for p in checked):
+        if all(isinstance(p, str) for p in checked) and isinstance(documents, dict):
             self._checked, self._shapes, self._analysis = checked, shapes, analysis
+            self._documents = documents
 
 
 def _dump(value: Analysis) -> list[Any]:
@@ -146,6 +166,29 @@ def _load(value: Any) -> Analysis:
     return literals, prefix
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+_INT_RANGE = range(-(2**63), 2**64)
+"""Integers orjson writes (and reads back) exactly."""
+
+
+def _plain(value: Any) -> bool:
+    """True when orjson writes the value and reads back an equal one of the same types."""
+    if value is None or type(value) in (str, bool):
+        return True
+    if type(value) is int:
+        return value in _INT_RANGE
+    if type(value) is float:
+        return math.isfinite(value)  # orjson writes NaN and infinities as null
+    if type(value) is list:
+        return all(_plain(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False  # dates, sets, bytes: YAML types JSON does not have
+
+
 def _shape(value: Any) -> Shape:
     flags, groups = value
     if type(flags) is not int:
@@ -163,7 +206,8 @@ def memo_path() -> Path:
     """The memo file for this build: its name holds a digest of what the answers depend on."""
     here = Path(__file__)
     code = b"\0".join(p.read_bytes() for p in (Path(prefilter.__file__), here.with_name("library.py"), here))
-    build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}".encode()
+    libyaml = getattr(yaml, "__with_libyaml__", False)
+    build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}|{yaml.__version__}|{libyaml}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
     return cache_dir() / f"regex-memo-{digest}.json"
 
