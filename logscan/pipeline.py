@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from logscan import __version__
 from logscan.classify.classify import UNCLAIMED, classify
 from logscan.classify.engine import Matcher
+from logscan.classify.hints import MatchHints
 from logscan.classify.library import Library, load_library
 from logscan.config import Config
 from logscan.errors import InputError
@@ -73,11 +74,14 @@ def summarize_subjects(
     library: Library,
     progress: Progress | None = None,
     counted: Sequence[CountedEntries] = (),
+    hints: MatchHints | None = None,
 ) -> list[tuple[Subject, Summary]]:
     """One Summary per service and revision the entries name, sorted by them: an export of several
     revisions is never judged as one. Entries that name no revision count with the revision when the
-    others name one only, and form a subject of their own beside several."""
-    return _fold(stream, library, by_subject=True, progress=progress, counted=counted)
+    others name one only, and form a subject of their own beside several.
+
+    hints: the annotator the stream was opened with (``events(..., hints)``), whose matches to use."""
+    return _fold(stream, library, by_subject=True, progress=progress, counted=counted, hints=hints)
 
 
 def _fold(
@@ -87,6 +91,7 @@ def _fold(
     by_subject: bool,
     progress: Progress | None = None,
     counted: Sequence[CountedEntries] = (),
+    hints: MatchHints | None = None,
 ) -> list[tuple[Subject, Summary]]:
     accs: dict[tuple[str | None, str | None], Aggregator] = {}
     for batch in counted:
@@ -94,7 +99,7 @@ def _fold(
         if where not in accs:
             accs[where] = Aggregator(library)
         accs[where].add_counted(batch)
-    matcher = Matcher(library)
+    matcher = hints.matcher(library) if hints is not None else Matcher(library)
     read = 0
     with _fewer_collections():
         for n, item in enumerate(classify(stream, library, templates="needed", matcher=matcher)):
@@ -167,6 +172,7 @@ def triage(
     revision: str | None = None,
     progress: Progress | None = None,
     counted: Sequence[CountedEntries] = (),
+    hints: MatchHints | None = None,
 ) -> Report:
     """The whole job for an input of one revision: read the stream, return the decided, assembled Report.
     An input of several revisions is an InputError (triage_all reports each; revision= selects one)."""
@@ -182,6 +188,7 @@ def triage(
         revision=revision,
         progress=progress,
         counted=counted,
+        hints=hints,
     )
     if len(reports) > 1:
         names = ", ".join(r.revision or "(no revision)" for r in reports)
@@ -205,6 +212,7 @@ def triage_all(
     revision: str | None = None,
     progress: Progress | None = None,
     counted: Sequence[CountedEntries] = (),
+    hints: MatchHints | None = None,
 ) -> tuple[Report, ...]:
     """The whole job: read every event of the stream and return one decided, assembled Report per service
     and revision the entries name (sorted by them), or only revision's when given.
@@ -214,11 +222,13 @@ def triage_all(
 
     baseline: the sources of the revision to compare with (None: no comparison). policy: the environment's
     policy (None: the built-in policy of config.env); policy_note says where its file came from, for the
-    report's provenance. progress: called now and then with the count of entries read.
+    report's provenance. progress: called now and then with the count of entries read. hints: the
+    annotator the stream was opened with, when it was (classify/hints.py: rules matched in the reader
+    process).
     """
     with stream:
         lib = library if library is not None else load_library(config.patterns_dir)
-        subjects = summarize_subjects(stream, lib, progress, counted)
+        subjects = summarize_subjects(stream, lib, progress, counted, hints)
     if revision is not None:
         chosen = [(s, summary) for s, summary in subjects if s.revision == revision]
         if not chosen:

@@ -112,6 +112,7 @@ def triage(
 ) -> None:
     """Triage log exports (gcloud JSON, JSONL, YAML, text; .gz; - for stdin), or a revision read from Cloud
     Logging (--project, --revision), and print or write a report."""
+    from logscan.classify.hints import MatchHints
     from logscan.ingest.reader import events
 
     if github_step_summary:
@@ -137,7 +138,9 @@ def triage(
     config = Config(env=env, patterns_dir=patterns_dir, join=not no_join, redact=not no_redact, jobs=jobs)
     inputs = live_sources or file_sources(paths)
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
-    with events(inputs, config) as stream, reading_progress(inputs) as progress:
+    # The reader process also finds which rule claims each text (classify/hints.py).
+    hints = MatchHints(config.patterns_dir)
+    with events(inputs, config, hints) as stream, reading_progress(inputs) as progress:
         from logscan.pipeline import triage_all
         from logscan.report.render.several import overall
         from logscan.verdict.policy.load import resolve_policy
@@ -157,6 +160,7 @@ def triage(
             revision=selected,
             progress=progress,
             counted=counted,
+            hints=hints,
         )
     # Each output stands on its own: one refused or unwritable keeps none of the others from being written.
     targets: list[tuple[str | None, str]] = list(outputs) or [(None, format_for(None, fmt))]

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from itertools import count, repeat
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from logscan import errors
 from logscan.config import Config
@@ -56,15 +56,34 @@ QUEUED_BATCHES = 16
 _new = object.__new__
 
 
-def events(sources: Sequence[EntrySource], config: Config) -> EventStream:
+class Annotator(Protocol):
+    """Work per event that a reader process can do for this one (see classify/hints.py).
+
+    Used only when the events are read in a reader process: note() runs there, on each event in order,
+    and noted() here, with the same event and its note, just before the event is passed on. The note must
+    be a value marshal can carry.
+    """
+
+    def prepare(self) -> None:
+        """In the reader process, once, before the first event: load what note() needs."""
+
+    def note(self, event: Event) -> int | None:
+        """In the reader process: a small value about the event."""
+
+    def noted(self, event: Event, note: int | None) -> None:
+        """In this process: the event and the note the reader process made of it."""
+
+
+def events(sources: Sequence[EntrySource], config: Config, annotator: Annotator | None = None) -> EventStream:
     """The sources' events (joined unless config.join is off), in input order, from wherever is fastest.
 
     A reader process, when one is used, starts at once: calling this early lets reading overlap the
     caller's own set-up. Close the stream when done with it (``with events(...) as stream``).
+    annotator: work per event to do in the reader process, when there is one.
     """
     names = tuple(s.name for s in sources)
     if offloads(sources, config):
-        reader = _Reader(sources, config)  # type: ignore[arg-type]  # offloads() checked the types
+        reader = _Reader(sources, config, annotator)  # type: ignore[arg-type]  # offloads() checked the types
         return EventStream(names, reader.received(), reader.stop)
     return EventStream(names, _inline(sources, config))
 
@@ -118,14 +137,18 @@ def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
 class _Reader:
     """A reader process, started on creation; received() yields its events, stop() ends it."""
 
-    def __init__(self, sources: Sequence[FileSource], config: Config) -> None:
+    def __init__(self, sources: Sequence[FileSource], config: Config, annotator: Annotator | None) -> None:
         context = multiprocessing.get_context("fork")
+        self._annotator = annotator
         self._receive, send = context.Pipe(duplex=False)
         for stream in (sys.stdout, sys.stderr):  # the child must not write out a copy of unflushed output
             stream.flush()
         # Daemonic: should this process exit without closing the stream, the reader ends with it.
         self.process = context.Process(
-            target=_read, args=(self._receive, send, sources, config), daemon=True, name="logscan-reader"
+            target=_read,
+            args=(self._receive, send, sources, config, annotator),
+            daemon=True,
+            name="logscan-reader",
         )
         self.process.start()
         send.close()
@@ -147,8 +170,15 @@ class _Reader:
                         f"the reader process ended without a word (exit code {self.process.exitcode})"
                     ) from None
                 if kind == "events":
-                    for item in payload:
-                        yield _event(item)
+                    packed, notes = payload
+                    if notes is None or self._annotator is None:
+                        yield from map(_event, packed)
+                        continue
+                    noted = self._annotator.noted
+                    for item, note in zip(packed, notes, strict=True):
+                        event = _event(item)
+                        noted(event, note)
+                        yield event
                 elif kind == "end":
                     return tuple(Skips(name, skipped, tuple(reasons)) for name, skipped, reasons in payload)
                 else:
@@ -157,7 +187,9 @@ class _Reader:
             self.stop()
 
 
-def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Config) -> None:
+def _read(
+    inherited: Any, send: Any, sources: Sequence[FileSource], config: Config, annotator: Annotator | None
+) -> None:
     """The reader process: read, normalize and join; send events in batches, then each source's tally.
 
     A thread writes to the pipe from a bounded queue, so that reading goes on while the main process
@@ -171,7 +203,11 @@ def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Conf
     writer.start()
     try:
         batch: list[Any] = []
+        notes: list[int | None] | None = None
         pack = _packer()
+        if annotator is not None:
+            annotator.prepare()
+            notes = []
         reading = _inline(sources, config)
         while True:
             try:
@@ -180,11 +216,14 @@ def _read(inherited: Any, send: Any, sources: Sequence[FileSource], config: Conf
                 skips: tuple[Skips, ...] = end.value
                 break
             batch.append(pack(event))
+            if notes is not None and annotator is not None:
+                notes.append(annotator.note(event))
             if len(batch) >= BATCH_EVENTS:
-                outbox.put(marshal.dumps(("events", batch)))
+                outbox.put(marshal.dumps(("events", (batch, notes))))
                 batch = []
+                notes = None if notes is None else []
                 pack = _packer()  # its shared strings serve one message: memory stays bounded
-        outbox.put(marshal.dumps(("events", batch)))
+        outbox.put(marshal.dumps(("events", (batch, notes))))
         outbox.put(marshal.dumps(("end", [(s.source, s.skipped, s.reasons) for s in skips])))
     except errors.LogscanError as exc:
         outbox.put(marshal.dumps((type(exc).__name__, str(exc))))

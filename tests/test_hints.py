@@ -1,0 +1,82 @@
+"""classify/hints.py: the reader process finds each text's rule; this process tries only that rule."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from logscan.classify.engine import Matcher
+from logscan.classify.hints import NO_RULE, MatchHints
+from logscan.classify.library import load_library
+from logscan.config import Config
+from logscan.ingest import reader as front
+from logscan.model import Event
+from logscan.pipeline import summarize_subjects
+from logscan.sources.files import FileSource
+from tests import generated
+from tests.factories import record
+
+
+def event(text: str, severity: str) -> Event:
+    return Event(records=(record(text, severity=severity),), text=text, clean=text)
+
+
+@pytest.fixture
+def reader_for_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(front, "OFFLOAD_MIN_BYTES", 0)
+    monkeypatch.setattr(front, "cpus", lambda: 2)
+    monkeypatch.setattr(front, "BATCH_EVENTS", 64)
+
+
+def _export(path: Path, count: int) -> Path:
+    buffer = io.BytesIO()
+    generated.write(buffer, count, seed=11, fmt="jsonl")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.usefixtures("reader_for_any_size")
+def test_with_hints_from_the_reader_the_summaries_are_the_same_and_the_hints_were_used(
+    tmp_path: Path,
+) -> None:
+    path = _export(tmp_path / "export.jsonl", 3000)
+    library = load_library()
+    with front.events([FileSource(str(path))], Config(jobs=1)) as stream:
+        plain = summarize_subjects(stream, library)
+    hints = MatchHints(None)
+    with front.events([FileSource(str(path))], Config(jobs=2), hints) as stream:
+        hinted = summarize_subjects(stream, library, hints=hints)
+    assert hinted == plain
+    assert hints.taken > 100  # the reader's answers were taken
+
+
+def test_a_hint_naming_a_rule_that_does_not_match_falls_back_to_the_full_search() -> None:
+    library = load_library()
+    text = "Traceback (most recent call last):\nModuleNotFoundError: No module named 'flask_cors'"
+    truth = Matcher(library).first(text, "ERROR")
+    assert truth is not None
+    wrong = next(i for i, rule in enumerate(library.rules) if rule.compiled.search(text) is None)
+    hints = MatchHints(None)
+    hints.noted(event(text, severity="ERROR"), wrong)
+    found = hints.matcher(library).first(text, "ERROR")
+    assert found is not None and found[0].id == truth[0].id
+
+
+def test_the_reader_side_notes_the_index_of_the_winning_rule_or_none() -> None:
+    library = load_library()
+    hints = MatchHints(None)
+    hints.prepare()
+    claimed = event("ModuleNotFoundError: No module named 'flask_cors'", severity="ERROR")
+    index = hints.note(claimed)
+    truth = Matcher(library).first(claimed.clean, "ERROR")
+    assert truth is not None and index is not None and library.rules[index].id == truth[0].id
+    assert hints.note(event("", severity="INFO")) is None  # no text: nothing to match
+    nothing = event("zq7 xv9 wk3", severity="DEFAULT")
+    assert Matcher(library).first(nothing.clean) is None
+    assert hints.note(nothing) == NO_RULE
+    here = MatchHints(None)
+    here.noted(nothing, NO_RULE)
+    matcher = here.matcher(library)
+    assert matcher.first(nothing.clean) is None and here.taken == 1
