@@ -24,6 +24,7 @@ run, never the export. A run cut by the ``REORDER_MAX`` bound can split one even
 
 from __future__ import annotations
 
+import operator
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -65,11 +66,18 @@ _WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: "
 _INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
 _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
+_SPLIT_STARTS = frozenset("\"')]}<")
+"""The first characters of a text that can close what the previous record left open (``_split_message``)."""
 
 # States of an open group: what its last line allows to follow.
 _LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE, _FTRACE, _FGAP, _FHEAD = range(12)
 # _FTRACE: inside another language's trace (traces/); _FGAP: after a blank line in one; _FHEAD: after a
 # heading in one (``Description:``, ``Stack trace:``), which any next line continues.
+
+
+_NO_KEY = ("", None, "")
+_new = object.__new__
+_set = object.__setattr__
 
 
 class _Group:
@@ -84,7 +92,7 @@ class _Group:
         chars: int,
         last: datetime | None,
         closed: bool = False,
-        key: tuple[str, str | None, str] = ("", None, ""),
+        key: tuple[str, str | None, str] = _NO_KEY,
     ) -> None:
         self.records = records
         self.state = state
@@ -92,6 +100,25 @@ class _Group:
         self.last = last
         self.closed = closed
         self.key = key
+
+
+def _group(
+    record: Record, state: int, chars: int, last: datetime | None, key: tuple[str, str | None, str] | None
+) -> _Group:
+    """_Group([record], ...) without the call to __init__ (one group per record that starts one); a group
+    without a key is closed: nothing can join it."""
+    group: _Group = _new(_Group)
+    group.records = [record]
+    group.state = state
+    group.chars = chars
+    group.last = last
+    if key is None:
+        group.closed = True
+        group.key = _NO_KEY
+    else:
+        group.closed = False
+        group.key = key
+    return group
 
 
 def single(records: Iterable[Record]) -> Iterator[Event]:
@@ -117,23 +144,25 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
             if not queue:
                 yield _single(record)
                 continue
-            queue.append(_Group([record], _LINE, len(record.clean), ts, closed=True))
+            queue.append(_group(record, _LINE, len(record.clean), ts, None))
         else:
             key = (record.source, record.instance, stream)
+            text = record.clean
             group = open_groups.get(key)
-            state = _continue(group, record) if group is not None else None
-            if group is not None and state is not None:
+            state = None if group is None else _continue(group, text, ts)
+            if state is not None:
+                assert group is not None  # only an open group is continued
                 group.records.append(record)
                 group.state = state
-                group.chars += len(record.clean)
+                group.chars += len(text)
                 if ts is not None:
                     group.last = ts
                 if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
                     _close(open_groups, group)
             else:
                 if group is not None:
-                    _close(open_groups, group)
-                text = record.clean
+                    group.closed = True  # the record starts something new: its key's open group is done
+                    del open_groups[key]
                 state = opened.get(text)
                 if state is None:
                     state = _state_of(record)
@@ -141,13 +170,14 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
                         if len(opened) >= STATE_CACHE:
                             opened.clear()
                         opened[text] = state
-                group = _Group([record], state, len(text), ts, key=key)
-                queue.append(group)
-                if group.state == _DONE:
-                    group.closed = True
+                if state == _DONE:
+                    queue.append(_group(record, state, len(text), ts, None))
+                    group = None
                 else:
+                    group = _group(record, state, len(text), ts, key)
+                    queue.append(group)
                     open_groups[key] = group
-            if ts is not None and not group.closed:
+            if ts is not None and group is not None and not group.closed:
                 if lo is None or ts < lo:
                     lo = ts
                 if hi is None or ts > hi:
@@ -165,23 +195,23 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
 def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
     """Records in time order within each run (see the module docstring); untimed records pass as they come."""
     run: list[Record] = []
-    previous: Record | None = None
+    source = ""  # of the run's records
+    before = _NEVER  # the run's last timestamp
     for record in records:
         ts = record.timestamp
         if ts is None:
             yield from _ordered(run)
             run = []
-            previous = None
             yield record
             continue
-        if previous is not None:
-            before = previous.timestamp
-            assert before is not None  # every record of a run has a timestamp
-            if len(run) >= REORDER_MAX or record.source != previous.source or abs(ts - before) > MAX_GAP:
-                yield from _ordered(run)
-                run = []
+        if not run:
+            source = record.source
+        elif len(run) >= REORDER_MAX or record.source != source or abs(ts - before) > MAX_GAP:
+            yield from _ordered(run)
+            run = []
+            source = record.source
         run.append(record)
-        previous = record
+        before = ts
     yield from _ordered(run)
 
 
@@ -189,31 +219,23 @@ def _ordered(run: list[Record]) -> list[Record]:
     """A run (every record timed) sorted by time, stably; reversed first when it mostly descends."""
     if len(run) < 2:
         return run
-    times = [r.timestamp for r in run]
-    if times == sorted(times):  # type: ignore[type-var]  # every record of a run has a timestamp
+    times: list[datetime] = list(map(_timestamp, run))  # every record of a run is timed
+    ordered = sorted(times)
+    if times == ordered:
         return run  # already in order (the count below would find nothing descending)
-    times.reverse()
-    if times == sorted(times):  # type: ignore[type-var]
+    if times[::-1] == ordered:
         return run[::-1]  # newest first, gcloud's order: reversed, it is in order and sorting keeps it
-    down = up = 0
-    before = run[0].timestamp
-    for record in run:
-        ts = record.timestamp
-        if ts is not None and before is not None:
-            if ts < before:
-                down += 1
-            elif ts > before:
-                up += 1
-        before = ts
+    down = sum(map(operator.lt, times[1:], times))  # neighbours that step back in time
+    up = sum(map(operator.gt, times[1:], times))
     if down > up:
         run = run[::-1]
     elif not down:
         return run  # already in order: sorting would keep it as it is
-    return sorted(run, key=_time)
+    return sorted(run, key=_timestamp)
 
 
-def _time(record: Record) -> datetime:
-    return record.timestamp or datetime.min
+_timestamp = operator.attrgetter("timestamp")
+_NEVER = datetime.min
 
 
 def _apart(a: datetime | None, b: datetime | None) -> bool:
@@ -237,20 +259,20 @@ def _expire(
     return (min(times), max(times)) if times else (None, None)
 
 
-_new = object.__new__
-
-
 def _single(record: Record) -> Event:
     """Event((record,), ...) without the frozen dataclass's per-field setattr calls (one per input record)."""
     event: Event = _new(Event)
-    event.__dict__.update(records=(record,), text=record.text, clean=record.clean)
+    _set(event, "__dict__", {"records": (record,), "text": record.text, "clean": record.clean})
     return event
 
 
 def _event(group: _Group) -> Event:
     records = group.records
     if len(records) == 1:
-        return _single(records[0])
+        record = records[0]
+        event: Event = _new(Event)
+        _set(event, "__dict__", {"records": (record,), "text": record.text, "clean": record.clean})
+        return event
     return Event(
         records=tuple(records),
         text="\n".join([r.text for r in records]),
@@ -258,24 +280,23 @@ def _event(group: _Group) -> Event:
     )
 
 
-def _continue(group: _Group, record: Record) -> int | None:
-    """The group's new state when the record continues it, else None."""
-    last, ts = group.last, record.timestamp
-    if record.stream in _NEVER_JOINED or (last is not None and ts is not None and abs(ts - last) > MAX_GAP):
+def _continue(group: _Group, text: str, ts: datetime | None) -> int | None:
+    """The group's new state when a record with this clean text and time continues it, else None."""
+    last = group.last
+    if last is not None and ts is not None and (ts - last > MAX_GAP or last - ts > MAX_GAP):
         return None
-    text = record.clean
-    if _split_message(group.records[-1].clean, text):
-        state: int | None = group.state if group.state != _DONE else _LINE
-    elif group.state == _LINE or group.state == _DONE:
+    state = group.state
+    if text[:1] in _SPLIT_STARTS and _split_message(group.records[-1].clean, text):
+        state = state if state != _DONE else _LINE
+    elif state in (_LINE, _DONE):
         return None  # only a split message continues a plain line (see _step)
     else:
         line = text if "\n" not in text else text.split("\n", 1)[0]
-        state = (
-            _remembered_step(group.state, line)
-            if len(line) <= STATE_CACHE_CHARS
-            else _step(group.state, line)
-        )
-    if state is None or "\n" not in text:
+        after = _remembered_step(state, line) if len(line) <= STATE_CACHE_CHARS else _step(state, line)
+        if after is None:
+            return None
+        state = after
+    if "\n" not in text:
         return state
     return _through(state, text.split("\n")[1:])
 

@@ -6,7 +6,7 @@ back in batches while this process classifies and folds the previous batch, so t
 The answers are the same either way (same events, same order, same skip counts); only the wall time
 changes.
 
-The events cross the pipe as ``marshal`` data of plain lists and tuples (pickling the frozen
+The events cross the pipe as ``marshal`` data of plain dicts and tuples (wire.py; pickling the frozen
 dataclasses costs more than building them again), ``BATCH_EVENTS`` to a message. The reader may run
 ``QUEUED_BATCHES`` messages ahead, then waits: memory holds a few batches, never the export (the reader
 process peaks near 50 MB). An error in the reader (a damaged file) comes back as the same
@@ -23,23 +23,22 @@ from __future__ import annotations
 import gc
 import marshal
 import multiprocessing
-import operator
 import os
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields, replace
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from itertools import count, repeat
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from logscan import errors
 from logscan.config import Config
+from logscan.ingest import wire
 from logscan.ingest.join import join, single
 from logscan.ingest.normalize import normalize
 from logscan.ingest.stream import EventStream, Reading, Skips
-from logscan.model import Event, HttpRequest, Record
+from logscan.model import Event, Record
 from logscan.sources import EntrySource
 from logscan.sources.files import FileSource
 
@@ -52,8 +51,6 @@ GC_THRESHOLD = 50_000
 main process (pipeline.py): the default 700 rescans the live batches about 800 times per 100k entries."""
 QUEUED_BATCHES = 16
 """Messages the reader may have ready before it waits for the main process."""
-
-_new = object.__new__
 
 
 class Annotator(Protocol):
@@ -172,11 +169,11 @@ class _Reader:
                 if kind == "events":
                     packed, notes = payload
                     if notes is None or self._annotator is None:
-                        yield from map(_event, packed)
+                        yield from map(wire.event, packed)
                         continue
                     noted = self._annotator.noted
                     for item, note in zip(packed, notes, strict=True):
-                        event = _event(item)
+                        event = wire.event(item)
                         noted(event, note)
                         yield event
                 elif kind == "end":
@@ -202,9 +199,9 @@ def _read(
     writer = threading.Thread(target=_write, args=(send, outbox), daemon=True)
     writer.start()
     try:
-        batch: list[Any] = []
+        batch: list[wire.WireEvent] = []
         notes: list[int | None] | None = None
-        pack = _packer()
+        pack = wire.packer()
         if annotator is not None:
             annotator.prepare()
             notes = []
@@ -222,7 +219,7 @@ def _read(
                 outbox.put(marshal.dumps(("events", (batch, notes))))
                 batch = []
                 notes = None if notes is None else []
-                pack = _packer()  # its shared strings serve one message: memory stays bounded
+                pack = wire.packer()  # its shared strings serve one message: memory stays bounded
         outbox.put(marshal.dumps(("events", (batch, notes))))
         outbox.put(marshal.dumps(("end", [(s.source, s.skipped, s.reasons) for s in skips])))
     except errors.LogscanError as exc:
@@ -253,84 +250,3 @@ def _raise(kind: str, message: str) -> None:
     if isinstance(error, type) and issubclass(error, errors.LogscanError):
         raise error(message)
     raise RuntimeError(f"reader process: {message}")
-
-
-_RECORD_FIELDS: Final = tuple(f.name for f in fields(Record))
-"""A Record's fields in declaration order: the order of the values the reader sends."""
-_HTTP_FIELDS: Final = tuple(f.name for f in fields(HttpRequest))
-_record_values = operator.attrgetter(*_RECORD_FIELDS)
-_http_values = operator.attrgetter(*_HTTP_FIELDS)
-_TEXT, _CLEAN, _TIMESTAMP, _SERVICE, _REVISION, _INSTANCE, _REGION, _HTTP = (
-    _RECORD_FIELDS.index(name)
-    for name in ("text", "clean", "timestamp", "service", "revision", "instance", "region", "http_request")
-)
-
-
-def _packer() -> Callable[[Event], list[Any] | tuple[Any, ...]]:
-    """A function from an event to plain lists and tuples marshal can write (use one per message).
-
-    A record goes as the list of its field values (``_RECORD_FIELDS`` order). Repeated labels (instance
-    ids run to 160 characters) are sent as one string object, which marshal then writes once per
-    message, and a clean text that is the raw text is sent as None.
-    """
-    shared: dict[str | None, str | None] = {}
-    same = shared.setdefault
-
-    def pack_record(r: Record) -> list[Any]:
-        values = list(_record_values(r))
-        if values[_CLEAN] is values[_TEXT]:
-            values[_CLEAN] = None  # clean is the raw text
-        ts = values[_TIMESTAMP]
-        if ts is not None:
-            # datetime's own 10-byte pickle state: 8x faster than isoformat
-            values[_TIMESTAMP] = ts.__reduce__()[1][0]
-        values[_SERVICE] = same(values[_SERVICE], values[_SERVICE])
-        values[_REVISION] = same(values[_REVISION], values[_REVISION])
-        values[_INSTANCE] = same(values[_INSTANCE], values[_INSTANCE])
-        values[_REGION] = same(values[_REGION], values[_REGION])
-        http = values[_HTTP]
-        if http is not None:
-            values[_HTTP] = _http_values(http)
-        return values
-
-    def pack(event: Event) -> list[Any] | tuple[Any, ...]:
-        records = event.records
-        if len(records) == 1:
-            return pack_record(records[0])
-        return ([pack_record(r) for r in records], event.text, event.clean)
-
-    return pack
-
-
-def _event(item: Any) -> Event:
-    """The event pack() sent: one record's field values, or (records' values, text, clean)."""
-    event: Event = _new(Event)
-    if len(item) == 3:
-        packed, text, clean = item
-        event.__dict__.update(records=tuple(map(_record, packed)), text=text, clean=clean)
-    else:
-        record = _record(item)
-        event.__dict__.update(records=(record,), text=record.text, clean=record.clean)
-    return event
-
-
-_datetime: Any = datetime
-"""Called with a datetime's pickle state (bytes) and its tzinfo, as unpickling does: the fastest exact way
-back from what the reader sends (typeshed knows only the field-by-field signature)."""
-
-
-def _record(values: list[Any]) -> Record:
-    """The Record whose field values pack_record sent (the list is marshal's own copy: changed in place)."""
-    if values[_CLEAN] is None:
-        values[_CLEAN] = values[_TEXT]
-    ts = values[_TIMESTAMP]
-    if ts is not None:
-        values[_TIMESTAMP] = _datetime(ts, UTC)  # from the pickle state (always UTC here)
-    http = values[_HTTP]
-    if http is not None:
-        request: HttpRequest = _new(HttpRequest)
-        request.__dict__.update(zip(_HTTP_FIELDS, http, strict=True))
-        values[_HTTP] = request
-    record: Record = _new(Record)
-    record.__dict__.update(zip(_RECORD_FIELDS, values, strict=True))
-    return record
