@@ -208,6 +208,47 @@ def test_a_rule_is_tried_only_when_the_text_holds_every_required_piece(tmp_path:
         assert _answer(fast.first(text)) == _answer(plain.first(text)), text
 
 
+_CASE_RULES = """
+rules:
+  - id: shouted
+    class: noise
+    description: Upper case, case-sensitive.
+    hint: Nothing to do.
+    regex: 'INFO started'
+    examples:
+      match: ['INFO started']
+  - id: quiet
+    class: noise
+    description: Lower case, case-sensitive.
+    hint: Nothing to do.
+    regex: 'info started'
+    examples:
+      match: ['info started']
+  - id: any-case
+    class: noise
+    description: Case-insensitive.
+    hint: Nothing to do.
+    regex: '(?i)info started'
+    examples:
+      match: ['Info Started']
+"""
+
+
+def test_an_ascii_text_holds_a_case_sensitive_literal_only_as_written(tmp_path: Path) -> None:
+    library = _library_with(tmp_path, _CASE_RULES)
+    fast, plain = Matcher(library), PlainMatcher(library)
+    ids = [r.id for r in library.rules]
+    assert [ids[i] for i in fast.candidates("INFO started")] == ["shouted", "any-case"]
+    assert [ids[i] for i in fast.candidates("Info STARTED")] == ["any-case"]
+    assert [ids[i] for i in fast.candidates("info started")] == ["quiet", "any-case"]
+    texts = ["INFO started", "Info STARTED", "info started", "\u0130NFO started", "INFO started \u2713"]
+    texts += ["\u212aINFO started", "info \ud800 started", "INFO st\u017farted"]  # Kelvin, surrogate, long s
+    for text in texts:
+        matching = [r.id for r in library.rules if r.compiled.search(text)]
+        assert set(matching) <= {ids[i] for i in fast.candidates(text)}, text  # every rule that matches
+        assert _answer(fast.first(text)) == _answer(plain.first(text)), text
+
+
 @pytest.mark.parametrize("backend", _backends())
 def test_remembered_candidates_still_check_each_texts_own_prefix(tmp_path: Path, backend: str) -> None:
     # Both texts hold the same literals, so the second is answered from what the first left behind.

@@ -101,11 +101,10 @@ class Matcher(PlainMatcher):
     def __init__(self, library: Library, backend: str = "re2") -> None:
         super().__init__(library)
         always: list[int] = []
-        sets: list[frozenset[str]] = []
+        sets: list[tuple[frozenset[str], bool]] = []
         owner: list[int] = []
         needed: dict[int, int] = {}
         prefixes: dict[int, str] = {}
-        folding = False
         remembered = memo.shared()
         for i, rule in enumerate(library.rules):
             need, prefix = remembered.analysis(rule.regex, rule.flags)
@@ -114,15 +113,13 @@ class Matcher(PlainMatcher):
             if need is None:
                 always.append(i)
                 continue
-            folding = folding or need.folded
             for strings in (need.strings, *need.also):
-                sets.append(strings)
+                sets.append((strings, need.folded))
                 owner.append(i)
             if need.also:
                 needed[i] = 1 + len(need.also)
         self.always = tuple(always)
         """Indexes of rules tried on every text (no usable literal), in library order."""
-        self._folding = folding
         self._owner = tuple(owner)
         self._needed = needed
         """Rules with more than one required set: how many sets a text must hold for each."""
@@ -136,16 +133,7 @@ class Matcher(PlainMatcher):
 
     def candidates(self, text: str) -> Sequence[int]:
         """Indexes of the rules that could match text, in library order."""
-        # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
-        # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
-        # An ASCII text casefolds as it lower-cases, and holds no dotted capital I.
-        if not self._folding:
-            probe = text
-        elif text.isascii():
-            probe = text + "\x00" + text.lower()
-        else:
-            probe = text + "\x00" + text.casefold().replace("i\u0307", "i")
-        hits = tuple(self._search(probe))
+        hits = tuple(self._search(text))
         resolved = self._by_hits.get(hits)
         if resolved is None:
             if len(self._by_hits) >= HITS_CACHE_SIZE:
@@ -179,14 +167,13 @@ class Matcher(PlainMatcher):
 
 
 def _literal_search(
-    patterns: Sequence[frozenset[str]], backend: str
+    patterns: Sequence[tuple[frozenset[str], bool]], backend: str
 ) -> tuple[Callable[[str], Sequence[int]], str]:
-    """A function from a probe text to the indexes of the sets of which it holds a string, and its name.
+    """A function from a text to the indexes of the sets of which it holds a string, and its name.
 
-    backend: "re2" (one RE2 set; google-re2 is a dependency) or "python" (substring search, the slow
-    reference that tests and benchmarks compare with). Case-insensitive rules' literals are lower-case and
-    the probe carries the casefolded text after a NUL, so a single search serves both; a literal found in
-    the wrong half only adds a candidate.
+    patterns: each set's strings, and whether they are compared with the text casefolded (a
+    case-insensitive rule's literals, lower-case). backend: "re2" (RE2 sets; google-re2 is a dependency)
+    or "python" (substring search, the slow reference that tests and benchmarks compare with).
     """
     builders = {"re2": _re2_search, "python": _python_search}
     if backend not in builders:
@@ -194,37 +181,63 @@ def _literal_search(
     return builders[backend](patterns), f"prefilter+{backend}"
 
 
-def _re2_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
+def _probe(text: str) -> str:
+    """The text, a NUL, and the text casefolded: one search finds both kinds of literal (a literal found
+    in the half not meant for it only adds a candidate)."""
+    # casefold() turns the dotted capital I into "i" plus a combining dot, which the regex module's
+    # case-insensitive match treats as plain "i": fold it back so "İNFO" still holds the literal "info".
+    return text + "\x00" + text.casefold().replace("i\u0307", "i")
+
+
+def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
+    """Two RE2 sets. An ASCII text (most lines) is searched once, as it is, by a set in which the
+    case-insensitive literals match in any case: on ASCII, that is exactly finding them in the text's
+    casefold(), which is its lower(). Any other text is searched as a probe (``_probe``) by a set of the
+    plain literals, built when the first such text comes."""
     import re2
 
     if not patterns:
-        return lambda probe: ()
+        return lambda text: ()
     options = re2.Options()
     options.max_mem = 64 << 20
-    matcher = re2.Set.SearchSet(options)
-    for strings in patterns:
-        matcher.Add("|".join(re2.escape(s) for s in sorted(strings)))  # the k-th Add is answer k
-    matcher.Compile()
-    # The native set, given UTF-8 bytes: the wrapper only encodes the text and turns [] into None.
-    match: Callable[[bytes], list[int]] = matcher._set.Match
 
-    def search(probe: str) -> Sequence[int]:
+    def compiled(folding: bool) -> Callable[[bytes], list[int]]:
+        matcher = re2.Set.SearchSet(options)
+        for strings, folded in patterns:
+            alternatives = "|".join(re2.escape(s) for s in sorted(strings))
+            matcher.Add(f"(?i:{alternatives})" if folding and folded else alternatives)  # Add k: answer k
+        matcher.Compile()
+        # The native set, given UTF-8 bytes: the wrapper only encodes the text and turns [] into None.
+        return matcher._set.Match  # type: ignore[no-any-return]
+
+    ascii_match = compiled(folding=True)
+    probe_match: list[Callable[[bytes], list[int]]] = []
+    probing = any(folded for _, folded in patterns)
+
+    def search(text: str) -> Sequence[int]:
+        if text.isascii():
+            return ascii_match(text.encode("ascii"))
+        if not probe_match:
+            probe_match.append(compiled(folding=False))
+        probe = _probe(text) if probing else text
         try:
-            return match(probe.encode())
+            return probe_match[0](probe.encode())
         except UnicodeEncodeError:  # lone surrogates: no literal holds one, so replacing them is safe
-            return match(probe.encode("utf-8", "replace"))
+            return probe_match[0](probe.encode("utf-8", "replace"))
 
     return search
 
 
-def _python_search(patterns: Sequence[frozenset[str]]) -> Callable[[str], Sequence[int]]:
+def _python_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:
     owners: dict[str, list[int]] = {}
-    for i, strings in enumerate(patterns):
+    for i, (strings, _) in enumerate(patterns):
         for s in strings:
             owners.setdefault(s, []).append(i)
     table = tuple((s, tuple(sets)) for s, sets in sorted(owners.items()))
+    probing = any(folded for _, folded in patterns)
 
-    def search(probe: str) -> Sequence[int]:
+    def search(text: str) -> Sequence[int]:
+        probe = _probe(text) if probing else text
         found: set[int] = set()
         for s, sets in table:
             if s in probe:
