@@ -439,6 +439,15 @@ def test_repeated_text_is_answered_from_the_cache(library: Library) -> None:
     assert fast.first(line, "INFO") is not first  # the severity is part of the key
 
 
+def test_uncached_answers_as_first_and_leaves_the_cache_alone(library: Library) -> None:
+    fast, plain = Matcher(library), PlainMatcher(library)
+    lines = _generated_texts(300)
+    for text, severity in lines:
+        assert _answer(fast.uncached(text, severity)) == _answer(plain.uncached(text, severity)), text
+        assert _answer(fast.uncached(text, severity)) == _answer(plain.first(text, severity)), text
+    assert fast.cache_info().currsize == 0
+
+
 def test_long_texts_bypass_the_cache(library: Library) -> None:
     fast = Matcher(library)
     line = "x" * (engine.CACHE_MAX_CHARS + 1)

@@ -177,7 +177,7 @@ def classify(
 def _silent(matcher: PlainMatcher, signer: Signer, event: Event, severity: str) -> _Answer:
     """The answer for an event with no text (the same for every such event of a severity): always signed,
     nothing to mine."""
-    found = matcher.first("", severity)
+    found = matcher.uncached("", severity)
     if found is None:
         return _answered(EventClass.NOISE, UNCLAIMED, None, templated(UNCLAIMED, ""), None, None)
     rule = found[0]
@@ -190,7 +190,7 @@ def _silent(matcher: PlainMatcher, signer: Signer, event: Event, severity: str) 
 def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, mine_all: bool) -> _Answer:
     """What an event's text at a severity is: every part of its classification that depends on nothing else."""
     text = event.clean
-    found = matcher.first(text, severity)
+    found = matcher.uncached(text, severity)
     if found is None:
         klass, rule_id, key = EventClass.NOISE, UNCLAIMED, None
         fixed = signer.fixed(event, rule_id, key)

@@ -61,6 +61,10 @@ class PlainMatcher:
         """The winning rule and its match object, or None when no rule claims the text."""
         return self._try(range(len(self.library.rules)), text, severity_rank(severity))
 
+    def uncached(self, text: str, severity: str = "DEFAULT") -> Found:
+        """``first`` past any answer cache: for a caller that remembers answers itself (classify does)."""
+        return self.first(text, severity)
+
     def _try(self, indexes: Sequence[int] | range, text: str, rank: int) -> Found:
         rules = self.library.rules
         floors = self._floors
@@ -157,6 +161,9 @@ class Matcher(PlainMatcher):
         if len(text) > CACHE_MAX_CHARS:
             return self._uncached(text, rank)
         return self._cached(text, rank)
+
+    def uncached(self, text: str, severity: str = "DEFAULT") -> Found:
+        return self._try(self.candidates(text), text, severity_rank(severity))
 
     def _uncached(self, text: str, rank: int) -> Found:
         return self._try(self.candidates(text), text, rank)
