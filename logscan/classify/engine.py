@@ -163,7 +163,7 @@ class Matcher(PlainMatcher):
         return self._cached(text, rank)
 
     def uncached(self, text: str, severity: str = "DEFAULT") -> Found:
-        return self._try(self.candidates(text), text, severity_rank(severity))
+        return self._uncached(text, severity_rank(severity))
 
     def _uncached(self, text: str, rank: int) -> Found:
         return self._try(self.candidates(text), text, rank)
