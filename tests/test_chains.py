@@ -4,6 +4,7 @@ root cause to the platform's symptom, on exports that look like Cloud Run's (tes
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from click.testing import CliRunner
 
 from logscan.cli import cli
 from logscan.config import Config
-from logscan.model import Report
+from logscan.model import Finding, Report
 from logscan.sources.files import open_source
+from logscan.verdict import chains
 from logscan.verdict.fixes import setting_names, settings_command
 
 from .conftest import FIXTURES
@@ -66,6 +68,22 @@ def test_the_first_reason_is_the_chain_from_root_cause_to_symptom(name: str, lin
     first = run(name).verdict.reasons[0]
     assert first.text.startswith(line)
     assert first.evidence[0].startswith(("2 times, first seen", "3 times, first seen", "1 time, first seen"))
+
+
+def test_a_crash_loop_labels_each_finding_once_however_many_episodes_repeat_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: Counter[tuple[str, bool, str | None]] = Counter()
+    original = chains.label
+
+    def counted(f: Finding, *, root: bool = False, exception: str | None = None) -> str:
+        calls[(f.signature, root, exception)] += 1
+        return original(f, root=root, exception=exception)
+
+    monkeypatch.setattr(chains, "label", counted)
+    report = run("crash-loop-module-not-found")  # three crashes of one worker: three episodes
+    assert report.verdict.chains[0].count == 3
+    assert calls and max(calls.values()) == 1
 
 
 def test_a_healthy_start_with_deprecations_has_no_chain() -> None:

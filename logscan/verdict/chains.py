@@ -105,9 +105,10 @@ def build_chains(summary: Summary, library: Library) -> tuple[Chain, ...]:
     signals = {rule.id: rule.signals for rule in library.rules}
     tiers = {sig: _tier(f, signals.get(f.rule, ())) for sig, f in findings.items()}
     folds: dict[str, _Fold] = {}
+    roots: dict[str, Link] = {}
     for episode in _episodes(summary.occurrences, tiers):
         if episode.symptom:
-            _fold(episode, findings, folds)
+            _fold(episode, findings, folds, roots)
     linked = {sig for fold in folds.values() for sig in (fold.host, *fold.links)}
     for f in summary.findings:
         if f.signature not in linked and f.klass in (EventClass.REGRESSION, EventClass.EXPECTED_CONFIG):
@@ -164,7 +165,11 @@ def _episodes(occurrences: tuple[Occurrence, ...], tiers: dict[str, Tier]) -> li
     return episodes
 
 
-def _fold(episode: _Episode, findings: dict[str, Finding], folds: dict[str, _Fold]) -> None:
+def _fold(
+    episode: _Episode, findings: dict[str, Finding], folds: dict[str, _Fold], roots: dict[str, Link]
+) -> None:
+    """Add an episode to the fold of its root cause; roots remembers each host's root (a crash loop repeats
+    one host in thousands of episodes, and finding its root reads its whole exception chain)."""
     items = episode.items
     causes = [o for o, t in items if t == Tier.CAUSE]
     rest = [(o, t) for o, t in items if t > Tier.CAUSE]
@@ -183,7 +188,9 @@ def _fold(episode: _Episode, findings: dict[str, Finding], folds: dict[str, _Fol
     else:
         start = rest[0][0]
     host = findings[start.signature]
-    root = _root_of(host, findings)
+    root = roots.get(host.signature)
+    if root is None:
+        root = roots[host.signature] = _root_of(host, findings)
     fold = folds.get(root.signature)
     if fold is None:
         fold = folds[root.signature] = _Fold(root=root, host=host.signature)
@@ -235,9 +242,11 @@ def _add_exceptions(fold: _Fold, host: Finding, position: float, root: Link) -> 
             names.append(cause.short)
     if not names and root.signature != host.signature:
         position += 1
-        fold.links.setdefault(
-            host.signature, (position, Link(host.klass, host.rule, host.signature, 0, label(host)))
-        )
+        if host.signature not in fold.links:  # labelled once, not on every episode
+            fold.links[host.signature] = (
+                position,
+                Link(host.klass, host.rule, host.signature, 0, label(host)),
+            )
         return position
     for i, name in enumerate(names):
         position += 1
