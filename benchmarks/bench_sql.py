@@ -5,8 +5,10 @@
 Prints, for one export of one revision:
 
 - entries in the window, and the rows `logscan triage --engine bigquery` would bring home: the download
-  query's rows (every entry but the counted ones) and the counts query's rows, from the same two queries run
-  in DuckDB over the export mapped to Log Analytics' columns (the view BigQuery would read);
+  query's rows (every entry but the counted ones: non-noise entries, noise the joiner might join, their
+  neighbours, the first entry of each counted kind) and the counts query's rows, from the same two queries
+  run in DuckDB over the export mapped to Log Analytics' columns (the view BigQuery would read), and how
+  long DuckDB took for them;
 - the time of `duckdb` running `logscan sql --dialect duckdb --export FILE` (the classification query, all
   rows out) against the time of `logscan triage FILE` on the same file, both as subprocesses, and their
   ratio. The duckdb CLI is used when it is on PATH (pip install duckdb-cli), else the duckdb Python module.
@@ -31,16 +33,15 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-import generate  # noqa: E402
-
 from logscan.classify.library import load_library  # noqa: E402
 from logscan.sources.cloud.query import revision_query  # noqa: E402
 from logscan.sources.cloud.window import Window  # noqa: E402
 from logscan.sql.export import export_source  # noqa: E402
 from logscan.sql.query import Table, to_sql  # noqa: E402
 from logscan.sql.triage import triage_queries  # noqa: E402
+from tests import generated  # noqa: E402
 
-VIEW = f"{generate.PROJECT}.global._Default._AllLogs"
+VIEW = f"{generated.PROJECT}.global._Default._AllLogs"
 
 
 def _timed(command: list[str], stdin: Path | None = None) -> float:
@@ -64,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         export = args.export
         if export is None:
             export = scratch / "export.json"
-            generate.main(["--entries", str(args.entries), "--out", str(export)])
+            generated.main(["--entries", str(args.entries), "--out", str(export)])
         library = load_library()
-        window = Window(generate.START - timedelta(days=1), generate.START + timedelta(days=1))
-        where = revision_query(generate.PROJECT, generate.REVISION, window)
+        window = Window(generated.START - timedelta(days=1), generated.START + timedelta(days=1))
+        where = revision_query(generated.PROJECT, generated.REVISION, window)
         con = duckdb.connect()
         view = to_sql(export_source([export]), "duckdb").rstrip().rstrip(";")
         con.execute(f'CREATE VIEW "{VIEW}" AS {view}')
@@ -75,14 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         download_sql = to_sql(queries.download, "duckdb").rstrip().rstrip(";")
         counts_sql = to_sql(queries.counts, "duckdb").rstrip().rstrip(";")
         total = con.sql(f'SELECT count(*) FROM "{VIEW}"').fetchall()[0][0]
+        started = time.perf_counter()
         downloaded = con.sql(f"SELECT count(*) FROM ({download_sql})").fetchall()[0][0]
         count_rows, counted = con.sql(f"SELECT count(*), sum(entries) FROM ({counts_sql})").fetchall()[0]
+        both = time.perf_counter() - started
         print(f"export: {export} ({export.stat().st_size:,} bytes)")
         print(f"entries in the window: {total:,}")
         print(
             f"triage --engine bigquery would download {downloaded:,} entry rows ({downloaded / max(total, 1):.1%})"
         )
         print(f"  and {count_rows:,} count rows standing for {counted or 0:,} entries")
+        print(f"the two triage queries in DuckDB (Python module, this process): {both:.1f} s")
         if args.skip_triage:
             return 0
         sql_file = scratch / "classify.sql"

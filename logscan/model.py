@@ -506,13 +506,14 @@ class SourceInfo:
     rows_downloaded: int | None = None
     """Entries the engine's query returned."""
     entries_counted: int | None = None
-    """Entries the engine counted without returning them (request logs with no text)."""
+    """Entries the engine counted without returning them (noise the joiner leaves alone, textless entries)."""
 
 
 @dataclass(frozen=True)
 class CountedEntries:
-    """Entries counted where they live, not downloaded: request-log entries with no text that no rule claims,
-    per log, service, revision, rule and minute."""
+    """Entries counted where they live, not downloaded (sql/triage.py): each would be an event of its own of
+    class noise, claimed by a noise rule or without text; per log, service, revision, region, rule, key and
+    minute (and second)."""
 
     log_name: str
     """Their logName."""
@@ -521,7 +522,7 @@ class CountedEntries:
     revision: str | None
     """Their Cloud Run revision label."""
     rule: str
-    """The rule that classified them (unclaimed)."""
+    """The rule that classified them (a noise rule, or unclaimed for entries without text)."""
     minute: datetime
     """The minute they fall in (UTC)."""
     entries: int
@@ -534,6 +535,18 @@ class CountedEntries:
     """How many carry an httpRequest."""
     requests_ok: int
     """How many of those answered with a status from 1 to 499."""
+    key: str | None = None
+    """The key the rule extracted."""
+    region: str | None = None
+    """Their Cloud Run region label."""
+    silent: bool = True
+    """They have no text: counted (and evidence), not a finding."""
+    second: datetime | None = None
+    """The second they fall in, when the revision's entries span at most a short window (else None)."""
+    severity: str = "DEFAULT"
+    """The highest severity among them."""
+    truncated: int = 0
+    """How many had their message cut to the longest line logscan reads."""
 
 
 class Language(StrEnum):

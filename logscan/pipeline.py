@@ -94,11 +94,6 @@ def _fold(
     hints: MatchHints | None = None,
 ) -> list[tuple[Subject, Summary]]:
     accs: dict[tuple[str | None, str | None], Aggregator] = {}
-    for batch in counted:
-        where = (batch.service, batch.revision) if by_subject else (None, None)
-        if where not in accs:
-            accs[where] = Aggregator(library)
-        accs[where].add_counted(batch)
     matcher = hints.matcher(library) if hints is not None else Matcher(library)
     read = 0
     with _fewer_collections():
@@ -115,6 +110,7 @@ def _fold(
                     progress(read)
     if progress is not None:
         progress(read)
+    _add_counted(accs, counted, library, by_subject)
     unnamed = [key for key in accs if key[1] is None]
     named = [key for key in accs if key[1] is not None]
     if len(named) == 1 and unnamed:  # entries without labels (audit logs, damaged ones) of one revision
@@ -136,6 +132,21 @@ def _fold(
         summary = accs[key].summary(skipped)
         summaries.append((Subject(*key), replace(summary, notes=(*summary.notes, *notes))))
     return summaries
+
+
+def _add_counted(
+    accs: dict[tuple[str | None, str | None], Aggregator],
+    counted: Sequence[CountedEntries],
+    library: Library,
+    by_subject: bool,
+) -> None:
+    """Fold the entries an engine counted into their subject's Aggregator, after the events (the first
+    entry of each counted kind is among those, and makes its finding)."""
+    for batch in counted:
+        where = (batch.service, batch.revision) if by_subject else (None, None)
+        if where not in accs:
+            accs[where] = Aggregator(library)
+        accs[where].add_counted(batch)
 
 
 @contextmanager

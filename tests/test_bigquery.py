@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,13 +19,15 @@ from click.testing import CliRunner
 
 from logscan.classify.library import Library
 from logscan.cli import cli
-from logscan.sources.cloud.query import revision_query
+from logscan.ingest.normalize import parse_timestamp
+from logscan.sources.cloud.query import CLOUD_RUN_LOGS, RevisionQuery, revision_query
 from logscan.sources.cloud.window import Window, rfc3339
+from logscan.sources.files import open_source
 from logscan.sql.export import export_source
-from logscan.sql.query import Table, to_sql
+from logscan.sql.query import Table, default_table, to_sql
 from logscan.sql.triage import triage_queries
 
-from .conftest import REPO
+from .conftest import CORPUS, FIXTURES, REPO
 from .fake_bigquery import FakeBigQuery, serve
 
 PROJECT = "acme-staging"
@@ -45,12 +48,18 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _fake(library: Library, export: Path, table: str = VIEW, bytes_scanned: int = 123_456) -> FakeBigQuery:
+def _fake(
+    library: Library,
+    export: Path,
+    table: str = VIEW,
+    bytes_scanned: int = 123_456,
+    where: RevisionQuery | None = None,
+) -> FakeBigQuery:
     """A fake whose view is the export mapped to Log Analytics' columns, knowing the triage's two queries."""
     connection = duckdb.connect()
     view = to_sql(export_source([export]), "duckdb").rstrip().rstrip(";")
     connection.execute(f'CREATE VIEW "{table}" AS {view}')
-    where = revision_query(PROJECT, REVISION, Window(SINCE, UNTIL))
+    where = where or revision_query(PROJECT, REVISION, Window(SINCE, UNTIL))
     queries: dict[str, str] = {}
     for_bigquery = triage_queries(library, "bigquery", Table(table), where)
     for_duckdb = triage_queries(library, "duckdb", Table(table), where)
@@ -59,19 +68,22 @@ def _fake(library: Library, export: Path, table: str = VIEW, bytes_scanned: int 
     return FakeBigQuery(connection=connection, queries=queries, bytes_scanned=bytes_scanned)
 
 
-def _triage(*args: str) -> Any:
+def _triage(*args: str, where: RevisionQuery | None = None) -> Any:
+    where = where or revision_query(PROJECT, REVISION, Window(SINCE, UNTIL))
     return CliRunner().invoke(
         cli,
         [
             "triage",
             "--project",
-            PROJECT,
+            where.project,
+            "--service",
+            where.service,
             "--revision",
-            REVISION,
+            where.revision,
             "--since",
-            rfc3339(SINCE),
+            rfc3339(where.window.start),
             "--until",
-            rfc3339(UNTIL),
+            rfc3339(where.window.end),
             *args,
         ],
     )
@@ -174,3 +186,102 @@ def test_engine_options_need_the_engine() -> None:
     result = _triage("--max-bytes", "10")
     assert result.exit_code == 2
     assert "--table and --max-bytes go with --engine bigquery" in result.output
+
+
+REPORTED = (
+    "baseline/invoices-api-00046-sor.json",
+    "holdout/raw/h01_orders_api_fastapi_gunicorn.json",
+    "holdout/raw/h03_reports_celery_loguru.json",
+    "holdout/raw/h05_storefront_nextjs_sidecar.json",
+    "scenarios/crash-loop-module-not-found.json",
+    "scenarios/healthy.json",
+    "scenarios/missing-setting-crash.json",
+    "scenarios/stacks/jvm-crash.json",
+    "scenarios/stacks/node-crash.json",
+    "sql/neighbours.json",
+    "sql/shapes.jsonl",
+)
+"""Exports whose reports are compared end to end: each run costs DuckDB a few seconds of planning, so a
+selection of every family (test_sql compares the classification of every export entry by entry)."""
+
+
+def _cloud_run_exports() -> list[Path]:
+    """The selected exports, and the shared corpus's real ones when present."""
+    found = [FIXTURES / name for name in REPORTED]
+    shared = CORPUS / "real" / "raw"
+    if shared.is_dir():
+        found += [p for pattern in ("*.json", "*.jsonl") for p in sorted(shared.glob(pattern))]
+    return [p for p in found if p.name != "labels.jsonl" and _subject(p) is not None]
+
+
+def _cloud_run_key(entry: Any) -> tuple[str, str, str] | None:
+    """(project, service, revision) of a Cloud Run revision's entry in one of the four logs the fetch reads."""
+    if not isinstance(entry, dict):
+        return None
+    resource, log_name = entry.get("resource"), entry.get("logName")
+    if (
+        not isinstance(resource, dict)
+        or resource.get("type") != "cloud_run_revision"
+        or not isinstance(log_name, str)
+    ):
+        return None
+    labels = resource.get("labels") or {}
+    project, _, log = log_name.removeprefix("projects/").partition("/logs/")
+    if log not in CLOUD_RUN_LOGS or not labels.get("service_name") or not labels.get("revision_name"):
+        return None
+    return project, labels["service_name"], labels["revision_name"]
+
+
+def _subject(path: Path) -> RevisionQuery | None:
+    """The revision most of the export's Cloud Run entries belong to, over a window that holds them all."""
+    keys: Counter[tuple[str, str, str]] = Counter()
+    times = []
+    for entry in open_source(str(path)).entries():
+        key = _cloud_run_key(entry)
+        stamp = parse_timestamp(entry.get("timestamp")) if key and isinstance(entry, dict) else None
+        if key and stamp:
+            keys[key] += 1
+            times.append(stamp)
+    if not keys:
+        return None
+    (project, service, revision), _n = keys.most_common(1)[0]
+    start = min(times).replace(microsecond=0)
+    return revision_query(
+        project, revision, Window(start, max(times) + timedelta(seconds=1)), service=service
+    )
+
+
+def _fetched(path: Path, where: RevisionQuery, out: Path) -> Path:
+    """The export's entries the live fetch would read for where (its filter, in Python), in file order."""
+    with out.open("wb") as sink:
+        for entry in open_source(str(path)).entries():
+            stamp = parse_timestamp(entry.get("timestamp")) if isinstance(entry, dict) else None
+            if (
+                _cloud_run_key(entry) == (where.project, where.service, where.revision)
+                and stamp is not None
+                and where.window.start <= stamp < where.window.end
+            ):
+                sink.write(json.dumps(entry).encode() + b"\n")
+    return out
+
+
+@pytest.mark.parametrize("path", _cloud_run_exports(), ids=lambda p: p.name)
+def test_every_cloud_run_export_gives_the_file_s_report_through_bigquery(
+    path: Path, library: Library, tmp_path: Path
+) -> None:
+    where = _subject(path)
+    assert where is not None
+    fetched = _fetched(path, where, tmp_path / "fetched.jsonl")
+    result = CliRunner().invoke(cli, ["triage", str(fetched), "-o", str(tmp_path / "file.json")])
+    assert result.exit_code in (0, 1), result.output
+    from_file = json.loads((tmp_path / "file.json").read_text())
+    state = _fake(library, path, table=default_table(where.project).name, where=where)
+    with serve(state) as endpoint:
+        result = _triage(
+            "--engine", "bigquery", "--endpoint", endpoint, "-o", str(tmp_path / "bq.json"), where=where
+        )
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads((tmp_path / "bq.json").read_text())
+    assert _comparable(report) == _comparable(from_file)
+    provenance = report["provenance"]
+    assert provenance["rows_downloaded"] + provenance["entries_counted"] == from_file["counts"]["records"]

@@ -168,11 +168,9 @@ def message(dialect: Dialect) -> exp.Expr:
     )
 
 
-def clean_text(dialect: Dialect, max_chars: int) -> exp.Expr:
+def clean_text(message_text: exp.Expr, max_chars: int) -> exp.Expr:
     """The message cut to max_chars and with ANSI codes removed: what the rules are matched against."""
-    cut = exp.Substring(
-        this=message(dialect), start=exp.Literal.number(1), length=exp.Literal.number(max_chars)
-    )
+    cut = exp.Substring(this=message_text, start=exp.Literal.number(1), length=exp.Literal.number(max_chars))
     return exp.RegexpReplace(
         this=cut, expression=exp.Literal.string(ANSI.pattern), replacement=exp.Literal.string("")
     )

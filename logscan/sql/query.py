@@ -25,7 +25,7 @@ from logscan.model import SEVERITIES, EventClass
 from logscan.sources.cloud.query import CLOUD_RUN_LOGS, RevisionQuery
 from logscan.sources.cloud.window import rfc3339
 from logscan.sql.export import ENTRY_INDEX, ENTRY_ORDER, EXPORT_FILE, export_source
-from logscan.sql.message import DETAILS, MAIN, Dialect, clean_text, details, main_message
+from logscan.sql.message import DETAILS, MAIN, Dialect, clean_text, details, main_message, message
 from logscan.sql.regex import capturing_only, re2_pattern
 
 ENTRY_COLUMNS = (
@@ -105,8 +105,9 @@ def classified(
 ) -> exp.Select:
     """``FROM classified`` with the CTEs that classify each entry; the caller adds the SELECT list.
 
-    classified holds the entry columns, ``text``, ``class``, ``rule`` and ``key``, and the ``raw`` columns
-    (payloads, http_request, ...) carried through for a caller that downloads entries.
+    classified holds the entry columns, ``text``, ``truncated`` (the message was longer than max_chars),
+    ``class``, ``rule`` and ``key``, and the ``raw`` columns (payloads, http_request, ...) carried through
+    for a caller that downloads entries.
     """
     entries = _entries(dialect, source, where, raw)
     parsed = exp.select("*", main_message(dialect).as_(MAIN)).from_("entries")
@@ -115,7 +116,14 @@ def classified(
     payloads = ("text_payload", "json_payload", "proto_payload")
     columns = [*ENTRY_COLUMNS, *(c for c in raw if c not in ENTRY_COLUMNS)]
     keep = [c for c in columns if c not in payloads or c in raw]
-    texts = exp.select(*keep, *located, clean_text(dialect, max_chars).as_("text")).from_("detailed")
+    messages = exp.select("*", message(dialect).as_("message_text")).from_("detailed")
+    said = exp.column("message_text")
+    texts = exp.select(
+        *keep,
+        *located,
+        clean_text(said, max_chars).as_("text"),
+        exp.GT(this=exp.Length(this=said), expression=exp.Literal.number(max_chars)).as_("truncated"),
+    ).from_("messages")
     matched = exp.select("*", _first_rule(library).as_("rule_id")).from_("texts")
     rule = exp.column("rule_id")
     labelled = exp.select(
@@ -132,6 +140,7 @@ def classified(
         .with_("entries", as_=entries)
         .with_("parsed", as_=parsed)
         .with_("detailed", as_=detailed)
+        .with_("messages", as_=messages)
         .with_("texts", as_=texts)
         .with_("matched", as_=matched)
         .with_("classified", as_=labelled)
@@ -179,7 +188,7 @@ def _revision_filter(dialect: Dialect, query: RevisionQuery) -> exp.Expr:
     if query.severity:
         clauses.append(
             exp.GTE(
-                this=_rank(exp.column("severity")),
+                this=severity_rank(exp.column("severity")),
                 expression=exp.Literal.number(SEVERITIES.index(query.severity)),
             )
         )
@@ -196,7 +205,7 @@ def resource_field(dialect: Dialect, path: str) -> exp.Expr:
     return exp.JSONExtractScalar(this=exp.column("resource"), expression=exp.Literal.string(json_path))
 
 
-def _rank(severity: exp.Expr) -> exp.Expr:
+def severity_rank(severity: exp.Expr) -> exp.Expr:
     """A severity's position in SEVERITIES; an unknown name ranks as DEFAULT, as model.severity_rank."""
     return exp.Case(
         this=severity,
@@ -220,7 +229,9 @@ def _first_rule(library: Library) -> exp.Expr:
             condition = exp.and_(condition, exp.not_(_found(re2_pattern(rule.unless))))
         if rule.severity_at_least is not None:
             floor = exp.Literal.number(SEVERITIES.index(rule.severity_at_least))
-            condition = exp.and_(exp.GTE(this=_rank(exp.column("severity")), expression=floor), condition)
+            condition = exp.and_(
+                exp.GTE(this=severity_rank(exp.column("severity")), expression=floor), condition
+            )
         ifs.append(exp.If(this=condition, true=exp.Literal.string(rule.id)))
     return exp.Case(ifs=ifs) if ifs else exp.null()
 

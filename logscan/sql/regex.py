@@ -88,3 +88,55 @@ def _class_end(pattern: str, start: int) -> int:
         else:
             i += 1
     raise ValueError("unclosed character class")
+
+
+WORD = r"\p{L}\p{N}\p{M}\p{Pc}\x{200c}\x{200d}"
+"""What the regex module's ``\\w`` may match, as the inside of an RE2 class (RE2's ``\\w`` is ASCII)."""
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f\x{85}\p{Z}"
+"""Python's whitespace (``str.isspace``, ``strip``, the regex module's ``\\s``), as the inside of an RE2 class."""
+_WIDER = {"w": WORD, "s": SPACE, "d": r"\p{Nd}"}
+
+
+def unicode_classes(pattern: str) -> str:
+    """The pattern with ``\\w``, ``\\s`` and ``\\d`` widened to the Unicode sets the regex module gives them.
+
+    RE2 reads them as ASCII. Widening makes the RE2 pattern match at least every text the Python one
+    does (a class that only grows can only add matches); inside a negated class they are left ASCII,
+    which again only adds matches. For predicates whose error may only go one way (sql/neighbours.py).
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and pattern[i + 1 : i + 2] in _WIDER:
+            out.append(f"[{_WIDER[pattern[i + 1]]}]")
+            i += 2
+        elif c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif c == "[":
+            end = _class_end(pattern, i)
+            body = pattern[i:end]
+            if not body.startswith("[^"):
+                for short, wide in _WIDER.items():
+                    body = _replace_escape(body, short, wide)
+            out.append(body)
+            i = end
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _replace_escape(body: str, short: str, wide: str) -> str:
+    """``\\<short>`` replaced by wide in a class's text, leaving other escapes (``\\\\w``) alone."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            out.append(wide if body[i + 1] == short else body[i : i + 2])
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)

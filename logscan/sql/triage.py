@@ -1,14 +1,18 @@
 """`logscan triage --engine bigquery`: classify in BigQuery, download only what the report needs.
 
-Two queries over the Log Analytics view, both from the classification CTEs of query.py:
+Two queries over the Log Analytics view, both from the classification CTEs of query.py and the join
+judgement of neighbours.py:
 
-- the counts: the entries whose whole contribution to the report is a number, counted per log, service,
-  revision, rule and minute where they are (with their first and last time and the request statuses). These
-  are request-log entries with no text that no rule claims: Cloud Run's request log is never joined to
-  other lines and an entry with no text makes no finding, so counting them loses nothing;
-- the download: every other entry, as a LogEntry, newest first as gcloud writes an export. They go through
-  the local pipeline (join, classify, verdict), so every finding, example and template is the one the
-  full download would give; the counts are folded in beside them.
+- the counts: the entries neighbours.py finds ``counted`` (noise claimed by a noise rule that the joiner
+  would leave alone, and entries with no text that no rule but a noise one claims), per log, service,
+  revision, region, rule, key and minute (and second, when the revision's entries span at most
+  aggregate.FINE_SPAN, for the per-second timeline), with their first and last time, highest severity,
+  request statuses and cut messages: everything the report takes from them;
+- the download: every other entry, as a LogEntry, oldest first. Those are the non-noise entries, the noise
+  the joiner might join, their neighbours, and the first entry of each counted kind per instance (the
+  report's example, template and instances come from it). They go through the local pipeline (join,
+  classify, verdict), so every finding, example and template is the one the full download would give;
+  the counts are folded in after them (aggregate.Aggregator.add_counted).
 
 The report records the engine, the download query and the bytes both queries processed.
 """
@@ -25,13 +29,16 @@ import orjson
 from sqlglot import exp
 
 from logscan.classify.library import Library
-from logscan.model import CountedEntries, SourceInfo
+from logscan.config import MAX_LINE_CHARS
+from logscan.model import SEVERITIES, CountedEntries, SourceInfo
 from logscan.sources.cloud.bigquery import BigQuery, check_max_bytes
 from logscan.sources.cloud.cache import SavedSource
 from logscan.sources.cloud.query import RevisionQuery
 from logscan.sources.cloud.window import rfc3339
 from logscan.sql.message import Dialect, expression
-from logscan.sql.query import Table, classified, resource_field, to_sql
+from logscan.sql.neighbours import EVENT_ORDER, judged
+from logscan.sql.query import Table, classified, resource_field, severity_rank, to_sql
+from logscan.verdict.aggregate import FINE_SPAN
 
 RAW_COLUMNS = ("text_payload", "json_payload", "proto_payload", "http_request", "trace")
 """Columns a downloaded entry needs beyond the ones the classification reads."""
@@ -44,7 +51,6 @@ DOWNLOAD_COLUMNS = (
     "labels",
     *RAW_COLUMNS,
 )
-_REQUEST_LOGS = ("/logs/run.googleapis.com%2Frequests", "/logs/run.googleapis.com/requests")
 _HAS_REQUEST = {
     "bigquery": "http_request IS NOT NULL",
     "duckdb": "json_type(http_request) = 'OBJECT'",
@@ -66,54 +72,78 @@ class TriageQueries:
     """The two queries of a BigQuery triage."""
 
     download: exp.Select
-    """Every entry the report needs as an entry, newest first."""
+    """Every entry the report needs as an entry, oldest first."""
     counts: exp.Select
-    """Counts of the entries that only count, per log, service, revision, rule and minute."""
+    """Counts of the entries that only count, per log, service, revision, region, rule, key and minute."""
 
 
-def triage_queries(library: Library, dialect: Dialect, source: Table, where: RevisionQuery) -> TriageQueries:
+def triage_queries(
+    library: Library, dialect: Dialect, source: Table, where: RevisionQuery, max_chars: int = MAX_LINE_CHARS
+) -> TriageQueries:
     """The download and counts queries over source for the revision and window of ``where``."""
-    base = classified(library, dialect, source, where, raw=RAW_COLUMNS)
-    counted = exp.and_(
-        exp.EQ(this=exp.column("text"), expression=exp.Literal.string("")),
-        exp.EQ(this=exp.column("rule"), expression=exp.Literal.string("unclaimed")),
-        exp.or_(
-            *(exp.func("ENDS_WITH", exp.column("log_name"), exp.Literal.string(s)) for s in _REQUEST_LOGS)
-        ),
-    )
+    base = classified(library, dialect, source, where, max_chars, raw=RAW_COLUMNS)
+    subject = {
+        "subject_service": _named(resource_field(dialect, "service_name")),
+        "subject_revision": _named(resource_field(dialect, "revision_name")),
+        "subject_region": _named(resource_field(dialect, "location")),
+    }
+    rows = judged(base, dialect, subject)
+    counted = exp.column("counted")
     download = (
-        base.select(*DOWNLOAD_COLUMNS)
+        rows.select(*DOWNLOAD_COLUMNS)
         .where(exp.not_(counted))
-        .order_by(exp.column("timestamp").desc(), exp.column("insert_id").desc())
+        .order_by(*(exp.column(c.strip()) for c in EVENT_ORDER.split(",")))
     )
     status = expression(_STATUS[dialect], dialect)
     has_request = expression(_HAS_REQUEST[dialect], dialect)
     ok = exp.and_(has_request, status > 0, status < 500)
+    span = expression(
+        "MAX(join_us) OVER (PARTITION BY subject_service, subject_revision) "
+        "- MIN(join_us) OVER (PARTITION BY subject_service, subject_revision)",
+        dialect,
+    )
+    fine = exp.LTE(
+        this=exp.column("span_us"), expression=exp.Literal.number(int(FINE_SPAN.total_seconds() * 1e6))
+    )
+    second = exp.TimestampTrunc(this=exp.column("timestamp"), unit=exp.var("SECOND"))
     keys = [
         exp.column("log_name"),
-        resource_field(dialect, "service_name").as_("service"),
-        resource_field(dialect, "revision_name").as_("revision"),
+        exp.column("subject_service").as_("service"),
+        exp.column("subject_revision").as_("revision"),
+        exp.column("subject_region").as_("region"),
         exp.column("rule"),
+        exp.column("key"),
+        exp.column("silent"),
         exp.TimestampTrunc(this=exp.column("timestamp"), unit=exp.var("MINUTE")).as_("minute"),
+        exp.If(this=fine, true=second).as_("second"),
     ]
+
+    def tally(condition: exp.Expr) -> exp.Expr:
+        return exp.Sum(this=exp.If(this=condition, true=exp.Literal.number(1), false=exp.Literal.number(0)))
+
     counts = (
-        base.select(
+        rows.with_("spanned", as_=exp.select("*", span.as_("span_us")).from_("judged"))
+        .select(
             *keys,
             exp.Count(this=exp.Star()).as_("entries"),
             exp.Min(this=exp.column("timestamp")).as_("first"),
             exp.Max(this=exp.column("timestamp")).as_("last"),
-            exp.Sum(
-                this=exp.If(this=has_request, true=exp.Literal.number(1), false=exp.Literal.number(0))
-            ).as_("requests"),
-            exp.Sum(this=exp.If(this=ok, true=exp.Literal.number(1), false=exp.Literal.number(0))).as_(
-                "requests_ok"
-            ),
+            exp.Max(this=severity_rank(exp.column("severity"))).as_("severity_rank"),
+            tally(has_request).as_("requests"),
+            tally(ok).as_("requests_ok"),
+            tally(exp.column("truncated")).as_("truncated"),
         )
+        .from_("spanned")
         .where(counted)
         .group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
         .order_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
     )
     return TriageQueries(download=download, counts=counts)
+
+
+def _named(value: exp.Expr) -> exp.Expr:
+    """The label's value, NULL when empty (as normalize reads an empty label)."""
+    return exp.Nullif(this=value, expression=exp.Literal.string(""))
 
 
 @dataclass(frozen=True)
@@ -169,6 +199,7 @@ def run_on_bigquery(
 
 
 def _counted(row: Mapping[str, Any]) -> CountedEntries:
+    second = row["second"]
     return CountedEntries(
         log_name=str(row["log_name"] or ""),
         service=row["service"],
@@ -180,6 +211,12 @@ def _counted(row: Mapping[str, Any]) -> CountedEntries:
         last=_utc(row["last"]),
         requests=int(row["requests"] or 0),
         requests_ok=int(row["requests_ok"] or 0),
+        key=row["key"],
+        region=row["region"],
+        silent=bool(row["silent"]),
+        second=None if second is None else _utc(second),
+        severity=SEVERITIES[int(row["severity_rank"] or 0)],
+        truncated=int(row["truncated"] or 0),
     )
 
 

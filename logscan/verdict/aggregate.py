@@ -144,17 +144,55 @@ class Aggregator:
         self.tally.add_all((record,))
 
     def add_counted(self, batch: CountedEntries) -> None:
-        """Fold entries counted where they live: textless request-log entries no rule claims. Each is its own
-        event (request logs are never joined) of class noise that makes no finding, exactly as add_event would
-        count it."""
+        """Fold entries counted where they live (sql/triage.py), as add_event would fold them one by one: each
+        is an event of one record, of class noise. Those with text belong to the finding of their rule and key,
+        which the first of them made (it was downloaded): call this after the events."""
         n = batch.entries
         self.events += n
         self._classes[EventClass.NOISE] += n
         tally = self.tally
-        tally.count((stream_of(batch.log_name), batch.service, batch.revision, None), n)
+        stream = stream_of(batch.log_name)
+        tally.count((stream, batch.service, batch.revision, batch.region), n)
+        tally.truncated_lines += batch.truncated
         tally.absorb_window(batch.first, batch.last)
-        tally.requests += batch.requests
-        tally.requests_ok += batch.requests_ok
+        if stream in ("requests", "other"):
+            tally.requests += batch.requests
+            tally.requests_ok += batch.requests_ok
+        for signal in self._signals.get(batch.rule, ()):
+            self._evidence[signal] += n
+            if signal == "crashed":
+                self._exited = _earliest(self._exited, batch.first)
+        if not batch.silent:
+            self._count_in_finding(batch)
+
+    def _count_in_finding(self, batch: CountedEntries) -> None:
+        """add()'s share of counted entries with text: their finding, the timeline and the per-second one."""
+        n = batch.entries
+        signature = f"{batch.rule}:{batch.key}" if batch.key else batch.rule
+        acc = self._accs.get(signature) or self._others.get(EventClass.NOISE)
+        if acc is None:
+            raise ValueError(f"counted entries of {signature} came without the first one of them")
+        acc.count += n
+        acc.records += n
+        rank = _RANK.get(batch.severity, 0)
+        if rank > acc.rank:
+            acc.rank, acc.severity = rank, batch.severity
+        acc.first = _earliest(acc.first, batch.first)
+        acc.last = _latest(acc.last, batch.last)
+        self._timeline.setdefault(self._minute(batch.minute), Counter())[EventClass.NOISE] += n
+        seconds = self._seconds
+        if seconds is None:
+            return
+        if batch.second is None:
+            self._seconds = None  # the revision's window is longer than FINE_SPAN: minutes will do
+            return
+        second = int(batch.second.timestamp())
+        if second not in seconds:
+            if len(seconds) > FINE_SPAN.total_seconds():
+                self._seconds = None
+                return
+            seconds[second] = Counter()
+        seconds[second][EventClass.NOISE] += n
 
     def add_event(self, item: Classified) -> None:
         """Count the event's records (add_record), then fold it (add): for a stream whose events hold every
