@@ -285,3 +285,52 @@ def test_every_cloud_run_export_gives_the_file_s_report_through_bigquery(
     assert _comparable(report) == _comparable(from_file)
     provenance = report["provenance"]
     assert provenance["rows_downloaded"] + provenance["entries_counted"] == from_file["counts"]["records"]
+
+
+def test_noise_is_counted_in_the_query_and_what_the_joiner_needs_is_downloaded(
+    library: Library, tmp_path: Path
+) -> None:
+    """The neighbours fixture: noise inside and beside traceback groups (see its builder)."""
+    path = FIXTURES / "sql" / "neighbours.json"
+    where = _subject(path)
+    assert where is not None
+    state = _fake(library, path, table=default_table(where.project).name, where=where)
+    with serve(state) as endpoint:
+        result = _triage(
+            "--engine", "bigquery", "--endpoint", endpoint, "-o", str(tmp_path / "bq.json"), where=where
+        )
+    assert result.exit_code in (0, 1), result.output
+    [(schema, rows)] = [job for job in state.results.values() if job[0][0]["name"] == "insert_id"]
+    names = [field["name"] for field in schema]
+    downloaded = {row[names.index("insert_id")] for row in rows}
+    entries = json.loads(path.read_text())
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_text.setdefault(entry.get("textPayload", ""), []).append(entry)
+
+    def fetched(text: str) -> list[bool]:
+        return [e["insertId"] in downloaded for e in by_text[text]]
+
+    # Joined into the traceback (uvicorn's access line reads as its exception line): downloaded.
+    assert fetched('INFO:     169.254.169.126:51230 - "GET /healthz HTTP/1.1" 200 OK') == [True]
+    # The line right after the traceback's last line, on the same instance and stream: downloaded.
+    assert fetched("[2025-10-06 09:14:08 +0000] [7] [INFO] Worker exiting (pid: 7)") == [True]
+    # The warning's source line belongs to the warning's event: downloaded with it, on both instances.
+    assert fetched("  warnings.warn(message, UserWarning)") == [True, True]
+    # Health checks on stdout: the first of each status per instance is downloaded, the rest counted.
+    access = [e for e in entries if e.get("textPayload", "").startswith("INFO:     169.254.169.126:4")]
+    assert len(access) >= 20 and sum(e["insertId"] in downloaded for e in access) <= 4
+    # The gunicorn lines that repeat after a quiet moment: only the first is downloaded.
+    assert fetched("[2025-10-06 09:14:14 +0000] [9] [INFO] Autorestarting worker after current request.") == [
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]  # newest first: the oldest is the one downloaded
+    # Request logs without text are counted, the failed one too (no rule claims an entry without text).
+    requests = [e for e in entries if "httpRequest" in e]
+    assert len(requests) > 30 and not any(e["insertId"] in downloaded for e in requests)
+    report = json.loads((tmp_path / "bq.json").read_text())
+    assert report["provenance"]["rows_downloaded"] == len(downloaded) < 0.5 * len(entries)

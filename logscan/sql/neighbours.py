@@ -104,7 +104,8 @@ def _occurrences(char: str) -> exp.Expr:
     without = exp.Anonymous(
         this="REPLACE", expressions=[text, exp.Literal.string(char), exp.Literal.string("")]
     )
-    return exp.Sub(this=exp.Length(this=text), expression=exp.Length(this=without))
+    # In parentheses: sqlglot writes DuckDB's % and // after a difference without them.
+    return exp.Paren(this=exp.Sub(this=exp.Length(this=text), expression=exp.Length(this=without)))
 
 
 def _unbalanced() -> exp.Expr:
@@ -209,7 +210,7 @@ def judged(base: exp.Select, dialect: Dialect, subject: dict[str, exp.Expr]) -> 
     chunks = exp.select(
         "*",
         exp.IntDiv(
-            this=exp.Paren(  # sqlglot writes DuckDB's // without them
+            this=exp.Paren(  # see _occurrences
                 this=exp.Sub(
                     this=expression(f"ROW_NUMBER() OVER (PARTITION BY file_run {newest_first})", dialect),
                     expression=exp.Literal.number(1),
