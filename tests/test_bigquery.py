@@ -191,15 +191,10 @@ def test_engine_options_need_the_engine() -> None:
 REPORTED = (
     "baseline/invoices-api-00046-sor.json",
     "holdout/raw/h01_orders_api_fastapi_gunicorn.json",
-    "holdout/raw/h03_reports_celery_loguru.json",
-    "holdout/raw/h05_storefront_nextjs_sidecar.json",
-    "scenarios/crash-loop-module-not-found.json",
     "scenarios/healthy.json",
     "scenarios/missing-setting-crash.json",
     "scenarios/stacks/jvm-crash.json",
-    "scenarios/stacks/node-crash.json",
     "sql/neighbours.json",
-    "sql/shapes.jsonl",
 )
 """Exports whose reports are compared end to end: each run costs DuckDB a few seconds of planning, so a
 selection of every family (test_sql compares the classification of every export entry by entry)."""
