@@ -262,3 +262,50 @@ def test_a_missing_module_is_named_not_hashed(signer: Signer) -> None:
     assert signer.sign(crash, "gunicorn-worker-exception", None, "t") == (
         "gunicorn-worker-exception:ModuleNotFoundError:app.reporting"
     )
+
+
+def _trace_texts() -> list[str]:
+    """Every language's sample trace, cut at many places (a cut can end a line where it did not end)."""
+    from tests import traces_samples
+
+    samples = [v for k, v in vars(traces_samples).items() if k.isupper() and isinstance(v, str)]
+    texts = [*samples, "plain words", "", 'INFO:     1.2.3.4:5 - "GET / HTTP/1.1" 503']
+    for sample in samples:
+        texts += [sample[:cut] for cut in range(1, len(sample), 5)]
+        texts += sample.split("\n")
+    return texts
+
+
+def test_the_screened_trace_parse_gives_parses_answer_on_every_cut_of_every_language() -> None:
+    from logscan.ingest.traces import parse
+    from logscan.templates.signature import _ANY_SHAPE, parse_trace
+
+    assert _ANY_SHAPE is not None  # the shipped shapes join: the screen is in use
+    texts = _trace_texts()
+    found = [parse(text) for text in texts]
+    assert [parse_trace(text) for text in texts] == found
+    assert sum(f is None for f in found) > 100 and sum(f is not None for f in found) > 100
+
+
+@pytest.mark.parametrize(
+    ("patterns", "joins"),
+    [
+        ([r"^\s+at x", r":line \d+$", r"(?:a|b)(?=c)(?<!d)"], True),
+        ([r"(?i)panic: ", r"x"], False),  # an inline flag would apply to every alternative
+        ([r"(?P<n>a)b", r"x"], False),  # a named group
+        ([r"(a)\1", r"x"], False),  # a numbered backreference would point elsewhere
+    ],
+)
+def test_trace_shapes_are_joined_only_when_joining_keeps_their_meaning(
+    patterns: list[str], joins: bool
+) -> None:
+    from logscan.templates.signature import _joined
+
+    assert (_joined(patterns) is not None) == joins
+
+
+def test_screened_texts_are_short_enough_for_parse_to_read_whole() -> None:
+    from logscan.ingest import traces
+    from logscan.templates import signature
+
+    assert signature._SCREENED_CHARS <= traces._MAX_CHARS

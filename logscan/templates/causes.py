@@ -16,6 +16,8 @@ classes (Java, .NET), outermost first; line numbers never enter them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from logscan.model import Cause, CauseChain, Language
@@ -67,6 +69,7 @@ _NODE_FRAME = regex.compile(
 _NODE_HINT = regex.compile(r"(?m)^\s*\[cause\]: |^\s+at (?:[^\n(]*? \()?[^\s()]+:\d+:\d+\)?$")
 
 
+@lru_cache(maxsize=4)  # an event's signature and its exception read the same text in turn
 def parse_causes(text: str) -> CauseChain | None:
     """The chain of exceptions printed in the text, root cause first; None when it holds no exception."""
     body = text[:MAX_CHARS]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from logscan.ingest.traces import parse
 from logscan.model import Raised
 from logscan.templates.causes import parse_causes
-from logscan.templates.signature import parse_traceback
+from logscan.templates.signature import parse_trace, parse_traceback
 
 _MAX_CHARS = 64 * 1024
 _CACHE_CHARS = 32 * 1024
@@ -34,7 +33,7 @@ def _raised(text: str) -> Raised | None:
         if info is not None and info.chain:
             found = Raised("python", info.chain[-1], _message(body, info.chain[-1]))
     if found is None:
-        trace = parse(body)
+        trace = parse_trace(body)
         if trace is None:
             return None
         found = trace.raised

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import regex
 
-from logscan.ingest.traces import parse
+from logscan.ingest.traces import SHAPES, Trace, parse
 from logscan.model import Cause, Event
 from logscan.templates.causes import parse_causes
 from logscan.templates.miner import Masker
@@ -59,6 +59,10 @@ _ROOT_NAME = regex.compile(
 )
 _QUOTED = regex.compile(r"""['"]([^'"\n]{1,200})['"]""")
 _HEADLINE_CHARS = 2000
+_PARSED = 4
+"""Texts whose parse is remembered: an event's signature and its exception read the same text in turn."""
+_SCREENED_CHARS = 32 * 1024
+"""Texts up to this long are screened before ``parse`` (which reads whole texts this short)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class TracebackInfo:
         return tuple(own[-limit:])
 
 
+@lru_cache(maxsize=_PARSED)
 def parse_traceback(text: str) -> TracebackInfo | None:
     """Exception types and frames of a Python traceback in the text; None when it holds none."""
     body = text.replace("\\n", "\n") if "\\n" in text else text
@@ -136,6 +141,27 @@ def _is_exception_name(name: str, previous: str) -> bool:
 def _short_type(name: str) -> str:
     """The type without its package, module or namespace (``.``, Ruby's ``::``, PHP's ``\\``)."""
     return name.replace("::", ".").replace("\\", ".").rsplit(".", 1)[-1]
+
+
+def _joined(patterns: list[str]) -> regex.Pattern[str] | None:
+    """One multi-line pattern that matches where any of the patterns does (each an alternative), or None
+    when one holds what would not survive being joined (an inline flag, a named group, a backreference)."""
+    if any(regex.search(r"\(\?(?![:=!]|<[=!])|\\[1-9gk]", p) for p in patterns):
+        return None
+    return regex.compile("(?m)" + "|".join(f"(?:{p})" for p in patterns))
+
+
+_ANY_SHAPE = _joined([shape.detect for shape in SHAPES])
+"""Whether any language's trace shape holds in a text: one search instead of one per shape (matched
+under the multi-line flag, as ``Shape.holds`` matches each)."""
+
+
+@lru_cache(maxsize=_PARSED)
+def parse_trace(text: str) -> Trace | None:
+    """``ingest.traces.parse`` of the text, screened first by one search for every shape at once."""
+    if _ANY_SHAPE is not None and len(text) <= _SCREENED_CHARS and _ANY_SHAPE.search(text) is None:
+        return None  # no shape holds, so parse would try each and find none
+    return parse(text)
 
 
 def headline(event: Event) -> str:
@@ -232,7 +258,7 @@ def _trace_id(masker: Masker, text: str) -> str | None:
     As for Python: the exception type, the chain of causes (``Outer<Root``, the root named when it names
     what it lacks) and the innermost frames of the application's own code, by file and function.
     """
-    trace = parse(text)
+    trace = parse_trace(text)
     if trace is None or not trace.frames:
         return None
     kind = _short_type(trace.raised.type)
