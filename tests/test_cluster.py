@@ -9,6 +9,7 @@ import pytest
 import regex
 import yaml
 
+from logscan.classify.classify import _mask_literals
 from logscan.classify.library import compile_rule_regex
 from logscan.templates.miner import (
     MAX_TOKENS,
@@ -22,6 +23,8 @@ from logscan.templates.miner import (
 MASK_FILE = Path(__file__).resolve().parent.parent / "patterns" / "masks.yaml"
 MASKS: list[dict[str, Any]] = yaml.safe_load(MASK_FILE.read_text())["masks"]
 MASKER = Masker([(m["name"], m["regex"]) for m in MASKS])
+SCREENED = Masker([(m["name"], m["regex"]) for m in MASKS], _mask_literals)
+"""As classify builds it: each mask run only on texts holding one of its required literals."""
 
 
 @pytest.mark.parametrize("mask", MASKS, ids=[m["name"] for m in MASKS])
@@ -30,9 +33,43 @@ def test_mask_examples(mask: dict[str, Any]) -> None:
     assert mask.get("examples"), f"masks.yaml: mask {mask['name']} needs examples"
     for example in mask["examples"]:
         assert MASKER.mask(example["text"]) == example["masked"], example["text"]
+        assert SCREENED.mask(example["text"]) == example["masked"], example["text"]
         assert f"<{mask['name']}>" in example["masked"]
     for text in mask.get("no_match", []):
         assert regex.search(mask["regex"], text) is None, text
+
+
+def test_screened_masks_mask_exactly_as_unscreened_ones() -> None:
+    import io
+
+    from tests import generated
+
+    out = io.BytesIO()
+    generated.write(out, 3000, seed=5, fmt="jsonl")
+    texts = [str(v) for line in out.getvalue().splitlines() for v in _strings(yaml.safe_load(line))]
+    texts += [e["text"] for m in MASKS for e in m["examples"]] + [
+        t for m in MASKS for t in m.get("no_match", [])
+    ]
+    texts += ["took 5 µs", "Sun, Jun 17 07:07:00", "at /tmp/a/b and /var/folders/x", "3 KiB", "2 hours"]
+    assert len(texts) > 3000
+    assert [SCREENED.mask(t) for t in texts] == [MASKER.mask(t) for t in texts]
+    assert any(need is not None for _, _, need in SCREENED._compiled)  # the screens are in use
+
+
+def test_a_mask_runs_only_on_texts_holding_its_literals() -> None:
+    masker = Masker([("ID", r"id-\d+")], lambda pattern, flags: ("zzz",))  # a deliberately wrong screen
+    assert masker.mask("id-42") == "id-42"
+    assert Masker([("ID", r"id-\d+")], lambda pattern, flags: ("id-",)).mask("id-42") == "<ID>"
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def mine(lines: list[str], **options: Any) -> list[str]:

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal, NamedTuple
 
+from logscan.classify import memo
 from logscan.classify.engine import CACHE_MAX_CHARS, Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
 from logscan.model import Classified, Event, EventClass, Raised, severity_rank
@@ -119,7 +120,8 @@ def classify(
     mine_all = templates == "all"
     lookahead = max(lookahead, 0)  # the window below pops while it holds more than this
     matcher = matcher if matcher is not None else Matcher(library)
-    masker = Masker(library.masks)
+    masker = Masker(library.masks, _mask_literals)
+    memo.shared().save()
     miner = TemplateMiner(masker)
     signer = Signer(masker)
     silent: dict[str, _Answer] = {}
@@ -172,6 +174,12 @@ def classify(
     while window:
         done = window.popleft()
         yield done if isinstance(done, Classified) else _finish(done)
+
+
+def _mask_literals(pattern: str, flags: int) -> tuple[str, ...] | None:
+    """Strings one of which every match of a mask holds (prefilter.py's analysis, remembered between runs)."""
+    need, _ = memo.shared().analysis(pattern, flags)
+    return None if need is None or need.folded else tuple(need.strings)
 
 
 def _silent(matcher: PlainMatcher, signer: Signer, event: Event, severity: str) -> _Answer:

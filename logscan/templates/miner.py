@@ -15,7 +15,7 @@ dropped and mining starts over (clusters already handed out keep their templates
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -49,26 +49,45 @@ _KEY = regex.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
 _PLACEHOLDER = regex.compile(r"<[A-Z][A-Z0-9_]*>|<\*>")
 
 
+Literals = Callable[[str, int], Collection[str] | None]
+"""Strings one of which every match of a pattern (given with its compiled flags) holds, or None when unknown."""
+
+
 class Masker:
     """Replaces the variable parts of a text with ``<NAME>``: each mask in file order, over the whole text.
 
     A later mask sees the earlier ones' placeholders (which hold no digits), so the first mask to claim
-    a span wins.
+    a span wins. Given ``literals`` (classify passes its prefilter's analysis), a mask is run only on a
+    text that holds one of the strings every match of it holds: most texts hold no ``://``, ``@`` or
+    month name, and a search that cannot match costs as much as one that does.
     """
 
-    def __init__(self, masks: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, masks: Sequence[tuple[str, str]], literals: Literals | None = None) -> None:
         self.masks = tuple(masks) or _DEFAULT_MASKS
-        self._compiled = [
-            (regex.compile(pattern, regex.VERSION0), f"<{name}>") for name, pattern in self.masks
-        ]
+        self._compiled: list[tuple[regex.Pattern[str], str, tuple[str, ...] | None]] = []
+        for name, source in self.masks:
+            pattern = regex.compile(source, regex.VERSION0)
+            need = literals(source, pattern.flags) if literals is not None else None
+            self._compiled.append((pattern, f"<{name}>", _fewest(need) if need else None))
         self.patterns = {name: pattern for name, pattern in self.masks}
         """Mask name -> regex, for rule stubs."""
 
     def mask(self, text: str) -> str:
         """Text with every variable part replaced by <NAME>."""
-        for pattern, placeholder in self._compiled:
+        for pattern, placeholder, need in self._compiled:
+            if need is not None:  # checked on the text as the earlier masks left it
+                for literal in need:
+                    if literal in text:
+                        break
+                else:
+                    continue
             text = pattern.sub(placeholder, text)
         return text
+
+
+def _fewest(strings: Collection[str]) -> tuple[str, ...]:
+    """The strings none of the others is part of: a text holding "ms" holds "s" too."""
+    return tuple(sorted(s for s in set(strings) if not any(o != s and o in s for o in strings)))
 
 
 @dataclass(eq=False)
