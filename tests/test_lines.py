@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from logscan.errors import InputError
 from logscan.sources.lines import (
+    _blocks,
     _jsonl_line,
     _lines,
     read_json_object,
@@ -88,10 +89,19 @@ def test_lines_are_split_and_cut_at_the_limit_however_the_reads_fall(
     lines: list[bytes], newline_at_end: bool, sizes: list[int], limit: int
 ) -> None:
     data = b"\n".join(lines) + (b"\n" if newline_at_end and lines else b"")
-    expected = [line[:limit] for line in data.split(b"\n")]
-    if expected and not expected[-1]:
-        expected.pop()  # the newline that ends the last line starts none
+    whole = data.split(b"\n")
+    if whole and not whole[-1]:
+        whole.pop()  # the newline that ends the last line starts none
+    expected = [line[:limit] for line in whole]
     assert list(_lines(_Trickle(data, sizes), limit, Ledger(), "lines")) == expected
+    ended = [
+        line
+        for block in _blocks(_Trickle(data, sizes), limit, Ledger(), "lines", ends=True)
+        for line in block
+    ]
+    assert [line[:-1] if line.endswith(b"\n") else line for line in ended] == expected
+    # each line keeps its newline, but for the last one when the data ends without one, and a cut line
+    assert [line.endswith(b"\n") for line in ended[:-1]] == [len(line) <= limit for line in whole[:-1]]
 
 
 _JSONL_LINES = [
