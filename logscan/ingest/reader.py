@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gc
 import marshal
-import multiprocessing
 import os
 import queue
 import sys
@@ -115,26 +114,30 @@ def cpus() -> int:
 def can_fork() -> bool:
     """Whether a reader process can be forked safely: on Linux (macOS system libraries do not survive a
     fork reliably, and Windows cannot fork)."""
+    import multiprocessing  # here: a run that reads in one process never needs it (start-up time)
+
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def offloads(sources: Sequence[EntrySource], config: Config) -> bool:
     """Whether events() reads these sources in a reader process."""
     jobs = config.jobs if config.jobs > 0 else cpus()
-    if jobs < 2 or not can_fork():
+    if jobs < 2:
         return False
     size = 0
     for source in sources:
         if not isinstance(source, FileSource) or source.name == "-" or not os.path.isfile(source.name):
             return False
         size += os.path.getsize(source.name)
-    return size >= OFFLOAD_MIN_BYTES
+    return size >= OFFLOAD_MIN_BYTES and can_fork()
 
 
 class _Reader:
     """A reader process, started on creation; received() yields its events, stop() ends it."""
 
     def __init__(self, sources: Sequence[FileSource], config: Config, annotator: Annotator | None) -> None:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         self._annotator = annotator
         self._receive, send = context.Pipe(duplex=False)
