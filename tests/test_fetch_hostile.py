@@ -51,8 +51,10 @@ def test_a_page_token_that_comes_back_ends_the_read(empty: bool) -> None:
 def test_pages_that_never_bring_anything_new_end_the_read() -> None:
     churning = Misbehaviour(churn=True, empty_pages=True)
     idle = f"{MAX_IDLE_PAGES} pages in a row with no new entry"
+    # More pages than the default quota's 60 a minute: without a higher quota the pacer waits ~60 s.
+    unpaced = replace(PAGED, quota_rpm=10 * MAX_IDLE_PAGES)
     with FakeLogging(entries=ENTRIES, misbehave=churning) as fake, pytest.raises(ReadLoopError, match=idle):
-        list(_source(fake).entries())
+        list(_source(fake, unpaced).entries())
     assert len(fake.requests) == MAX_IDLE_PAGES
 
 
