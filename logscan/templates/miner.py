@@ -250,14 +250,24 @@ def _tokens(masker: Masker, text: str, max_tokens: int) -> tuple[tuple[str, ...]
     general: list[str] = []
     display: list[str] = []
     for word in masker.mask(text).split()[:max_tokens]:
-        if word.isalpha() or not _HAS_VARIABLE.search(word):  # letters alone hold no digit and no mask
+        if word.isalpha():  # letters alone hold no digit and no mask
             general.append(word)
             display.append(word)
         else:
-            variable = _variable(word)
-            general.append(variable)
-            display.append(variable if _DIGIT.search(word) else word)
+            shown, shape = _word(word)
+            general.append(shape)
+            display.append(shown)
     return tuple(general), tuple(display)
+
+
+@lru_cache(maxsize=1 << 16)  # masked words repeat: <NUM>, <IP>, "-", "HTTP/<NUM>"
+def _word(word: str) -> tuple[str, str]:
+    """How a masked word is displayed and how it is grouped: itself twice, unless it holds a digit or a
+    mask (grouped as a variable, displayed as one when it holds a digit)."""
+    if not _HAS_VARIABLE.search(word):
+        return word, word
+    variable = _variable(word)
+    return (variable if _DIGIT.search(word) else word), variable
 
 
 @lru_cache(maxsize=1 << 16)
