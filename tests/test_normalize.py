@@ -273,7 +273,12 @@ _REQUEST_LOG: dict[str, Any] = {
 }
 _FIELD_PATHS = [
     ("textPayload",),
+    ("text_payload",),
     ("jsonPayload",),
+    ("json_payload",),
+    ("protoPayload",),
+    ("proto_payload",),
+    ("payload",),
     ("severity",),
     ("logName",),
     ("log_name",),

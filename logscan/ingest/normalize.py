@@ -62,6 +62,10 @@ CLEAN_CACHE_CHARS = 2048
 """Longer texts are cleaned every time (bounds the cache's memory)."""
 _cleaned: dict[str, tuple[str, str]] = {}
 """Text -> (the text, its clean form), the first records' objects: later repeats share them."""
+_OTHER_PAYLOADS = frozenset(
+    ("text_payload", "jsonPayload", "json_payload", "protoPayload", "proto_payload", "payload")
+)
+"""The payload keys of an entry besides textPayload (see _payload)."""
 _MAP = (dict, Mapping)
 """isinstance checks try the exact dict type first: the ABC check alone is several times slower."""
 
@@ -87,6 +91,8 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     else:
         if type(text) is str:
             kind, payload = "text", text
+        elif text is None and "logName" in raw and _OTHER_PAYLOADS.isdisjoint(raw):
+            kind, payload, text = "none", None, ""  # a request or audit log: no payload at all
         else:
             kind, payload = _payload(raw)
             text = _text(kind, payload)
