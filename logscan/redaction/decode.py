@@ -57,20 +57,21 @@ def decode_once(text: str) -> Decoded | None:
     starts: list[int] = []
     ends: list[int] = []
     pos = 0
+    # Text between escapes is copied a run at a time, its offsets as ranges: a report of 240 KB decoded
+    # character by character took 0.05 s a pass of the fail-closed scan.
     for m in _ESCAPE.finditer(text):
-        for i in range(pos, m.start()):
-            out.append(text[i])
-            starts.append(i)
-            ends.append(i + 1)
-        for ch in _one(m):
-            out.append(ch)
-            starts.append(m.start())
-            ends.append(m.end())
-        pos = m.end()
-    for i in range(pos, len(text)):
-        out.append(text[i])
-        starts.append(i)
-        ends.append(i + 1)
+        start, end = m.span()
+        out.append(text[pos:start])
+        starts.extend(range(pos, start))
+        ends.extend(range(pos + 1, start + 1))
+        decoded = _one(m)
+        out.append(decoded)
+        starts.extend([start] * len(decoded))
+        ends.extend([end] * len(decoded))
+        pos = end
+    out.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
     return Decoded("".join(out), tuple(starts), tuple(ends))
 
 
