@@ -247,16 +247,23 @@ def _subject(path: Path) -> RevisionQuery | None:
 
 
 def _fetched(path: Path, where: RevisionQuery, out: Path) -> Path:
-    """The export's entries the live fetch would read for where (its filter, in Python), in file order."""
+    """The export's entries the live fetch would read for where (its filter, in Python), written newest first
+    as `gcloud logging read` exports them: the order the BigQuery download reproduces (docs/sql.md). A finding's
+    example is the first of its events in read order, so an export written oldest first would show another
+    occurrence of the same signature (the counts, findings and verdict do not depend on the order)."""
+    kept: list[tuple[datetime, str, dict[str, Any]]] = []
+    for entry in open_source(str(path)).entries():
+        stamp = parse_timestamp(entry.get("timestamp")) if isinstance(entry, dict) else None
+        if (
+            _cloud_run_key(entry) == (where.project, where.service, where.revision)
+            and stamp is not None
+            and where.window.start <= stamp < where.window.end
+        ):
+            kept.append((stamp, str(entry.get("insertId") or ""), entry))
+    newest_first = sorted(kept, key=lambda item: item[:2], reverse=True)
     with out.open("wb") as sink:
-        for entry in open_source(str(path)).entries():
-            stamp = parse_timestamp(entry.get("timestamp")) if isinstance(entry, dict) else None
-            if (
-                _cloud_run_key(entry) == (where.project, where.service, where.revision)
-                and stamp is not None
-                and where.window.start <= stamp < where.window.end
-            ):
-                sink.write(json.dumps(entry).encode() + b"\n")
+        for _stamp, _insert_id, entry in newest_first:
+            sink.write(json.dumps(entry).encode() + b"\n")
     return out
 
 
