@@ -134,7 +134,7 @@ def classify(
     for event in events:
         text = event.clean
         records = event.records
-        severity = records[0].severity if len(records) == 1 else _event_severity(event)
+        severity = records[0].severity if len(records) == 1 else event_severity(event)
         if not text:
             found = silent.get(severity)
             if found is None:
@@ -243,5 +243,9 @@ def extract_key(rule: Rule, match: Any) -> str | None:
     return None
 
 
-def _event_severity(event: Event) -> str:
-    return max((r.severity for r in event.records), key=severity_rank)
+def event_severity(event: Event) -> str:
+    """The severity the rules see for an event: its records' highest."""
+    records = event.records
+    if len(records) == 1:
+        return records[0].severity
+    return max((r.severity for r in records), key=severity_rank)

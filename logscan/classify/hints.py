@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from logscan.classify.classify import event_severity
 from logscan.classify.engine import Found, Matcher
 from logscan.classify.library import Library, load_library
 from logscan.model import Event, severity_rank
@@ -49,7 +50,7 @@ class MatchHints:
         if matcher is None or not text:
             return None
         timeouts = matcher.timeouts
-        found = matcher.first(text, _severity(event))
+        found = matcher.first(text, event_severity(event))
         if matcher.timeouts != timeouts:
             return None
         return NO_RULE if found is None else self._rule_index[id(found[0])]
@@ -61,7 +62,7 @@ class MatchHints:
         hints = self._hints
         if len(hints) >= MAX_HINTS:
             hints.clear()
-        hints[(event.clean, severity_rank(_severity(event)))] = note
+        hints[(event.clean, severity_rank(event_severity(event)))] = note
 
     def matcher(self, library: Library) -> HintedMatcher:
         """This process's Matcher, taking the hints."""
@@ -73,14 +74,6 @@ class MatchHints:
         if index is not None:
             self.taken += 1
         return index
-
-
-def _severity(event: Event) -> str:
-    """The severity the rules see for an event: its records' highest, as classify matches it."""
-    records = event.records
-    if len(records) == 1:
-        return records[0].severity
-    return max((r.severity for r in records), key=severity_rank)
 
 
 class HintedMatcher(Matcher):
