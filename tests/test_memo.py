@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,23 @@ def test_the_memo_lives_in_the_cache_folder_under_a_name_for_this_build(
     assert path.parent == tmp_path
     assert path.name.startswith("regex-memo-") and path.name.endswith(".json")
     assert memo_path() == path
+
+
+def test_another_pyyaml_build_starts_another_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo keeps parsed YAML, so its name follows PyYAML's files (read without importing PyYAML)."""
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    installed = Path(yaml.__file__).parent
+    assert memo._yaml_id().count(str(installed)) == 1 + any(installed.glob("_yaml*"))
+    fake = tmp_path / "site" / "yaml"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("__version__ = '6.0.1'\n")
+    monkeypatch.syspath_prepend(str(fake.parent))
+    monkeypatch.delitem(sys.modules, "yaml")  # found on the path as a run finds it, not imported
+    first = memo_path()
+    (fake / "_yaml.so").write_bytes(b"libyaml")  # the same version, now built with libyaml
+    with_libyaml = memo_path()
+    (fake / "__init__.py").write_text("__version__ = '6.0.10'\n")  # another version
+    assert len({first, with_libyaml, memo_path()}) == 3
 
 
 def test_the_library_loaded_from_the_memo_is_the_library_loaded_from_scratch(

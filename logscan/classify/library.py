@@ -15,7 +15,6 @@ from typing import Any
 
 import re2
 import regex
-import yaml
 
 from logscan.classify import memo
 from logscan.errors import PatternError
@@ -39,8 +38,6 @@ _ALLOWED_KEYS = {
     "key_group",
 }
 _REQUIRED = ("id", "class", "description", "hint", "regex", "examples")
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it: loading the library is on every run's start-up path."""
 _ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RE2_QUIET = re2.Options()
 _RE2_QUIET.log_errors = False  # the PatternError says it once; RE2 would also print to stderr
@@ -168,8 +165,11 @@ def _parse(path: Path, data: bytes) -> Any:
     doc = remembered.document(data)
     if doc is not None:
         return doc
+    import yaml  # only for a file the memo has not seen: most runs import no YAML parser at all
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when PyYAML has it
     try:
-        doc = yaml.load(data, Loader=_YAML_LOADER)  # a safe loader (C or Python)
+        doc = yaml.load(data, Loader=loader)  # a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise PatternError(
             f"{path.name}: is not valid YAML ({_first_line(exc)}). Fix the file's syntax."

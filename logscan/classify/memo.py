@@ -19,17 +19,16 @@ written is ignored: the run only takes longer.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 import re2
 import regex
-import yaml
 
 from logscan.classify import prefilter
 from logscan.classify.prefilter import Literals, required_literals, required_prefix
@@ -117,6 +116,8 @@ class RegexMemo:
             "analysis": {key: _dump(value) for key, value in sorted(self._analysis.items())},
             "yaml": dict(sorted(self._documents.items())),
         }
+        import tempfile  # only a run that learnt something writes (most runs learn nothing)
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-memo-", suffix=".tmp")
@@ -206,8 +207,7 @@ def memo_path() -> Path:
     """The memo file for this build: its name holds a digest of what the answers depend on."""
     here = Path(__file__)
     code = b"\0".join(p.read_bytes() for p in (Path(prefilter.__file__), here.with_name("library.py"), here))
-    libyaml = getattr(yaml, "__with_libyaml__", False)
-    build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}|{yaml.__version__}|{libyaml}".encode()
+    build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}|{_yaml_id()}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
     return cache_dir() / f"regex-memo-{digest}.json"
 
@@ -215,12 +215,27 @@ def memo_path() -> Path:
 def _file_id(module: Any) -> str:
     """Which build of an extension's package is installed: its native module's path, size and mtime."""
     native = getattr(module, "_re2", None) or getattr(module, "_regex", None)
-    path = str(getattr(native, "__file__", None) or getattr(module, "__file__", ""))
+    return _path_id(str(getattr(native, "__file__", None) or getattr(module, "__file__", "")))
+
+
+def _path_id(path: str) -> str:
+    """A file's path, size and mtime: another build or install of it has another."""
     try:
         stat = os.stat(path)
     except OSError:
         return path
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _yaml_id() -> str:
+    """Which PyYAML is installed, with or without libyaml, told by its files: importing it to ask its
+    version would cost every run the import (with the memo, most runs parse no YAML)."""
+    spec = importlib.util.find_spec("yaml")
+    if spec is None or spec.origin is None:
+        return "no yaml"
+    folder = Path(spec.origin).parent
+    files = sorted(p for p in folder.iterdir() if p.name == "__init__.py" or p.name.startswith("_yaml"))
+    return ",".join(_path_id(str(p)) for p in files)
 
 
 _shared: RegexMemo | None = None

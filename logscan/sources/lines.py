@@ -16,7 +16,6 @@ from io import BytesIO
 from typing import Any
 
 import orjson
-import yaml
 
 from logscan.errors import InputError
 from logscan.sources import RawEntry
@@ -30,8 +29,6 @@ _YAML_DEPTH_CHECK_BYTES = 8192
 """Smaller documents cannot nest that deep and are not scanned."""
 _FLOW_BRACKET = re.compile(rb"[\[\]{}]")
 _INDENT = re.compile(rb"(?m)^ {5000,}")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it."""
 
 
 def _blocks(
@@ -162,6 +159,9 @@ def _entries_of_response(items: list[Any], ledger: Ledger) -> Iterator[RawEntry]
 
 
 def read_yaml_docs(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
+    import yaml  # here, not at the top: a JSON or text input imports no YAML parser
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when PyYAML has it
     doc: list[bytes] = []
     size = 0
 
@@ -177,7 +177,7 @@ def read_yaml_docs(stream: ByteStream, ledger: Ledger) -> Iterator[RawEntry]:
             return
         text = data.decode("utf-8", "replace")
         try:
-            value = yaml.load(text, Loader=_Loader)  # a safe loader, see _Loader
+            value = yaml.load(text, Loader=loader)  # a safe loader, see loader
         except (yaml.YAMLError, RecursionError, ValueError):
             ledger.skip("YAML documents that did not parse")
             return

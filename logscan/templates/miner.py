@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import regex
-import yaml
 
 from logscan.model import EventClass
 
@@ -336,6 +335,8 @@ def rule_stub(
             }
         ]
     }
+    import yaml  # only a report with unclaimed messages shows stubs: the others import no YAML library
+
     return yaml.safe_dump(stub, sort_keys=False, allow_unicode=True, width=1000)
 
 
