@@ -22,9 +22,9 @@ from logscan.config import Config
 from logscan.errors import ReportError
 from logscan.model import Evidence, Finding, Reason, Report
 from logscan.report.assemble import IMPORTANCE
+from logscan.report.render import GITHUB_LIMIT
 from logscan.report.render.formats import github_annotations, render, to_json
 from logscan.report.render.html import timeline_chart
-from logscan.report.render.markdown import GITHUB_LIMIT
 from logscan.report.render.mdsafe import fence, md_code, md_text
 from logscan.resources import data_dir
 from logscan.sources.files import open_source

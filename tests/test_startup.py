@@ -56,6 +56,13 @@ def test_a_json_report_of_a_file_imports_no_templates_no_terminal_ui_and_no_clou
     assert "logscan.report.render.formats" in modules
     assert not _packages(modules) & {"jinja2", "rich", "google", "tomllib"}  # no logscan.toml here
     assert "multiprocessing" not in modules  # a small file is read in this process
+    # The Markdown renderer and its escaping, and the Actions neutralizing of printed reports: not for a file.
+    renderers = {
+        "logscan.report.render.markdown",
+        "logscan.report.render.mdsafe",
+        "logscan.report.render.html",
+    }
+    assert not modules & {*renderers, "logscan.report.render.workflow"}
     # Only the command that ran is imported, not its siblings.
     assert not modules & {"logscan.cli.watch", "logscan.cli.sql", "logscan.cli.remote", "logscan.cli.tools"}
 
@@ -73,6 +80,7 @@ def test_a_markdown_report_loads_its_templates(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "triage", "--example", "-o", str(report), "--jobs", "1")
     assert report.read_text(encoding="utf-8").startswith("<!-- logscan:")
     assert "jinja2" in _packages(modules)
+    assert "logscan.report.render.markdown" in modules
 
 
 def test_the_version_a_run_reports_is_the_installed_distributions() -> None:

@@ -191,7 +191,6 @@ def write_report(output: str, text: str) -> None:
 def _write_report(reports: Any, report_format: str, output: str | None) -> LogscanError | None:
     """Render and write (or print) the report (a section per revision); the error that stopped it, if one did."""
     from logscan.report.render.several import overall, render_all
-    from logscan.report.render.workflow import inert_for_actions
 
     try:
         text = render_all(reports, report_format)
@@ -199,6 +198,8 @@ def _write_report(reports: Any, report_format: str, output: str | None) -> Logsc
             write_report(output, text)
             click.echo(f"{overall(reports)}: report written to {output}", err=True)
         else:
+            from logscan.report.render.workflow import inert_for_actions
+
             click.echo(inert_for_actions(text, json_text=report_format == "json"), nl=False)
     except LogscanError as exc:
         return exc

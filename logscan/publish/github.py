@@ -26,7 +26,7 @@ import regex
 from logscan import __version__
 from logscan.errors import PublishError
 from logscan.report.redact.scan import assert_clean
-from logscan.report.render.markdown import GITHUB_LIMIT
+from logscan.report.render import GITHUB_LIMIT
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")

@@ -19,8 +19,7 @@ from logscan.errors import ReportError
 from logscan.model import Level, Report
 from logscan.report.redact.redact import map_strings, redact_report
 from logscan.report.redact.scan import assert_clean
-from logscan.report.render.markdown import FULL_REPORT_HINT, GITHUB_LIMIT, render_markdown
-from logscan.report.render.mdsafe import visible_layout
+from logscan.report.render import FULL_REPORT_HINT, GITHUB_LIMIT
 from logscan.resources import data_dir
 
 if TYPE_CHECKING:
@@ -46,16 +45,20 @@ def render(
     redacting = report.provenance.redacted
     if redacting:
         report = redact_report(report)
-    if fmt != "json":  # JSON keeps the data as it is; a page or a comment shows it
-        report = map_strings(report, visible_layout)
-    if fmt == "json":
+    if fmt == "json":  # JSON keeps the data as it is; a page or a comment shows it
         text = orjson.dumps(to_json(report), option=orjson.OPT_INDENT_2).decode() + "\n"
-    elif fmt == "md":
-        text = render_markdown(report, _environment(), limit, full_report)
-    else:
-        from logscan.report.render.html import render_html
+    else:  # the renderers are imported here: a JSON report needs none of them
+        from logscan.report.render.mdsafe import visible_layout
 
-        text = render_html(report, _environment(autoescape=True))
+        report = map_strings(report, visible_layout)
+        if fmt == "md":
+            from logscan.report.render.markdown import render_markdown
+
+            text = render_markdown(report, _environment(), limit, full_report)
+        else:
+            from logscan.report.render.html import render_html
+
+            text = render_html(report, _environment(autoescape=True))
     if redacting:
         assert_clean(text, f"{fmt} report", fmt)
     return text

@@ -15,15 +15,12 @@ from typing import TYPE_CHECKING, Any
 from logscan.errors import ReportError
 from logscan.model import EventClass, Finding, Report, Suppression
 from logscan.report.assemble import IMPORTANCE, engine_line, instances_text, status_text
+from logscan.report.render import FULL_REPORT_HINT, GITHUB_LIMIT
 from logscan.report.render.mdsafe import cut, fence, marker, md_code, md_text, md_text_with_code
 
 if TYPE_CHECKING:  # jinja2 costs start-up time; render_markdown is handed its Environment
     import jinja2
 
-GITHUB_LIMIT = 65_536
-"""Characters GitHub accepts in an issue comment or issue body."""
-FULL_REPORT_HINT = "run logscan again with -o report.json (or -o report.html) to get every finding"
-"""Where the full report is, unless the caller knows better (a CI artifact, a file it also wrote)."""
 
 SECTION_TITLES = {
     EventClass.REGRESSION: "Regressions",

@@ -12,9 +12,8 @@ import orjson
 
 from logscan.errors import ReportError
 from logscan.model import Level, Report
+from logscan.report.render import FULL_REPORT_HINT, GITHUB_LIMIT
 from logscan.report.render.formats import SCHEMA_VERSION, render
-from logscan.report.render.markdown import FULL_REPORT_HINT, GITHUB_LIMIT
-from logscan.report.render.mdsafe import md_code
 from logscan.verdict.decide import SEVERITY
 
 
@@ -45,6 +44,8 @@ def render_all(
             "reports": [orjson.loads(part) for part in parts],
         }
         return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    from logscan.report.render.mdsafe import md_code  # Markdown only
+
     rows = "".join(
         f"| {md_code(r.service or 'unknown', table=True)} | {md_code(r.revision or 'unknown', table=True)} "
         f"| {r.verdict.level} |\n"
