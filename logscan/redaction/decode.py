@@ -93,3 +93,16 @@ def decodings(text: str) -> list[Decoded]:
         found.append(step)
         outer, current = step, step.text
     return found
+
+
+def decoded_texts(text: str) -> list[str]:
+    """The texts of decodings(text), without the offsets (the fail-closed scan reports lines, not spans)."""
+    found: list[str] = []
+    current = text
+    for _ in range(PASSES):
+        step, count = _ESCAPE.subn(_one, current)
+        if not count or step == current:
+            break
+        found.append(step)
+        current = step
+    return found

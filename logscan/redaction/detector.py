@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
@@ -21,6 +21,27 @@ _PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 _MASK_OR_PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:?[0-9a-f]*\]|<[A-Za-z_*]*>")
 _ALNUM = regex.compile(r"[A-Za-z0-9]")
 _SEGMENTS = regex.compile(r"[-_.]")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which lines of a long text a detector's matches can lie on, so the fail-closed scan of a report searches
+    only those (logscan/redaction/lines.py). Each field is a claim about the detector's pattern, argued beside it;
+    tests compare the scan with a search of the whole text."""
+
+    screen: str
+    """RE2 regex (no lookaround, never matching a newline) found on the line of every match of the pattern, or
+    on one of the ``before`` lines below the line where the match starts: the pattern's shape with its lookarounds
+    dropped, so it matches wherever the pattern does."""
+    before: int = 0
+    """How many lines above its screen's line a match can start (a flag's leading \\s can be the newline)."""
+    after: int = 0
+    """How many lines below its own an attempt to match can read (a \\s that is a newline) ..."""
+    blank: bool = False
+    """... and past those, across blank lines to the next line holding anything (a \\s+ before a value)."""
+    until: str = ""
+    """... and up to two characters past the next one of these (a lookahead over ``{{ ... }}``); an attempt reads
+    nothing else beyond its line's newline."""
 
 
 @dataclass(frozen=True)
@@ -40,20 +61,31 @@ class Detector:
     """Lines in which it must find nothing."""
     check: Callable[[str], bool] | None = None
     """Extra test of the secret itself (the entropy detector's randomness test)."""
+    reach: Reach | None = None
+    """Where in a long text its matches can lie; None: anywhere (the whole text is searched)."""
 
     def find(self, text: str) -> Iterator[tuple[int, int, str]]:
         """Start, end and text of each secret found in text that is real: not a placeholder, not a template
         mask, passing check."""
-        view = _PLACEHOLDER.sub(_blank, text) if "[REDACTED:" in text else text
+        view = blanked(text)
         if not self.anchor.search(view):
             return
-        for m in self.pattern.finditer(view):
+        yield from self.real(text, self.pattern.finditer(view))
+
+    def real(self, text: str, matches: Iterable[regex.Match[str]]) -> Iterator[tuple[int, int, str]]:
+        """Start, end and text of the secrets of matches (of the pattern in blanked(text)) that are real."""
+        for m in matches:
             secret = text[m.start("secret") : m.end("secret")]
             if not _ALNUM.search(_MASK_OR_PLACEHOLDER.sub("", secret)):
                 continue
             if self.check is not None and not self.check(secret):
                 continue
             yield m.start("secret"), m.end("secret"), secret
+
+
+def blanked(text: str) -> str:
+    """The text detectors search: placeholders kept in place, their kind and hash hidden (see _blank)."""
+    return _PLACEHOLDER.sub(_blank, text) if "[REDACTED:" in text else text
 
 
 def _blank(m: regex.Match[str]) -> str:
@@ -69,10 +101,17 @@ def detector(
     matches: tuple[str, ...],
     no_match: tuple[str, ...] = (),
     check: Callable[[str], bool] | None = None,
+    reach: Reach | None = None,
 ) -> Detector:
     """A Detector from regex source; anchor is a regex too (usually a literal prefix)."""
     return Detector(
-        kind, regex.compile(pattern, regex.V0), regex.compile(anchor, regex.V0), matches, no_match, check
+        kind,
+        regex.compile(pattern, regex.V0),
+        regex.compile(anchor, regex.V0),
+        matches,
+        no_match,
+        check,
+        reach,
     )
 
 

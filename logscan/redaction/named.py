@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from logscan.redaction.detector import NOT_A_VALUE, NOT_PLACEHOLDER, Detector, detector, random_looking
+from logscan.redaction.detector import NOT_A_VALUE, NOT_PLACEHOLDER, Detector, Reach, detector, random_looking
 
+_PASS = r"(?<![a-z])pass(?![a-z])"
 SECRET_NAMES = (
-    r"(?:passw(?:or)?d|passphrase|(?<![a-z])pass(?![a-z])|pwd|secret|token|api[_-]?key|apikey"
+    r"(?:passw(?:or)?d|passphrase|" + _PASS + r"|pwd|secret|token|api[_-]?key|apikey"
     r"|(?:access|secret|private|signing|encryption|master|account|sharedaccess|storage)[_-]?key"
     r"|credentials?|session(?:[_-]?id)?|sessid|connect\.sid)"
 )
 """The end of a name whose value is a secret (case-insensitive): MY_DB_PASSWORD, X-Api-Key, AccountKey, PHPSESSID."""
+_LOOSE_NAMES = SECRET_NAMES.replace(_PASS, "pass")
+"""SECRET_NAMES without lookarounds (RE2 has none): it matches wherever SECRET_NAMES does, and more."""
 _SEPARATOR = r"[\"']?[ \t]*(?:=>|[=:])[ \t]*"
 _QUOTED = (
     r"[bru]?\"" + NOT_PLACEHOLDER + NOT_A_VALUE + r"(?P<secret>(?:[^\"\\\n]|\\.)+)\""
@@ -40,6 +43,8 @@ NAMED: Final[tuple[Detector, ...]] = (
         r"[A-Za-z0-9+/]{64}",
         ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",),
         ("================================================================",),
+        # one line: nothing in the pattern matches a newline
+        reach=Reach(r"(?m)^[ \t\"']*[A-Za-z0-9+/]{64}[ \t\"',]*$"),
     ),
     detector(
         "url-password",
@@ -135,6 +140,9 @@ NAMED: Final[tuple[Detector, ...]] = (
             "const token = process.env.API_TOKEN || '';",
             '  secret_key_base = ENV.fetch("SECRET_KEY_BASE")',
         ),
+        # the name and its separator sit on one line and so does the value (no class in it holds a newline);
+        # only NOT_A_VALUE's {{[^}]*}} reads further, up to the first closing brace
+        reach=Reach(r"(?i)(?:" + _LOOSE_NAMES + r"|_key)[\"']?[ \t]*[=:]", until="}"),
     ),
     detector(
         "command-line-password",
@@ -150,6 +158,15 @@ NAMED: Final[tuple[Detector, ...]] = (
             "curl -fsS -u deploy:Hk29xLq8 https://nexus.acme.io/app.tgz",
         ),
         ("psql --no-password -h db", "mysql -h db -P 3306 orders"),
+        # the leading \s can be the newline above the flag; a \s before -p, -u or --user can be the newline
+        # after mysql or curl, and \s+ before the value crosses blank lines. The screen is the anchor made
+        # case-insensitive throughout, as the pattern is (the anchor's mysql, mariadb and curl are not).
+        reach=Reach(
+            r"(?i)-(?:[a-z]+-)*(?:pass|token|secret|api-?key)|mysql|mariadb|curl",
+            before=1,
+            after=1,
+            blank=True,
+        ),
     ),
     detector(
         "high-entropy-value",
@@ -172,6 +189,10 @@ NAMED: Final[tuple[Detector, ...]] = (
             "token_issuer: token-service-00007-xoz.run.app",
         ),
         check=random_looking,
+        reach=Reach(  # one line, and a match holds its name, separator and 16 characters of value
+            r"(?i)(?:auth|cred|hmac|salt|sig|secret|token|pass|pw|key)[A-Za-z0-9_.-]*[\"']?[ \t]*(?:=>|[=:])"
+            r"[ \t]*[\"']?[A-Za-z0-9+/=_.~-]{16}"
+        ),
     ),
 )
 """Applied after the provider detectors, in this order."""

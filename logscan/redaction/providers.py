@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from logscan.redaction.detector import Detector, detector
+from logscan.redaction.detector import Detector, Reach, detector
 
 _B = r"(?<![A-Za-z0-9_-])"
 """Start of a token: not in the middle of a longer word."""
@@ -128,6 +128,7 @@ PROVIDERS: Final[tuple[Detector, ...]] = (
             "Twilio auth token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 was rejected",
         ),
         ("twilio account AC9f8e7d6c5b4a39281706f5e4d3c2b1a0",),
+        reach=Reach(r"SK[0-9a-fA-F]{32}|(?i:twilio)"),  # one line: [^\n], and no class holds a newline
     ),
     detector(
         "npm-token",

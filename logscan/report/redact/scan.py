@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 import regex
 
 from logscan.errors import ReportError
-from logscan.redaction.decode import decodings
-from logscan.redaction.redact import hits
+from logscan.redaction.decode import decoded_texts
+from logscan.redaction.lines import long_text_hits
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ def find_secrets(text: str, fmt: str | None = None) -> list[Leak]:
     leaks: list[Leak] = []
     seen: set[tuple[str, int]] = set()
     for shown in _shown(text, fmt):
-        for reading in [shown, *(d.text for d in decodings(shown))]:
-            for hit in hits(reading):
+        for reading in [shown, *decoded_texts(shown)]:
+            for hit in long_text_hits(reading):
                 line = reading.count("\n", 0, hit.start) + 1
                 if (hit.kind, line) not in seen:
                     seen.add((hit.kind, line))
