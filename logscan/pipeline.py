@@ -20,6 +20,7 @@ from logscan.ingest.normalize import normalize
 from logscan.ingest.order import in_input_order
 from logscan.ingest.reader import GC_THRESHOLD, events
 from logscan.ingest.stream import EventStream, Skips
+from logscan.ingest.textless import FOLDED, Textless
 from logscan.model import (
     Chain,
     Classified,
@@ -98,18 +99,22 @@ def _fold(
     read = 0
     with _fewer_collections():
         for n, item in enumerate(classify(stream, library, templates="needed", matcher=matcher)):
-            first = item.event.records[0]
-            key = (first.service, first.revision) if by_subject else (None, None)
-            acc = accs.get(key)
-            if acc is None:
-                acc = accs[key] = Aggregator(library)
-            acc.add_event(item)  # every record is in exactly one event
+            event = item.event
+            if event is not FOLDED:  # counted in stream.textless, added below
+                first = event.records[0]
+                key = (first.service, first.revision) if by_subject else (None, None)
+                acc = accs.get(key)
+                if acc is None:
+                    acc = accs[key] = Aggregator(library)
+                acc.add_event(item)  # every record is in exactly one event
             if progress is not None:
-                read += len(item.event.records)
+                read += len(event.records)
                 if n % _PROGRESS_EVERY == 0:
                     progress(read)
     if progress is not None:
         progress(read)
+    if stream.textless is not None:
+        _add_textless(accs, stream.textless, library, matcher, by_subject)
     _add_counted(accs, counted, library, by_subject)
     unnamed = [key for key in accs if key[1] is None]
     named = [key for key in accs if key[1] is not None]
@@ -132,6 +137,26 @@ def _fold(
         summary = accs[key].summary(skipped)
         summaries.append((Subject(*key), replace(summary, notes=(*summary.notes, *notes))))
     return summaries
+
+
+def _add_textless(
+    accs: dict[tuple[str | None, str | None], Aggregator],
+    textless: Textless,
+    library: Library,
+    matcher: Matcher,
+    by_subject: bool,
+) -> None:
+    """Fold the events with no text that reading counted (ingest/textless.py) into their subject's
+    Aggregator: each group's sample is classified as every event of the group would be (by severity)."""
+    groups = list(textless.groups())
+    samples = classify((g.sample for g in groups), library, templates="needed", matcher=matcher)
+    for group, item in zip(groups, samples, strict=True):
+        record = group.sample.records[0]
+        where = (record.service, record.revision) if by_subject else (None, None)
+        acc = accs.get(where)
+        if acc is None:
+            acc = accs[where] = Aggregator(library)
+        acc.add_textless(item, group)
 
 
 def _add_counted(
@@ -254,7 +279,7 @@ def triage_all(
         check_rule_ids(policy.suppressions, {*(rule.id for rule in lib.rules), UNCLAIMED})
     base = None
     if baseline is not None:
-        with events(baseline, config) as base_stream:
+        with events(baseline, config, fold=True) as base_stream:
             base_summary = summarize(base_stream, lib)
             base = _Baseline(base_summary, base_stream.names, baseline_info, build_chains(base_summary, lib))
     run = _Run(stream.names, stream.skips, stream.skip_detail, config, lib, info or SourceInfo(), policy)

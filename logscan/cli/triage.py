@@ -140,7 +140,7 @@ def triage(
     # Start reading first (a reader process, on a large file): the imports and set-up below overlap it.
     # The reader process also finds which rule claims each text (classify/hints.py).
     hints = MatchHints(config.patterns_dir)
-    with events(inputs, config, hints) as stream, reading_progress(inputs) as progress:
+    with events(inputs, config, hints, fold=True) as stream, reading_progress(inputs) as progress:
         from logscan.pipeline import triage_all
         from logscan.report.render.several import overall
         from logscan.verdict.policy.load import resolve_policy

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
+from logscan.ingest.textless import Textless
 from logscan.model import Event
 
 
@@ -36,9 +37,18 @@ class EventStream:
     the events were read or not.
     """
 
-    def __init__(self, names: tuple[str, ...], reading: Reading, stop: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        reading: Reading,
+        stop: Callable[[], None] | None = None,
+        textless: Textless | None = None,
+    ):
         self.names = names
         """The sources' names, in input order."""
+        self.textless = textless
+        """The events with no text that reading counted instead of yielding (FOLDED stands in for each):
+        complete once every event was read. None: every event is yielded."""
         self._reading = reading
         self._events = self._run()
         self._stop = stop

@@ -4,7 +4,8 @@ A record crosses as its instance dict (``WireRecord``: the Record's fields by na
 order) with three changes that make it cheaper to send: a clean text that is the raw text goes as None,
 the timestamp as datetime's own 10-byte pickle state, the httpRequest as its dict. Equal labels of one
 message (instance ids run to 160 characters) are sent as one string object, which marshal writes once.
-An event of one record goes as that record's dict; a joined event as (its records' dicts, text, clean).
+An event of one record goes as that record's dict; a joined event as (its records' dicts, text, clean);
+an event folded into counts (textless.py) as None, and the counts once, at the end (``WireGroup``).
 
 The receiving side is the busy one (it classifies and folds while the reader reads), so the shape is
 chosen for rebuilding: marshal builds each dict in C, and the Record takes it as its instance dict.
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypedDict, cast
 
+from logscan.ingest.textless import FOLDED, Group
 from logscan.model import Event, HttpRequest, Record
 
 
@@ -50,8 +52,11 @@ class WireRecord(TypedDict):
     region: str | None
 
 
-WireEvent = WireRecord | tuple[list[WireRecord], str, str]
-"""One event as sent: its only record, or (its records, text, clean)."""
+WireEvent = WireRecord | tuple[list[WireRecord], str, str] | None
+"""One event as sent: its only record, (its records, text, clean), or None for FOLDED."""
+
+WireGroup = tuple[WireRecord, int, int, bytes | None, bytes | None, dict[int | None, int]]
+"""A textless.Group as sent: (its sample's record, entries, truncated, first, last, statuses)."""
 
 _new = object.__new__
 _set = object.__setattr__
@@ -89,6 +94,8 @@ def packer() -> Callable[[Event], WireEvent]:
         return sent
 
     def pack(event: Event) -> WireEvent:
+        if event is FOLDED:
+            return None
         records = event.records
         if len(records) == 1:
             return pack_record(records[0])
@@ -99,6 +106,8 @@ def packer() -> Callable[[Event], WireEvent]:
 
 def event(sent: WireEvent) -> Event:
     """The event pack() sent (marshal's fresh copy: its dicts become the new objects' instance dicts)."""
+    if sent is None:
+        return FOLDED
     built: Event = _new(Event)
     if type(sent) is dict:
         first = record(sent)
@@ -125,3 +134,36 @@ def record(sent: WireRecord) -> Record:
     built: Record = _new(Record)
     _set(built, "__dict__", fields)
     return built
+
+
+def groups(folded: list[Group]) -> list[WireGroup]:
+    """What is sent for the groups of a Textless."""
+    pack = packer()
+    return [
+        (
+            cast(WireRecord, pack(group.sample)),
+            group.entries,
+            group.truncated,
+            _state(group.first),
+            _state(group.last),
+            group.statuses,
+        )
+        for group in folded
+    ]
+
+
+def group(sent: WireGroup) -> Group:
+    """The Group groups() sent."""
+    sample, entries, truncated, first, last, statuses = sent
+    built = Group(event(sample))
+    built.entries = entries
+    built.truncated = truncated
+    built.first = None if first is None else _datetime(first, UTC)
+    built.last = None if last is None else _datetime(last, UTC)
+    built.statuses = statuses
+    return built
+
+
+def _state(ts: datetime | None) -> bytes | None:
+    """A UTC datetime's pickle state: 8x faster than isoformat, and exact."""
+    return None if ts is None else cast(bytes, cast(Any, ts.__reduce__())[1][0])

@@ -17,6 +17,7 @@ from logscan.classify.classify import extract_key
 from logscan.classify.engine import Matcher
 from logscan.classify.library import Library
 from logscan.ingest.normalize import stream_of
+from logscan.ingest.textless import Group
 from logscan.model import (
     CLASSES,
     SEVERITIES,
@@ -164,6 +165,22 @@ class Aggregator:
                 self._exited = _earliest(self._exited, batch.first)
         if not batch.silent:
             self._count_in_finding(batch)
+
+    def add_textless(self, item: Classified, group: Group) -> None:
+        """Fold a group of events with no text counted where they were read (ingest/textless.py), as
+        add_event would fold them one by one; item is the group's sample, classified as each of them would
+        be. An event with no text makes no finding, occurrence or timeline entry: only its counts and
+        the evidence its rule signals."""
+        n = group.entries
+        self.events += n
+        self._classes[item.klass] += n
+        self.tally.add_group(group)
+        signals = self._signals.get(item.rule)
+        if signals:
+            for signal in signals:
+                self._evidence[signal] += n
+            if "crashed" in signals and group.first is not None:
+                self._exited = _earliest(self._exited, group.first)
 
     def _count_in_finding(self, batch: CountedEntries) -> None:
         """add()'s share of counted entries with text: their finding, the timeline and the per-second one."""

@@ -13,10 +13,13 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
+from logscan.ingest.textless import Group
 from logscan.model import Record
 
 _Labels = tuple[str, str | None, str | None, str | None]
 """(stream, service, revision, region) of a record."""
+_REQUEST_STREAMS = ("requests", "other")
+"""Streams whose records' httpRequest counts as a request served (the load balancer's, or a bare one)."""
 
 
 class Tally:
@@ -51,11 +54,26 @@ class Tally:
                 if end is None or ts > end:
                     end = ts
             req = record.http_request
-            if req is not None and record.stream in ("requests", "other"):
+            if req is not None and record.stream in _REQUEST_STREAMS:
                 self.requests += 1
                 if req.status is not None and 0 < req.status < 500:
                     self.requests_ok += 1
         self.start, self.end = start, end
+
+    def add_group(self, group: Group) -> None:
+        """Count the records of a group of folded events (ingest/textless.py) as add_all would count them
+        one by one; they all name a revision, so the content digest is not theirs."""
+        record = group.sample.records[0]
+        n = group.entries
+        self.count((record.stream, record.service, record.revision, record.region), n)
+        self.truncated_lines += group.truncated
+        if group.first is not None and group.last is not None:
+            self.absorb_window(group.first, group.last)
+        if record.stream in _REQUEST_STREAMS:
+            for status, requests in group.statuses.items():
+                self.requests += requests
+                if status is not None and 0 < status < 500:
+                    self.requests_ok += requests
 
     def absorb(self, other: Tally) -> None:
         """Fold in another tally's counts (its content digest is not combinable: the caller keeps one)."""
