@@ -6,6 +6,7 @@ imported for nothing costs every run its import time, however small the input.
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import os
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import logscan
 
-from .conftest import REPO
+from .conftest import FIXTURES, REPO
 
 _LIST_MODULES = """
 import runpy, sys
@@ -41,6 +42,46 @@ def _modules_after(tmp_path: Path, *args: str) -> set[str]:
         check=True,
     )
     return set(proc.stdout.split())
+
+
+_LIST_PATTERNS = """
+import runpy, sys
+import regex
+used = set()
+def spy(name):
+    real = getattr(regex, name)
+    def call(pattern, *args, **kwargs):
+        used.add(getattr(pattern, "pattern", pattern))
+        return real(pattern, *args, **kwargs)
+    setattr(regex, name, call)
+for name in ("compile", "search", "match", "fullmatch", "finditer", "findall", "split", "sub"):
+    spy(name)
+sys.argv = ["logscan", *sys.argv[1:]]
+try:
+    runpy.run_module("logscan", run_name="__main__")
+except SystemExit:
+    pass
+print(repr(sorted(used)), file=sys.__stdout__)
+"""
+
+
+def _patterns_after(tmp_path: Path, *args: str) -> set[str]:
+    """Every regex a run compiled or searched with (through the regex module), by its source."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env["PYTHONPATH"] = str(REPO)
+    env["LOGSCAN_CACHE_DIR"] = str(tmp_path / "cache")
+    proc = subprocess.run(
+        [sys.executable, "-c", _LIST_PATTERNS, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    found = ast.literal_eval(proc.stdout)
+    assert isinstance(found, list)
+    return set(found)
 
 
 def _packages(modules: set[str]) -> set[str]:
@@ -86,3 +127,27 @@ def test_a_markdown_report_loads_its_templates(tmp_path: Path) -> None:
 def test_the_version_a_run_reports_is_the_installed_distributions() -> None:
     """logscan/__init__.py holds the version (pyproject.toml reads it from there): a run skips the metadata look-up."""
     assert logscan.__version__ == importlib.metadata.version("logscan")
+
+
+def test_a_run_compiles_the_patterns_its_texts_need_not_every_runtimes(tmp_path: Path) -> None:
+    """Compiling a regex costs start-up time: a Python crash loop's run compiles Python's chain patterns,
+    not Java's, .NET's or Node's, and without a policy file none of the policy reader's."""
+    from logscan.templates import causes
+    from logscan.verdict.policy import lines, suppress, values
+
+    def sources(*patterns: object) -> set[str]:
+        return {str(getattr(p, "pattern", p)) for p in patterns}
+
+    export = FIXTURES / "scenarios" / "crash-loop-module-not-found.json"
+    used = _patterns_after(tmp_path, "triage", str(export), "-o", str(tmp_path / "r.json"), "--jobs", "1")
+    assert sources(causes._PY_FRAME, causes._PY_EXC) <= used  # its traceback was read
+    other_runtimes = sources(
+        causes._JAVA_HEADER,
+        causes._JAVA_FRAME,
+        causes._DOTNET_HEADER,
+        causes._DOTNET_FRAME,
+        causes._NODE_HEADER,
+        causes._NODE_FRAME,
+    )
+    assert not used & other_runtimes
+    assert not used & sources(lines._KEY_LINE, lines._TABLE_LINE, suppress.SIGNATURE, values._NAME)

@@ -16,7 +16,7 @@ classes (Java, .NET), outermost first; line numbers never enter them.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -31,42 +31,41 @@ PYTHON_SEPARATORS = (
     "The above exception was the direct cause of the following exception:",
     "During handling of the above exception, another exception occurred:",
 )
-_PY_SEPARATOR = regex.compile("|".join(regex.escape(s) for s in PYTHON_SEPARATORS))
+_PY_SEPARATOR = "|".join(regex.escape(s) for s in PYTHON_SEPARATORS)
 _TRACEBACK = "Traceback (most recent call last):"
-_PY_FRAME = regex.compile(r'File "(?P<file>[^"\n]+)", line \d+(?:, in (?P<func>[^\s\n]+))?')
-_PY_EXC = regex.compile(r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::[ \t]?(?P<msg>.*))?")
-_PY_EXC_INLINE = regex.compile(r"(?:^|\s)(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*):(?:\s(?P<msg>.*)|$)")
-_EXC_SUFFIX = regex.compile(
-    r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Timeout|Denied|Throwable)$"
-)
+_PY_FRAME = r'File "(?P<file>[^"\n]+)", line \d+(?:, in (?P<func>[^\s\n]+))?'
+_PY_EXC = r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::[ \t]?(?P<msg>.*))?"
+_PY_EXC_INLINE = r"(?:^|\s)(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*):(?:\s(?P<msg>.*)|$)"
+_EXC_SUFFIX = r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Timeout|Denied|Throwable)$"
 
-_JAVA_HEADER = regex.compile(
+_JAVA_HEADER = (
     r"^(?:Exception in thread \"[^\"\n]*\" |Caused by: |Wrapped by: )?"
     r"(?P<type>(?:[a-zA-Z_$][\w$]*\.)+[A-Za-z_$][\w$]*)(?::[ \t]*(?P<msg>.*))?$"
 )
-_JAVA_FRAME = regex.compile(r"^\s+at (?P<where>[\w$.<>/]+)\((?P<file>[^()\n]*)\)")
-_JAVA_HINT = regex.compile(
-    r"(?m)^Caused by: |^\s+at [\w$.<>/]+\([\w$]*\.(?:java|kt|scala|groovy):\d+\)|\((?:Native Method|Unknown Source)\)"
-)
+_JAVA_FRAME = r"^\s+at (?P<where>[\w$.<>/]+)\((?P<file>[^()\n]*)\)"
+_JAVA_HINT = r"(?m)^Caused by: |^\s+at [\w$.<>/]+\([\w$]*\.(?:java|kt|scala|groovy):\d+\)|\((?:Native Method|Unknown Source)\)"
 
-_DOTNET_HEADER = regex.compile(
+_DOTNET_HEADER = (
     r"(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Exception|Error))(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?"
     r"(?::[ \t]*(?P<msg>.*?))?$"
 )
-_DOTNET_FRAME = regex.compile(r"^\s+at (?P<where>[\w.`<>+\[\]|]+?)(?:\[[^\]\n]*\])?\(")
+_DOTNET_FRAME = r"^\s+at (?P<where>[\w.`<>+\[\]|]+?)(?:\[[^\]\n]*\])?\("
 _DOTNET_END = "--- End of inner exception stack trace ---"
-_DOTNET_HINT = regex.compile(
-    r"(?m) ---> |--- End of inner exception stack trace ---|^\s+at [^\n]+ in [^\n]+:line \d+"
-)
+_DOTNET_HINT = r"(?m) ---> |--- End of inner exception stack trace ---|^\s+at [^\n]+ in [^\n]+:line \d+"
 
-_NODE_HEADER = regex.compile(
+_NODE_HEADER = (
     r"^\s*(?:\[cause\]: |Uncaught )?(?P<type>[A-Z]\w*(?:Error|Exception)|Error)(?: \[(?P<code>[A-Z0-9_]+)\])?"
     r"(?::[ \t]*(?P<msg>.*?))?(?: \{)?$"
 )
-_NODE_FRAME = regex.compile(
-    r"^\s+at (?:[^\n(]*? \()?(?P<file>(?:node:)?[^\s():]+(?::[^\s():]+)*?):\d+:\d+\)?(?: \{)?$"
-)
-_NODE_HINT = regex.compile(r"(?m)^\s*\[cause\]: |^\s+at (?:[^\n(]*? \()?[^\s()]+:\d+:\d+\)?$")
+_NODE_FRAME = r"^\s+at (?:[^\n(]*? \()?(?P<file>(?:node:)?[^\s():]+(?::[^\s():]+)*?):\d+:\d+\)?(?: \{)?$"
+_NODE_HINT = r"(?m)^\s*\[cause\]: |^\s+at (?:[^\n(]*? \()?[^\s()]+:\d+:\d+\)?$"
+
+
+@cache
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    """A pattern above, compiled when first used: each costs start-up time, and a run compiles only those of
+    the runtimes its texts print (most exports print one, or no chain at all)."""
+    return regex.compile(pattern)
 
 
 @lru_cache(maxsize=4)  # an event's signature and its exception read the same text in turn
@@ -75,13 +74,13 @@ def parse_causes(text: str) -> CauseChain | None:
     body = text[:MAX_CHARS]
     if "\\n" in body and "\n" not in body.strip():
         body = body.replace("\\n", "\n")
-    if _TRACEBACK in body or _PY_FRAME.search(body) is not None:
+    if _TRACEBACK in body or _compiled(_PY_FRAME).search(body) is not None:
         return _chain(Language.PYTHON, _python(body))
-    if _DOTNET_HINT.search(body) is not None:
+    if _compiled(_DOTNET_HINT).search(body) is not None:
         return _chain(Language.DOTNET, _dotnet(body))
-    if _JAVA_HINT.search(body) is not None:
+    if _compiled(_JAVA_HINT).search(body) is not None:
         return _chain(Language.JAVA, _java(body))
-    if _NODE_HINT.search(body) is not None:
+    if _compiled(_NODE_HINT).search(body) is not None:
         return _chain(Language.NODE, _node(body))
     return None
 
@@ -101,7 +100,7 @@ def _chain(language: Language, causes: list[Cause]) -> CauseChain | None:
 def _python(body: str) -> list[Cause]:
     """Python prints the root cause's traceback first: the printed order is already root first."""
     causes = []
-    for part in _PY_SEPARATOR.split(body):
+    for part in _compiled(_PY_SEPARATOR).split(body):
         cause = _python_part(part) if "\n" in part.strip() else _python_flat(part)
         if cause is not None:
             causes.append(cause)
@@ -113,7 +112,7 @@ def _python_part(part: str) -> Cause | None:
     frames: list[str] = []
     last_frame = -1
     for i, line in enumerate(lines):
-        found = _PY_FRAME.search(line)
+        found = _compiled(_PY_FRAME).search(line)
         if found is not None and line[:1] in (" ", "\t"):
             frames.append(found.group("file"))
             last_frame = i
@@ -123,9 +122,9 @@ def _python_part(part: str) -> Cause | None:
         if line[:1] in (" ", "\t", "") or line.startswith((_TRACEBACK, "^", "~")):
             previous = line
             continue
-        found = _PY_EXC.fullmatch(line.rstrip())
+        found = _compiled(_PY_EXC).fullmatch(line.rstrip())
         if found is not None and (
-            _EXC_SUFFIX.search(found.group("type")) is not None or previous[:1] in (" ", "\t")
+            _compiled(_EXC_SUFFIX).search(found.group("type")) is not None or previous[:1] in (" ", "\t")
         ):
             return Cause(found.group("type"), (found.group("msg") or "").strip(), tuple(frames))
         if last_frame >= 0:
@@ -136,11 +135,11 @@ def _python_part(part: str) -> Cause | None:
 
 def _python_flat(part: str) -> Cause | None:
     """A traceback flattened onto one line: the exception follows the last frame's source line."""
-    frames = list(_PY_FRAME.finditer(part))
+    frames = list(_compiled(_PY_FRAME).finditer(part))
     tail = part[frames[-1].end() :] if frames else part
-    for found in _PY_EXC_INLINE.finditer(tail):
+    for found in _compiled(_PY_EXC_INLINE).finditer(tail):
         name = found.group("type")
-        if _EXC_SUFFIX.search(name) is not None or "." in name:
+        if _compiled(_EXC_SUFFIX).search(name) is not None or "." in name:
             msg = (found.group("msg") or "").strip()
             return Cause(name, msg, tuple(f.group("file") for f in frames))
     return None
@@ -154,17 +153,17 @@ def _java(body: str) -> list[Cause]:
     outer_first: list[tuple[str, str, list[str]]] = []
     lines = body.split("\n")
     for i, line in enumerate(lines):
-        frame = _JAVA_FRAME.match(line)
+        frame = _compiled(_JAVA_FRAME).match(line)
         if frame is not None:
             if outer_first:
                 outer_first[-1][2].append(frame.group("where").rsplit(".", 1)[0])
             continue
-        header = _JAVA_HEADER.match(line.strip())
+        header = _compiled(_JAVA_HEADER).match(line.strip())
         if header is None:
             continue
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        named = _EXC_SUFFIX.search(header.group("type")) is not None
-        if line.startswith("Caused by: ") or named or _JAVA_FRAME.match(following) is not None:
+        named = _compiled(_EXC_SUFFIX).search(header.group("type")) is not None
+        if line.startswith("Caused by: ") or named or _compiled(_JAVA_FRAME).match(following) is not None:
             outer_first.append((header.group("type"), (header.group("msg") or "").strip(), []))
     return [Cause(t, m, tuple(dict.fromkeys(f))) for t, m, f in reversed(outer_first)]
 
@@ -180,13 +179,13 @@ def _dotnet(body: str) -> list[Cause]:
         if _DOTNET_END in line:
             blocks.append([])
             continue
-        frame = _DOTNET_FRAME.match(line)
+        frame = _compiled(_DOTNET_FRAME).match(line)
         if frame is not None:
             blocks[-1].append(frame.group("where").rsplit(".", 1)[0])
             continue
         for piece in line.split(" ---> "):
             piece = piece.strip().removeprefix("Unhandled exception. ").removeprefix("---> ").strip()
-            header = _DOTNET_HEADER.match(piece)
+            header = _compiled(_DOTNET_HEADER).match(piece)
             if header is not None and not blocks[-1]:
                 headers.append((header.group("type"), (header.group("msg") or "").strip()))
     # headers are outermost first; blocks innermost first
@@ -204,12 +203,12 @@ def _node(body: str) -> list[Cause]:
     """Node prints the thrown error first and each ``[cause]:`` nested under it: reversed, root first."""
     outer_first: list[tuple[str, str, list[str]]] = []
     for line in body.split("\n"):
-        frame = _NODE_FRAME.match(line)
+        frame = _compiled(_NODE_FRAME).match(line)
         if frame is not None:
             if outer_first:
                 outer_first[-1][2].append(frame.group("file"))
             continue
-        header = _NODE_HEADER.match(line)
+        header = _compiled(_NODE_HEADER).match(line)
         if header is None:
             continue
         if outer_first and "[cause]:" not in line:

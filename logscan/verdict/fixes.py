@@ -62,13 +62,14 @@ UNREACHABLE_RULES = frozenset(
         "could-not-connect-service",
     }
 )
-_SECRET = regex.compile(r"(?i)SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|JWT|DSN")
-_ENV_NAME = regex.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
-_IDENTIFIER = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PYDANTIC_FIELD = regex.compile(r"(?m)^(?P<field>[A-Za-z_]\w*)\n\s+Field required")
-_MODULE = regex.compile(r"No module named '(?P<module>[\w.]+)'|from '(?P<from>[\w.]+)'")
-_MEMORY = regex.compile(r"Memory limit of (?P<limit>\d+(?:\.\d+)?) ?(?P<unit>[KMGT])i?B? exceeded")
-_ADDRESS = regex.compile(
+# Compiled when first used (regex keeps them in its cache): most runs label few findings, if any.
+_SECRET = r"(?i)SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|JWT|DSN"
+_ENV_NAME = r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_PYDANTIC_FIELD = r"(?m)^(?P<field>[A-Za-z_]\w*)\n\s+Field required"
+_MODULE = r"No module named '(?P<module>[\w.]+)'|from '(?P<from>[\w.]+)'"
+_MEMORY = r"Memory limit of (?P<limit>\d+(?:\.\d+)?) ?(?P<unit>[KMGT])i?B? exceeded"
+_ADDRESS = (
     r"\('(?P<host>[\w.:-]+)', (?P<port>\d{2,5})"  # asyncio's Connect call failed ('10.8.0.3', 5432)
     r"|\b(?P<host2>\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|localhost):(?P<port2>\d{2,5})\b"
 )
@@ -121,7 +122,7 @@ def _third_party(path: str) -> bool:
 
 
 def _module(text: str) -> str | None:
-    found = _MODULE.search(text)
+    found = regex.search(_MODULE, text)
     return next((g for g in found.groups() if g), None) if found else None
 
 
@@ -143,13 +144,13 @@ def setting_names(findings: Iterable[Finding]) -> tuple[str, ...]:
     for f in findings:
         if f.klass != EventClass.EXPECTED_CONFIG or f.suppressed:
             continue
-        fields = [m.group("field").upper() for m in _PYDANTIC_FIELD.finditer(f.example)]
+        fields = [m.group("field").upper() for m in regex.finditer(_PYDANTIC_FIELD, f.example)]
         if fields:
             names.extend(fields)
-        elif f.key and _IDENTIFIER.fullmatch(f.key):
+        elif f.key and regex.fullmatch(_IDENTIFIER, f.key):
             names.append(f.key)
         else:
-            names.extend(_ENV_NAME.findall(f.example)[:1])
+            names.extend(regex.findall(_ENV_NAME, f.example)[:1])
     return tuple(dict.fromkeys(names))
 
 
@@ -158,8 +159,8 @@ def settings_command(names: Iterable[str], service: str | None, region: str | No
     names = tuple(names)
     if not names:
         return None
-    plain = [n for n in names if _SECRET.search(n) is None]
-    secret = [n for n in names if _SECRET.search(n) is not None]
+    plain = [n for n in names if regex.search(_SECRET, n) is None]
+    secret = [n for n in names if regex.search(_SECRET, n) is not None]
     parts = [f"gcloud run services update {service or 'SERVICE'} --region {region or 'REGION'}"]
     if plain:
         parts.append("--update-env-vars " + ",".join(f"{n}=..." for n in plain))
@@ -196,7 +197,7 @@ def apply_fix(chain: Chain, host: Finding, summary: Summary) -> Chain:
         return replace(chain, fix=fix, command=command)
     memory = next((f for f in summary.findings if f.rule == "memory-limit-exceeded"), None)
     if rules & MEMORY_RULES:
-        found = _MEMORY.search(memory.example) if memory else None
+        found = regex.search(_MEMORY, memory.example) if memory else None
         size = _doubled(found.group("limit"), found.group("unit")) if found else "1Gi"
         fix = (
             "The container ran out of memory while starting: raise the memory limit (or load less at "
@@ -220,7 +221,7 @@ def apply_fix(chain: Chain, host: Finding, summary: Summary) -> Chain:
 
 def address(text: str) -> str | None:
     """The host:port an application could not reach, from its message."""
-    found = _ADDRESS.search(text)
+    found = regex.search(_ADDRESS, text)
     if found is None:
         return None
     return f"{found.group('host') or found.group('host2')}:{found.group('port') or found.group('port2')}"

@@ -9,8 +9,9 @@ import regex
 
 from logscan.errors import PolicyError
 
-_KEY_LINE = regex.compile(r"^\s*(?P<key>[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=")
-_TABLE_LINE = regex.compile(r"^\s*(?P<open>\[\[?)\s*(?P<name>[A-Za-z0-9_.\s\"'-]+?)\s*\]\]?\s*(?:#.*)?$")
+# Compiled when a policy file is read (regex keeps them in its cache): a run without one compiles neither.
+_KEY_LINE = r"^\s*(?P<key>[A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*="
+_TABLE_LINE = r"^\s*(?P<open>\[\[?)\s*(?P<name>[A-Za-z0-9_.\s\"'-]+?)\s*\]\]?\s*(?:#.*)?$"
 
 
 class Lines:
@@ -26,8 +27,8 @@ class Lines:
         arrays: dict[tuple[str, ...], int] = {}
         table: tuple[str | int, ...] = ()
         for number, line in enumerate(text.splitlines(), start=1):
-            header = _TABLE_LINE.match(line)
-            if header is not None and not _KEY_LINE.match(line):
+            header = regex.match(_TABLE_LINE, line)
+            if header is not None and not regex.match(_KEY_LINE, line):
                 parts = tuple(_unquote(p) for p in header.group("name").split("."))
                 if header.group("open") == "[[":
                     index = arrays.get(parts, -1) + 1
@@ -37,7 +38,7 @@ class Lines:
                     table = parts
                 self._at.setdefault(table, number)
                 continue
-            key = _KEY_LINE.match(line)
+            key = regex.match(_KEY_LINE, line)
             if key is not None:
                 parts = tuple(_unquote(p) for p in key.group("key").split("."))
                 for depth in range(1, len(parts) + 1):

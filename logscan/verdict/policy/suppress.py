@@ -19,9 +19,11 @@ from logscan.verdict.policy.lines import Lines
 from logscan.verdict.policy.settings import Policy
 from logscan.verdict.policy.values import as_names, as_table, no_unknown_keys
 
-SIGNATURE = regex.compile(r"(?P<rule>[A-Za-z0-9][A-Za-z0-9._-]*)(?::\S|\Z)")
-"""How every signature starts: the rule id that claimed the event, then a colon and its detail (or nothing)."""
-_INVISIBLE = regex.compile(r"[\p{Cf}\p{Cc}]")
+SIGNATURE = r"(?P<rule>[A-Za-z0-9][A-Za-z0-9._-]*)(?::\S|\Z)"
+"""How every signature starts: the rule id that claimed the event, then a colon and its detail (or nothing).
+The patterns here are compiled when a policy with suppressions is read (regex's cache keeps them), not by
+every run."""
+_INVISIBLE = r"[\p{Cf}\p{Cc}]"
 _SUPPRESSION_KEYS = ("rule", "signature", "reason", "owner", "issue", "expires", "environments")
 
 
@@ -85,14 +87,14 @@ def read_suppression(
 def _well_formed(key: str, text: str, at: tuple[str | int, ...], lines: Lines) -> None:
     """A rule id or signature as a report prints it: no invisible characters (a copy from rendered text
     can carry them), and a signature starts with a rule id and a colon."""
-    hidden = _INVISIBLE.search(text)
+    hidden = regex.search(_INVISIBLE, text)
     if hidden:
         raise lines.error(
             at,
             f"{key} {text!r} holds an invisible character (U+{ord(hidden.group(0)):04X}). "
             "Copy it from a report's code span, or type it.",
         )
-    if key == "signature" and not SIGNATURE.match(text):
+    if key == "signature" and not regex.match(SIGNATURE, text):
         raise lines.error(
             at,
             f"signature {text!r} is not a signature (RULE:DETAIL, as a report shows it). "
@@ -109,7 +111,7 @@ def check_rule_ids(suppressions: Iterable[Suppression], rule_ids: Collection[str
                 f"{s.where}: suppressions: rule {s.rule!r} is not a rule of the pattern library. "
                 "Copy the rule id from a report (logscan patterns test lists the library)."
             )
-        found = SIGNATURE.match(s.signature or "")
+        found = regex.match(SIGNATURE, s.signature or "")
         if found and found.group("rule") not in rule_ids:
             raise PolicyError(
                 f"{s.where}: suppressions: signature {s.signature!r} starts with {found.group('rule')!r}, "

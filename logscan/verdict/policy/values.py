@@ -6,7 +6,6 @@ file:line that names the key and the fix.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from logscan.model import EventClass
 from logscan.verdict.policy.lines import Lines
 from logscan.verdict.policy.settings import JUDGED_CLASSES
 
-_NAME = regex.compile(r"^[A-Za-z0-9_*?\[\]-]+$")
+_NAME = r"^[A-Za-z0-9_*?\[\]-]+$"
 
 
 def as_table(value: Any, at: tuple[str | int, ...], lines: Lines) -> dict[str, Any]:
@@ -30,6 +29,8 @@ def no_unknown_keys(
 ) -> None:
     for key in table:
         if key not in allowed:
+            import difflib  # a mistyped key only
+
             close = difflib.get_close_matches(key, allowed, n=1)
             fix = f"Did you mean {close[0]}?" if close else f"Known keys: {', '.join(allowed)}."
             raise lines.error((*at, key), f"unknown key. {fix}")
@@ -50,7 +51,7 @@ def as_names(
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise lines.error(at, 'must be an array of strings, such as ["POSTGRES_*", "JWT_SECRET_KEY"].')
     for v in value:
-        if not _NAME.match(v):
+        if not regex.match(_NAME, v):
             raise lines.error(
                 at, f"{v!r} is not a name: use letters, digits, _ and - (globs * ? [] allowed)."
             )
