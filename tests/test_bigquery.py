@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from logscan.classify.library import Library
 from logscan.cli import cli
-from logscan.ingest.normalize import parse_timestamp
+from logscan.ingest.fields import parse_timestamp
 from logscan.sources.cloud.query import CLOUD_RUN_LOGS, RevisionQuery, revision_query
 from logscan.sources.cloud.window import Window, rfc3339
 from logscan.sources.files import open_source

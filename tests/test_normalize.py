@@ -12,8 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from logscan.ingest import fields as F
 from logscan.ingest import normalize as N
-from logscan.ingest.normalize import normalize, parse_timestamp, strip_ansi
+from logscan.ingest import payload as P
+from logscan.ingest.fields import parse_timestamp
+from logscan.ingest.normalize import normalize, strip_ansi
 from logscan.model import SEVERITIES, Record
 from logscan.sources.files import open_source
 
@@ -229,26 +232,26 @@ def test_bracketed_text_that_only_looks_like_a_colour_code_stays() -> None:
 def _by_the_helpers(raw: dict[str, Any], max_chars: int) -> Record:
     """What normalize must give for a LogEntry mapping, composed from its defensive helpers alone: normalize
     writes the common case out for speed, and every shortcut it takes must land where these do."""
-    kind, payload = N._payload(raw)
-    text = N._text(kind, payload)[:max_chars]
-    resource_labels = N._labels(raw.get("resource"))
-    request = N._either(raw, "httpRequest", "http_request")
+    kind, payload = P.payload_of(raw)
+    text = P.payload_text(kind, payload)[:max_chars]
+    resource_labels = F.labels_of(raw.get("resource"))
+    request = F.either(raw, "httpRequest", "http_request")
     return Record(
         index=0,
         text=text,
         clean=strip_ansi(text),
-        severity=N._severity(raw.get("severity"), kind, payload),
-        stream=N.stream_of(N._either(raw, "logName", "log_name")),
+        severity=P.severity_of(raw.get("severity"), kind, payload),
+        stream=N.stream_of(F.either(raw, "logName", "log_name")),
         timestamp=parse_timestamp(raw.get("timestamp")),
         source="test",
-        service=N._label(resource_labels, "service_name"),
-        revision=N._label(resource_labels, "revision_name"),
-        instance=N._label(raw.get("labels"), "instanceId") or N._label(raw.get("labels"), "instance_id"),
-        insert_id=N._str_or_none(N._either(raw, "insertId", "insert_id")),
-        http_request=None if request is None else N._any_http_request(request),
-        trace=N._str_or_none(raw.get("trace")),
-        truncated=len(N._text(kind, payload)) > max_chars,
-        region=N._label(resource_labels, "location"),
+        service=F.label(resource_labels, "service_name"),
+        revision=F.label(resource_labels, "revision_name"),
+        instance=F.label(raw.get("labels"), "instanceId") or F.label(raw.get("labels"), "instance_id"),
+        insert_id=F.str_or_none(F.either(raw, "insertId", "insert_id")),
+        http_request=None if request is None else F.any_http_request(request),
+        trace=F.str_or_none(raw.get("trace")),
+        truncated=len(P.payload_text(kind, payload)) > max_chars,
+        region=F.label(resource_labels, "location"),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from logscan.ingest.normalize import SEVERITY_NAMES
+from logscan.ingest.payload import SEVERITY_NAMES
 from logscan.model import SEVERITIES
 from logscan.sql.message import expression
 

@@ -18,7 +18,8 @@ from typing import Literal
 import sqlglot
 from sqlglot import exp
 
-from logscan.ingest.normalize import ANSI, DETAIL_KEYS, INNER_TEXT_KEYS, MESSAGE_KEYS, NESTED_KEYS
+from logscan.ingest.normalize import ANSI
+from logscan.ingest.payload import DETAIL_KEYS, INNER_TEXT_KEYS, MESSAGE_KEYS, NESTED_KEYS
 
 Dialect = Literal["bigquery", "duckdb"]
 DIALECTS: tuple[Dialect, ...] = ("bigquery", "duckdb")
@@ -91,7 +92,7 @@ DETAILS = "message_details"
 
 
 def main_message(dialect: Dialect) -> exp.Expr:
-    """The first message-like string of json_payload, depth first as normalize._find_message looks."""
+    """The first message-like string of json_payload, depth first as payload._find_message looks."""
     payload = exp.column("json_payload")
     paths: list[tuple[str, ...]] = [(key,) for key in MESSAGE_KEYS]
     for outer in NESTED_KEYS:
@@ -102,7 +103,7 @@ def main_message(dialect: Dialect) -> exp.Expr:
 
 
 def details(dialect: Dialect) -> exp.Expr:
-    """json_payload's details in normalize._find_details' order, each once, those MAIN lacks, joined by lines."""
+    """json_payload's details in payload._find_details' order, each once, those MAIN lacks, joined by lines."""
     payload = exp.column("json_payload")
     items: list[exp.Expr] = []
     for key in DETAIL_KEYS:
@@ -122,7 +123,7 @@ def details(dialect: Dialect) -> exp.Expr:
 
 
 def _json_text(dialect: Dialect) -> exp.Expr:
-    """normalize._json_text from MAIN and DETAILS: the message, then the details, else the payload as JSON."""
+    """payload._json_text from MAIN and DETAILS: the message, then the details, else the payload as JSON."""
     main, found = exp.column(MAIN), exp.column(DETAILS)
     dump = exp.Substring(
         this=_template(dialect, _DUMP[dialect], doc=exp.column("json_payload")),
