@@ -19,11 +19,13 @@ _set = object.__setattr__
 
 
 def either(raw: Mapping[str, Any], camel: str, snake: str) -> Any:
+    """A field by its API (camelCase) name, else by its client library (snake_case) name."""
     value = raw.get(camel)
     return raw.get(snake) if value is None else value
 
 
 def str_or_none(value: Any) -> str | None:
+    """A label-like value as text: numbers spelled out, empty or structured values None."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -34,6 +36,7 @@ def str_or_none(value: Any) -> str | None:
 
 
 def labels_of(resource: Any) -> Any:
+    """A resource's labels (a mapping, or whatever stands there)."""
     if isinstance(resource, MAP):
         return resource.get("labels")
     if isinstance(resource, list | tuple) and len(resource) == 2:
@@ -42,12 +45,14 @@ def labels_of(resource: Any) -> Any:
 
 
 def label(labels: Any, key: str) -> str | None:
+    """One label as text, or None."""
     if isinstance(labels, MAP):
         return str_or_none(labels.get(key))
     return None
 
 
 def http_request(req: Any) -> HttpRequest | None:
+    """The parts of an httpRequest that triage uses; None when it is not an object."""
     if type(req) is dict:  # the common case, written out; anything unusual takes the general path below
         status, method, url, latency = (
             req.get("status"),

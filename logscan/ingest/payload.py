@@ -64,6 +64,7 @@ def payload_of(raw: Mapping[str, Any]) -> tuple[str, Any]:
 
 
 def payload_text(kind: str, value: Any) -> str:
+    """The text a payload shows: itself, a structured payload's message and details, an audit log's status."""
     if kind == "text":
         if isinstance(value, str):
             return value
@@ -163,6 +164,8 @@ all read DEFAULT, and a Node service logging with pino would lose every error's 
 
 
 def severity_of(value: Any, kind: str, payload: Any) -> str:
+    """A LogSeverity name from the entry's severity (a name, an alias, a number) or, failing that, a
+    structured payload's own level; DEFAULT when nothing says."""
     if value is None and kind == "json" and isinstance(payload, MAP):
         value = payload.get("severity") or payload.get("level") or payload.get("levelname")
         if isinstance(value, MAP):  # loguru's record.level is {"name": ..., "no": ...}
