@@ -10,7 +10,8 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logscan.ingest.join import _INTRO, MAX_RECORDS, _fold, _may_introduce, join, single
+from logscan.ingest.continues import _INTRO, _fold, _may_introduce
+from logscan.ingest.join import MAX_RECORDS, join, single
 from logscan.ingest.normalize import strip_ansi
 from logscan.model import Event, Record
 

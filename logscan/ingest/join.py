@@ -28,11 +28,17 @@ import operator
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-import regex
-
-from logscan.ingest.traces import CONTINUATION, OPENER
+from logscan.ingest.continues import (
+    DONE,
+    LINE,
+    SPLIT_STARTS,
+    STATE_CACHE,
+    opening,
+    remembered_step,
+    split_message,
+    step,
+)
 from logscan.model import Event, Record
 
 MAX_GAP = timedelta(seconds=2)
@@ -45,35 +51,9 @@ REORDER_MAX = 5000
 """Records held to put a run of a newest-first export in time order."""
 MAX_OPEN = 256
 """Groups waiting to be emitted at most; past it the oldest is closed."""
-STATE_CACHE = 8192
-"""Distinct texts whose opening state (``_state_of``) is remembered; forgotten all at once when full."""
 STATE_CACHE_CHARS = 2048
 """Longer texts are read every time (bounds the cache's memory)."""
 _NEVER_JOINED = frozenset({"requests", "audit"})
-
-_HEADER = "Traceback (most recent call last)"
-_SEPARATORS = (
-    "During handling of the above exception, another exception occurred:",
-    "The above exception was the direct cause of the following exception:",
-)
-_EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
-_EXCEPTION_ALONE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
-_NAMED_EXCEPTION = regex.compile(
-    r"^(?:Uncaught )?(?:[\w$]+(?:\.|::|\\))*(?:[A-Z][\w$]*)?(?:Error|Exception)\b"
-)
-_BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
-_WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
-_INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
-_TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
-_PAIRS = {")": "(", "]": "[", "}": "{"}
-_SPLIT_STARTS = frozenset("\"')]}<")
-"""The first characters of a text that can close what the previous record left open (``_split_message``)."""
-
-# States of an open group: what its last line allows to follow.
-_LINE, _INTRO_S, _COLON, _BLOCK, _TRACE, _EXC, _SEP, _WARN, _DONE, _FTRACE, _FGAP, _FHEAD = range(12)
-# _FTRACE: inside another language's trace (traces/); _FGAP: after a blank line in one; _FHEAD: after a
-# heading in one (``Description:``, ``Stack trace:``), which any next line continues.
-
 
 _NO_KEY = ("", None, "")
 _new = object.__new__
@@ -144,7 +124,7 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
             if not queue:
                 yield _single(record)
                 continue
-            queue.append(_group(record, _LINE, len(record.clean), ts, None))
+            queue.append(_group(record, LINE, len(record.clean), ts, None))
         else:
             key = (record.source, record.instance, stream)
             text = record.clean
@@ -170,7 +150,7 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
                         if len(opened) >= STATE_CACHE:
                             opened.clear()
                         opened[text] = state
-                if state == _DONE:
+                if state == DONE:
                     queue.append(_group(record, state, len(text), ts, None))
                     group = None
                 else:
@@ -286,13 +266,13 @@ def _continue(group: _Group, text: str, ts: datetime | None) -> int | None:
     if last is not None and ts is not None and (ts - last > MAX_GAP or last - ts > MAX_GAP):
         return None
     state = group.state
-    if text[:1] in _SPLIT_STARTS and _split_message(group.records[-1].clean, text):
-        state = state if state != _DONE else _LINE
-    elif state in (_LINE, _DONE):
-        return None  # only a split message continues a plain line (see _step)
+    if text[:1] in SPLIT_STARTS and split_message(group.records[-1].clean, text):
+        state = state if state != DONE else LINE
+    elif state in (LINE, DONE):
+        return None  # only a split message continues a plain line (see step)
     else:
         line = text if "\n" not in text else text.split("\n", 1)[0]
-        after = _remembered_step(state, line) if len(line) <= STATE_CACHE_CHARS else _step(state, line)
+        after = remembered_step(state, line) if len(line) <= STATE_CACHE_CHARS else step(state, line)
         if after is None:
             return None
         state = after
@@ -305,129 +285,14 @@ def _state_of(record: Record) -> int:
     """State after a record that starts a group."""
     text = record.clean
     if "\n" not in text:
-        return _opening(text)
+        return opening(text)
     lines = text.split("\n")
-    return _through(_opening(lines[0]), lines[1:])
+    return _through(opening(lines[0]), lines[1:])
 
 
 def _through(state: int, lines: list[str]) -> int:
     """State after the further lines of one multi-line record."""
     for line in lines:
-        after = _step(state, line)
-        state = after if after is not None else _opening(line)
+        after = step(state, line)
+        state = after if after is not None else opening(line)
     return state
-
-
-def _opening(line: str) -> int:
-    """State after a line that starts a group."""
-    stripped = line.strip()
-    if _HEADER in line:
-        return _TRACE if stripped.endswith((":", ")")) else _DONE  # else: flattened onto one line
-    if stripped in _SEPARATORS:
-        return _SEP
-    if ".py" in line and _WARNING_LINE.match(line):
-        return _WARN
-    if OPENER.match(line):
-        return _FTRACE
-    if ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
-        return _EXC
-    if stripped.endswith(":"):
-        return _COLON
-    if line[:1].isspace() and stripped:
-        return _BLOCK
-    if _may_introduce(_fold(line)) and _INTRO.search(line):
-        return _INTRO_S
-    return _LINE
-
-
-def _fold(line: str) -> str:
-    """The line with every character that matches an ASCII letter case-insensitively turned into that letter.
-
-    casefold() does it for all of them (the Kelvin sign, the long s) but the dotted capital I, which it
-    turns into ``i`` and a combining dot.
-    """
-    folded = line.casefold()
-    return folded.replace("i\u0307", "i") if "\u0307" in folded else folded
-
-
-def _may_introduce(folded: str) -> bool:
-    """False when the folded line (``_fold``) lacks every word of ``_INTRO``, which then cannot match."""
-    return (
-        "error" in folded
-        or "exception" in folded
-        or "traceback" in folded
-        or "failed" in folded
-        or "uncaught" in folded
-        or "unhandled" in folded
-    )
-
-
-def _step(state: int, line: str) -> int | None:
-    """State after the line when it continues a group in ``state``; None when it starts something new."""
-    # (``_remembered_step``, below, remembers the answers for recent lines: a crash loop repeats them.)
-    stripped = line.strip()
-    indented = bool(stripped) and line[:1].isspace()
-    if state >= _FTRACE:
-        return _foreign(state, line, stripped, indented)
-    if state in (_EXC, _SEP, _INTRO_S) and stripped and CONTINUATION.match(line):
-        return _FTRACE  # a Java/Node/.NET/... trace goes on under its exception or its log line
-    if state == _INTRO_S and ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
-        return _FTRACE  # "Application run failed" and the exception it logs on the next line
-    header = _HEADER in line and stripped.endswith((":", ")"))
-    if state == _TRACE:
-        if indented:
-            return _TRACE
-        if stripped and _EXC_LINE.match(line):
-            return _EXC
-        return None
-    if state in (_EXC, _SEP):
-        if stripped in _SEPARATORS or not stripped:
-            return _SEP
-        if header and state == _SEP:
-            return _TRACE
-        if state == _EXC and (indented or _BARE_NAME.match(line)):
-            return _EXC  # the exception's message goes on (pydantic lists fields this way)
-        return None
-    if header:
-        return _TRACE if state in (_INTRO_S, _COLON) else None
-    if state == _WARN:
-        return _BLOCK if indented else None
-    if state in (_COLON, _BLOCK):
-        return _BLOCK if indented else None
-    return None
-
-
-_remembered_step = lru_cache(maxsize=STATE_CACHE)(_step)
-
-
-def _foreign(state: int, line: str, stripped: str, indented: bool) -> int | None:
-    """The next state inside another language's trace (see ``traces``), or None when the line leaves it."""
-    if not stripped:
-        return _FHEAD if state == _FHEAD else _FGAP
-    if state == _FHEAD or indented:
-        return _FTRACE
-    if stripped.endswith(":") and " " not in stripped and stripped[:1].isupper():
-        return _FHEAD  # Spring's "Description:" and "Action:", each over a paragraph
-    if CONTINUATION.match(line):
-        return _FTRACE
-    if ("Error" in line or "Exception" in line) and _NAMED_EXCEPTION.match(line):
-        return _FTRACE  # the exception under Node's `throw err; ^` prelude, PHP's next exception
-    return None
-
-
-def _split_message(previous: str, text: str) -> bool:
-    """True when the text closes a quote, bracket or markup tag the previous record left open."""
-    if not text or not previous:
-        return False
-    first = text[0]
-    if first in "\"'":
-        return previous.count(first) % 2 == 1
-    if first in _PAIRS:
-        return previous.count(_PAIRS[first]) > previous.count(first)
-    if first != "<":
-        return False
-    tag = _TAG_CLOSE.match(text)
-    if tag is not None:
-        name = tag.group(1)
-        return previous.count(f"<{name}>") > previous.count(f"</{name}>")
-    return False

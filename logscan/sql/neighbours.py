@@ -109,7 +109,7 @@ def _occurrences(char: str) -> exp.Expr:
 
 
 def _unbalanced() -> exp.Expr:
-    """A quote, bracket or markup tag that the next record could close (join._split_message)."""
+    """A quote, bracket or markup tag that the next record could close (continues.split_message)."""
     odd = [
         exp.EQ(
             this=exp.Mod(this=_occurrences(q), expression=exp.Literal.number(2)),
