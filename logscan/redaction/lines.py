@@ -34,17 +34,50 @@ def long_text_hits(text: str) -> Iterator[Hit]:
     if not TRIGGER.search(text):
         return
     view = blanked(text)
-    lines: _Lines | None = None
-    for d in DETECTORS:
-        if not d.anchor.search(view):
-            continue
-        if d.reach is None:
-            matches: Iterator[regex.Match[str]] = d.pattern.finditer(view)
+    lines = _Lines(view)
+    gates, order = _gates()
+    possible = {order[k] for k in gates.Match(lines.encoded) or ()}
+    for i, d in enumerate(DETECTORS):
+        if d.reach is not None:  # no screened line: no match, whatever the anchor says
+            runs = list(_runs(d.reach, lines))
+            if not runs or not d.anchor.search(view):
+                continue
+            matches: Iterator[regex.Match[str]] = _matches(d.pattern, d.reach, lines, runs)
+        elif (i in _UNGATED or i in possible) and d.anchor.search(view):
+            matches = d.pattern.finditer(view)
         else:
-            lines = lines or _Lines(view)
-            matches = _matches(d.pattern, d.reach, lines)
+            continue
         for start, end, secret in d.real(text, matches):
             yield Hit(d.kind, start, end, secret)
+
+
+def _re2_anchor(anchor: str) -> str | None:
+    """The anchor when RE2 reads it as regex does, else None: not with a lookaround (RE2 has none), nor with \\d
+    (RE2's Unicode tables are older: some digits regex's \\d takes, its \\p{Nd} does not)."""
+    quiet = re2.Options()
+    quiet.log_errors = False
+    try:
+        re2.compile(anchor.encode(), quiet)
+    except re2.error:
+        return None
+    return None if r"\d" in anchor else anchor
+
+
+_RE2_ANCHORS = [_re2_anchor(d.anchor.pattern) for d in DETECTORS]
+_UNGATED = frozenset(i for i, anchor in enumerate(_RE2_ANCHORS) if anchor is None)
+
+
+@cache
+def _gates() -> tuple[re2.Set, tuple[int, ...]]:
+    """One RE2 pass over the text for every anchor RE2 reads, and which detector each of its answers stands for:
+    a detector whose anchor RE2 does not find is skipped without trying regex's anchor, which decides when RE2
+    finds it."""
+    gates = re2.Set.SearchSet(re2.Options())
+    order = tuple(i for i, anchor in enumerate(_RE2_ANCHORS) if anchor is not None)
+    for i in order:
+        gates.Add(str(_RE2_ANCHORS[i]).encode())
+    gates.Compile()
+    return gates, order
 
 
 class _Lines:
@@ -87,10 +120,12 @@ def _re2(screen: str) -> re2._Regexp:
     return re2.compile(screen.encode())
 
 
-def _matches(pattern: regex.Pattern[str], reach: Reach, lines: _Lines) -> Iterator[regex.Match[str]]:
-    """The pattern's matches in lines.text, in order, found by searching runs of lines (see the module doc)."""
+def _matches(
+    pattern: regex.Pattern[str], reach: Reach, lines: _Lines, runs: list[tuple[int, int]]
+) -> Iterator[regex.Match[str]]:
+    """The pattern's matches in lines.text, in order, found by searching its runs of lines (see the module doc)."""
     text = lines.text
-    for first, last in _runs(reach, lines):
+    for first, last in runs:
         yield from pattern.finditer(text, lines.start(first), _read_end(reach, lines, last))
 
 
