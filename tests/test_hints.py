@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from logscan.classify import engine
+from logscan.classify.classify import event_severity
 from logscan.classify.engine import Matcher
 from logscan.classify.hints import NO_RULE, MatchHints
 from logscan.classify.library import load_library
@@ -80,3 +82,31 @@ def test_the_reader_side_notes_the_index_of_the_winning_rule_or_none() -> None:
     here.noted(nothing, NO_RULE)
     matcher = here.matcher(library)
     assert matcher.first(nothing.clean) is None and here.taken == 1
+
+
+def test_the_hinted_search_runs_without_the_time_bound_and_gives_the_matchers_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader process ran the hinted search under the bound to its end, so here it runs unbounded: with a
+    bound no search could meet, every hinted text still gets the full matcher's answer and nothing times out."""
+    path = _export(tmp_path / "export.jsonl", 600)
+    library = load_library()
+    with front.events([FileSource(str(path))], Config(jobs=1)) as stream:
+        events = [e for e in stream if e.clean]
+    truth = Matcher(library)
+    expected = [truth.first(e.clean, event_severity(e)) for e in events]
+    hints = MatchHints(None)
+    hints.prepare()
+    notes = [hints.note(e) for e in events]
+    monkeypatch.setattr(engine, "MATCH_TIMEOUT_S", 1e-9)  # every bounded search is abandoned from here on
+    matcher = hints.matcher(library)
+    answers = []
+    for e, note in zip(events, notes, strict=True):
+        hints.noted(e, note)
+        answers.append(matcher.uncached(e.clean, event_severity(e)))
+    assert [(f[0].id, f[1].span()) if f else None for f in answers] == [
+        (f[0].id, f[1].span()) if f else None for f in expected
+    ]
+    assert sum(f is not None for f in expected) > 200
+    assert matcher.timeouts == 0
+    assert hints.taken == len(events)
