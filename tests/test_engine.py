@@ -208,6 +208,24 @@ def test_a_rule_is_tried_only_when_the_text_holds_every_required_piece(tmp_path:
         assert _answer(fast.first(text)) == _answer(plain.first(text)), text
 
 
+def test_matchers_of_one_library_share_its_literal_set(tmp_path: Path, library: Library) -> None:
+    """Building the RE2 set costs milliseconds of every run's start-up: the chain roots' Matcher
+    (verdict/aggregate.py) reuses the classifier's; another library gets its own."""
+    engine._re2_set.cache_clear()
+    first, second = Matcher(library), Matcher(library)
+    assert engine._re2_set.cache_info().misses == 1
+    for text in _example_texts(library)[:200]:  # a non-ASCII text builds the second (probe) set once
+        assert first.candidates(text) == second.candidates(text), text
+    built = engine._re2_set.cache_info().misses
+    assert built <= 2
+    other = Matcher(_library_with(tmp_path, _ACCESS_RULES))
+    assert engine._re2_set.cache_info().misses == built + 1
+    assert [other.library.rules[i].id for i in other.candidates('"POST /v1/x HTTP/1.1" 502')] == [
+        "access-5xx",
+        "access-ok",
+    ]
+
+
 _CASE_RULES = """
 rules:
   - id: shouted

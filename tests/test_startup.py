@@ -97,6 +97,7 @@ def test_a_json_report_of_a_file_imports_no_templates_no_terminal_ui_and_no_clou
     assert "logscan.report.render.formats" in modules
     assert not _packages(modules) & {"jinja2", "rich", "google", "tomllib"}  # no logscan.toml here
     assert "multiprocessing" not in modules  # a small file is read in this process
+    assert "logscan.sources.cloud.target" not in modules  # files: no live read to set up
     # The Markdown renderer and its escaping, and the Actions neutralizing of printed reports: not for a file.
     renderers = {
         "logscan.report.render.markdown",

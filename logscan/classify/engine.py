@@ -201,21 +201,12 @@ def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[st
     case-insensitive literals match in any case: on ASCII, that is exactly finding them in the text's
     casefold(), which is its lower(). Any other text is searched as a probe (``_probe``) by a set of the
     plain literals, built when the first such text comes."""
-    import re2
-
     if not patterns:
         return lambda text: ()
-    options = re2.Options()
-    options.max_mem = 64 << 20
+    key = tuple(patterns)
 
     def compiled(folding: bool) -> Callable[[bytes], list[int]]:
-        matcher = re2.Set.SearchSet(options)
-        for strings, folded in patterns:
-            alternatives = "|".join(re2.escape(s) for s in sorted(strings))
-            matcher.Add(f"(?i:{alternatives})" if folding and folded else alternatives)  # Add k: answer k
-        matcher.Compile()
-        # The native set, given UTF-8 bytes: the wrapper only encodes the text and turns [] into None.
-        return matcher._set.Match  # type: ignore[no-any-return]
+        return _re2_set(key, folding)
 
     ascii_match = compiled(folding=True)
     probe_match: list[Callable[[bytes], list[int]]] = []
@@ -233,6 +224,25 @@ def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[st
             return probe_match[0](probe.encode("utf-8", "replace"))
 
     return search
+
+
+@lru_cache(maxsize=4)
+def _re2_set(
+    patterns: tuple[tuple[frozenset[str], bool], ...], folding: bool
+) -> Callable[[bytes], list[int]]:
+    """The RE2 set of these literals, built once in a process (several milliseconds each time): the
+    classifier's Matcher and the chain roots' (verdict/aggregate.py) share it. A compiled set is read-only."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    matcher = re2.Set.SearchSet(options)
+    for strings, folded in patterns:
+        alternatives = "|".join(re2.escape(s) for s in sorted(strings))
+        matcher.Add(f"(?i:{alternatives})" if folding and folded else alternatives)  # Add k: answer k
+    matcher.Compile()
+    # The native set, given UTF-8 bytes: the wrapper only encodes the text and turns [] into None.
+    return matcher._set.Match  # type: ignore[no-any-return]
 
 
 def _python_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[str], Sequence[int]]:

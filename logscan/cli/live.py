@@ -108,13 +108,13 @@ def live_target(live: Mapping[str, Any], now: datetime | None = None) -> LiveTar
 
     The window is parsed here, once: every read of the run (target and baseline) uses it.
     """
+    if not live.get("project") and not live.get("revision"):
+        return None  # export files: nothing of Cloud Logging's to import
     from logscan.sources.cloud.options import FetchOptions
     from logscan.sources.cloud.query import revision_query
     from logscan.sources.cloud.target import LiveTarget
     from logscan.sources.cloud.window import parse_window
 
-    if not live.get("project") and not live.get("revision"):
-        return None
     if not live.get("project") or not live.get("revision"):
         missing = "--project" if not live.get("project") else "--revision"
         raise InputError(
@@ -179,13 +179,13 @@ def live_fetch(live: LiveTarget, dest: Path, now: datetime | None = None) -> Fet
 
 def live_inputs(paths: Sequence[str], live: LiveTarget | None) -> tuple[list[EntrySource], SourceInfo | None]:
     """For triage --project/--revision: the fetched entries as a source, and the SourceInfo for the report."""
+    if live is None:
+        return [], None
     import tempfile
 
     from logscan.model import SourceInfo
     from logscan.sources.cloud.cache import SavedSource
 
-    if live is None:
-        return [], None
     if paths:
         raise InputError("pass export files or --project/--revision, not both.")
     scratch = tempfile.TemporaryDirectory(prefix="logscan-")
