@@ -18,7 +18,7 @@ from logscan.config import Config
 from logscan.redaction.decode import decoded_texts, decodings
 from logscan.redaction.detector import Detector, Reach, blanked
 from logscan.redaction.detectors import DETECTORS
-from logscan.redaction.lines import _FOLD, _UNGATED, _Lines, _matches, _runs, long_text_hits
+from logscan.redaction.lines import _FOLD, _Lines, _matches, _runs, _ungated, long_text_hits
 from logscan.redaction.redact import hits
 from logscan.report.redact.scan import Leak, _shown, find_secrets
 from logscan.report.render.formats import render
@@ -187,7 +187,7 @@ def test_re2_folds_every_character_regex_folds_to_a_letter(letter: str) -> None:
 
 
 def test_only_an_anchor_with_a_lookaround_or_a_digit_goes_without_the_re2_gate() -> None:
-    assert sorted(DETECTORS[i].kind for i in _UNGATED) == ["secret-value", "telegram-bot-token"]
+    assert sorted(DETECTORS[i].kind for i in _ungated()) == ["secret-value", "telegram-bot-token"]
 
 
 def test_every_screen_is_re2_and_matches_on_its_detectors_examples() -> None:

@@ -43,7 +43,7 @@ def long_text_hits(text: str) -> Iterator[Hit]:
             if not runs or not d.anchor.search(view):
                 continue
             matches: Iterator[regex.Match[str]] = _matches(d.pattern, d.reach, lines, runs)
-        elif (i in _UNGATED or i in possible) and d.anchor.search(view):
+        elif (i in possible or i in _ungated()) and d.anchor.search(view):
             matches = d.pattern.finditer(view)
         else:
             continue
@@ -63,21 +63,26 @@ def _re2_anchor(anchor: str) -> str | None:
     return None if r"\d" in anchor else anchor
 
 
-_RE2_ANCHORS = [_re2_anchor(d.anchor.pattern) for d in DETECTORS]
-_UNGATED = frozenset(i for i, anchor in enumerate(_RE2_ANCHORS) if anchor is None)
-
-
 @cache
 def _gates() -> tuple[re2.Set, tuple[int, ...]]:
     """One RE2 pass over the text for every anchor RE2 reads, and which detector each of its answers stands for:
     a detector whose anchor RE2 does not find is skipped without trying regex's anchor, which decides when RE2
-    finds it."""
+    finds it. The others are _ungated()."""
     gates = re2.Set.SearchSet(re2.Options())
-    order = tuple(i for i, anchor in enumerate(_RE2_ANCHORS) if anchor is not None)
-    for i in order:
-        gates.Add(str(_RE2_ANCHORS[i]).encode())
+    order = []
+    for i, d in enumerate(DETECTORS):
+        anchor = _re2_anchor(d.anchor_source)
+        if anchor is not None:
+            gates.Add(anchor.encode())
+            order.append(i)
     gates.Compile()
-    return gates, order
+    return gates, tuple(order)
+
+
+@cache
+def _ungated() -> frozenset[int]:
+    """The detectors whose anchor only regex decides."""
+    return frozenset(range(len(DETECTORS))) - frozenset(_gates()[1])
 
 
 class _Lines:
