@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,13 @@ def _export(path: Path, count: int) -> Path:
 
 
 @pytest.mark.usefixtures("reader_for_any_size")
-def test_with_hints_from_the_reader_the_summaries_are_the_same_and_the_hints_were_used(
-    tmp_path: Path,
+@pytest.mark.parametrize("ahead", [0, front.QUEUED_BATCHES + 1])
+def test_with_hints_from_the_reader_or_without_the_summaries_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: int
 ) -> None:
+    """NOTE_AHEAD 0: every batch is annotated; past the queue's size: none is (the reader never gets
+    that far ahead). The answers never depend on it."""
+    monkeypatch.setattr(front, "NOTE_AHEAD", ahead)
     path = _export(tmp_path / "export.jsonl", 3000)
     library = load_library()
     with front.events([FileSource(str(path))], Config(jobs=1)) as stream:
@@ -51,7 +56,36 @@ def test_with_hints_from_the_reader_the_summaries_are_the_same_and_the_hints_wer
     with front.events([FileSource(str(path))], Config(jobs=2), hints) as stream:
         hinted = summarize_subjects(stream, library, hints=hints)
     assert hinted == plain
-    assert hints.taken > 100  # the reader's answers were taken
+    if ahead == 0:
+        assert hints.taken > 100  # the reader's answers were taken
+    else:
+        assert hints.taken == 0
+
+
+@pytest.mark.usefixtures("reader_for_any_size")
+def test_the_reader_annotates_only_the_batches_it_is_ahead_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first NOTE_AHEAD batches go without notes (nothing waits in the queue yet); while this process
+    stops reading, the queue fills, and the batches the reader makes then carry notes."""
+    path = _export(tmp_path / "export.jsonl", 3000)
+    hints = MatchHints(None)
+    noted: set[int] = set()
+    keep = hints.noted
+
+    def noting(event: Event, note: int | None) -> None:
+        noted.add(id(event))
+        keep(event, note)
+
+    monkeypatch.setattr(hints, "noted", noting)
+    with front.events([FileSource(str(path))], Config(jobs=2), hints) as stream:
+        events = iter(stream)
+        read = [next(events)]
+        time.sleep(2)  # this process is busy: the reader runs ahead until its queue is full
+        read.extend(events)
+    positions = [i for i, event in enumerate(read) if id(event) in noted]
+    assert len(positions) > 10 * front.BATCH_EVENTS
+    assert min(positions) >= front.NOTE_AHEAD * front.BATCH_EVENTS
 
 
 def test_a_hint_naming_a_rule_that_does_not_match_falls_back_to_the_full_search() -> None:

@@ -56,18 +56,21 @@ GC_THRESHOLD = 50_000
 main process (pipeline.py): the default 700 rescans the live batches about 800 times per 100k entries."""
 QUEUED_BATCHES = 16
 """Messages the reader may have ready before it waits for the main process."""
+NOTE_AHEAD = 4
+"""Messages ready and waiting from which the reader process also annotates the next batch (see _read)."""
 
 
 class Annotator(Protocol):
     """Work per event that a reader process can do for this one (see classify/hints.py).
 
-    Used only when the events are read in a reader process: note() runs there, on each event in order,
-    and noted() here, with the same event and its note, just before the event is passed on. The note must
-    be a value marshal can carry.
+    Used only when the events are read in a reader process, and only on the batches it has time for
+    (see _read): note() runs there, on each event of such a batch in order, and noted() here, with the
+    same event and its note, just before the event is passed on. The note must be a value marshal can
+    carry. An event without a note is this process's to do in full.
     """
 
     def prepare(self) -> None:
-        """In the reader process, once, before the first event: load what note() needs."""
+        """In the reader process, once, before the first note(): load what note() needs."""
 
     def note(self, event: Event) -> int | None:
         """In the reader process: a small value about the event."""
@@ -230,6 +233,11 @@ def _read(
 
     A thread writes to the pipe from a bounded queue, so that reading goes on while the main process
     is busy with an earlier batch (the pipe itself holds far less than one batch).
+
+    The annotator's work is the main process's work done here instead, worth doing only while this
+    process is ahead: a batch is annotated when at least NOTE_AHEAD earlier ones wait in the queue, and
+    sent without notes when the main process is about to wait for it. So the split of the work follows
+    the two processes' speeds on the machine at hand (an annotation never changes an answer).
     """
     inherited.close()  # the main process's end of the pipe: with it open here, a write could never fail
     gc.freeze()  # what the parent built stays: no collection needs to scan it (or copy its pages)
@@ -241,9 +249,7 @@ def _read(
         batch: list[wire.WireEvent] = []
         notes: list[int | None] | None = None
         pack = wire.packer()
-        if annotator is not None:
-            annotator.prepare()
-            notes = []
+        prepared = False
         reading = _inline(sources, config, textless)
         while True:
             try:
@@ -257,7 +263,12 @@ def _read(
             if len(batch) >= BATCH_EVENTS:
                 outbox.put(marshal.dumps(("events", (batch, notes))))
                 batch = []
-                notes = None if notes is None else []
+                notes = None
+                if annotator is not None and outbox.qsize() >= NOTE_AHEAD:
+                    if not prepared:
+                        annotator.prepare()
+                        prepared = True
+                    notes = []
                 pack = wire.packer()  # its shared strings serve one message: memory stays bounded
         outbox.put(marshal.dumps(("events", (batch, notes))))
         tallies = [(s.source, s.skipped, s.reasons) for s in skips]
