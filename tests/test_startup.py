@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+
 import logscan
 
 from .conftest import FIXTURES, REPO
@@ -97,7 +99,8 @@ def test_a_json_report_of_a_file_imports_no_templates_no_terminal_ui_and_no_clou
     assert "logscan.report.render.formats" in modules
     assert not _packages(modules) & {"jinja2", "rich", "google", "tomllib"}  # no logscan.toml here
     assert "multiprocessing" not in modules  # a small file is read in this process
-    assert "logscan.sources.cloud.target" not in modules  # files: no live read to set up
+    live = {"logscan.sources.cloud.target", "logscan.sources.cloud.query", "logscan.sources.cloud.window"}
+    assert not modules & live  # files: no live read to set up
     # The Markdown renderer and its escaping, and the Actions neutralizing of printed reports: not for a file.
     renderers = {
         "logscan.report.render.markdown",
@@ -152,3 +155,14 @@ def test_a_run_compiles_the_patterns_its_texts_need_not_every_runtimes(tmp_path:
     )
     assert not used & other_runtimes
     assert not used & sources(lines._KEY_LINE, lines._TABLE_LINE, suppress.SIGNATURE, values._NAME)
+
+
+def test_the_severity_choices_are_the_ones_a_live_query_takes() -> None:
+    """--severity lists model.SEVERITIES (a run over files imports no query module to list them)."""
+    from logscan.cli.triage import triage
+    from logscan.model import SEVERITIES
+    from logscan.sources.cloud.query import SEVERITIES as QUERY_SEVERITIES
+
+    option = next(p for p in triage.params if p.name == "severity")
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == SEVERITIES == QUERY_SEVERITIES

@@ -38,8 +38,8 @@ def baseline_sources(
 
 def fetch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The options that read a revision from Cloud Logging (logscan fetch, and logscan triage without files)."""
+    from logscan.model import SEVERITIES  # the query module's too; it is imported only for a live read
     from logscan.sources.cloud.options import DEFAULT_QUOTA_RPM, ENDPOINT_ENV
-    from logscan.sources.cloud.query import SEVERITIES
 
     options = [
         click.option("--project", metavar="P", help="Google Cloud project to read the logs from."),
