@@ -21,12 +21,10 @@ import regex
 
 from logscan.redaction.detector import Reach, blanked
 from logscan.redaction.detectors import DETECTORS, TRIGGER
+from logscan.redaction.gate import encoded
 from logscan.redaction.redact import Hit
 
 _NOT_BLANK = regex.compile(r"\S")
-_FOLD = {0x130: "i"}
-"""What regex's case-insensitive match takes for an ASCII letter and RE2's does not (a test checks every
-character): made that letter before screening, so a screen matches wherever its pattern does."""
 
 
 def long_text_hits(text: str) -> Iterator[Hit]:
@@ -93,11 +91,10 @@ class _Lines:
         self.starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
         """starts[i]: where line i starts; the last entry: len(text)."""
         self.starts[-1] = len(text)
+        self.encoded = encoded(text)  # FOLD applied: a screen matches wherever its pattern does
         if text.isascii():
-            self.encoded = text.encode("ascii")
             self.byte_starts = self.starts
-        else:  # one character for one: a line is still a line (a lone surrogate, a decoded \ud83d, becomes ?)
-            self.encoded = text.translate(_FOLD).encode("utf-8", "replace")
+        else:
             self.byte_starts = [0, *accumulate(len(line) + 1 for line in self.encoded.split(b"\n"))]
 
     def count(self) -> int:

@@ -12,6 +12,7 @@ import regex
 
 from logscan.redaction.decode import decodings
 from logscan.redaction.detectors import DETECTORS, TRIGGER
+from logscan.redaction.gate import may_hold_secret
 
 PLACEHOLDER: Final = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 """What a redacted secret looks like."""
@@ -39,7 +40,7 @@ def placeholder(kind: str, secret: str) -> str:
 
 def hits(text: str) -> Iterator[Hit]:
     """Every secret the detectors find in text as it is written (no decoding)."""
-    if not TRIGGER.search(text):
+    if not (may_hold_secret(text) and TRIGGER.search(text)):
         return
     for d in DETECTORS:
         for start, end, secret in d.find(text):
@@ -53,7 +54,7 @@ def redact_text(text: str, found: dict[str, str] | None = None) -> str:
     what is left, and a secret found there replaces its encoded original.
     """
     seen = found if found is not None else {}
-    if TRIGGER.search(text):
+    if may_hold_secret(text) and TRIGGER.search(text):
         for d in DETECTORS:
             found_here = [(start, end, d.kind, secret) for start, end, secret in d.find(text)]
             text = _replace(text, found_here, seen)
