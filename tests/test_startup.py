@@ -86,6 +86,11 @@ def _patterns_after(tmp_path: Path, *args: str) -> set[str]:
     return set(found)
 
 
+def _sources(*patterns: object) -> set[str]:
+    """The patterns' sources (a module keeps a pattern compiled, or as its source until first used)."""
+    return {str(getattr(p, "pattern", p)) for p in patterns}
+
+
 def _packages(modules: set[str]) -> set[str]:
     return {m.split(".")[0] for m in modules}
 
@@ -139,13 +144,10 @@ def test_a_run_compiles_the_patterns_its_texts_need_not_every_runtimes(tmp_path:
     from logscan.templates import causes
     from logscan.verdict.policy import lines, suppress, values
 
-    def sources(*patterns: object) -> set[str]:
-        return {str(getattr(p, "pattern", p)) for p in patterns}
-
     export = FIXTURES / "scenarios" / "crash-loop-module-not-found.json"
     used = _patterns_after(tmp_path, "triage", str(export), "-o", str(tmp_path / "r.json"), "--jobs", "1")
-    assert sources(causes._PY_FRAME, causes._PY_EXC) <= used  # its traceback was read
-    other_runtimes = sources(
+    assert _sources(causes._PY_FRAME, causes._PY_EXC) <= used  # its traceback was read
+    other_runtimes = _sources(
         causes._JAVA_HEADER,
         causes._JAVA_FRAME,
         causes._DOTNET_HEADER,
@@ -154,7 +156,7 @@ def test_a_run_compiles_the_patterns_its_texts_need_not_every_runtimes(tmp_path:
         causes._NODE_FRAME,
     )
     assert not used & other_runtimes
-    assert not used & sources(lines._KEY_LINE, lines._TABLE_LINE, suppress.SIGNATURE, values._NAME)
+    assert not used & _sources(lines._KEY_LINE, lines._TABLE_LINE, suppress.SIGNATURE, values._NAME)
 
 
 def test_the_severity_choices_are_the_ones_a_live_query_takes() -> None:
@@ -166,3 +168,22 @@ def test_the_severity_choices_are_the_ones_a_live_query_takes() -> None:
     option = next(p for p in triage.params if p.name == "severity")
     assert isinstance(option.type, click.Choice)
     assert tuple(option.type.choices) == SEVERITIES == QUERY_SEVERITIES
+
+
+def test_a_run_without_tracebacks_compiles_no_traceback_pattern(tmp_path: Path) -> None:
+    """Missing configuration only: no traceback, frame or chained-cause pattern is compiled (each costs
+    start-up time); the exception-line pattern that finds an event's headline is."""
+    from logscan.templates import causes, signature
+
+    export = FIXTURES / "scenarios" / "missing-config-only.json"
+    used = _patterns_after(tmp_path, "triage", str(export), "-o", str(tmp_path / "r.json"), "--jobs", "1")
+    assert _sources(signature._EXC_LINE) <= used
+    tracebacks = _sources(
+        signature._FRAME,
+        signature._THIRD_PARTY,
+        signature._EXC_INLINE,
+        signature._ROOT_NAME,
+        causes._PY_FRAME,
+        causes._PY_SEPARATOR,
+    )
+    assert not used & tracebacks

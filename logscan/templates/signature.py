@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import regex
 
@@ -40,24 +40,23 @@ TRACEBACK_CACHE = 256
 TRACEBACK_CACHE_CHARS = 32 * 1024
 """Longer texts are parsed every time (bounds the cache's memory)."""
 
-_FRAME = regex.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[\w<>.]+)')
-_THIRD_PARTY = regex.compile(
-    r"(?:site-packages|dist-packages|[/\\]lib[/\\]python\d[\d.]*[/\\]|[/\\]Lib[/\\]|^<frozen |^<string>)",
-    regex.I,
+# Pattern sources, compiled on first use (``_compiled``): each costs start-up time, and a run without
+# tracebacks or chained causes needs few of them.
+_FRAME = r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>[\w<>.]+)'
+_THIRD_PARTY = (
+    r"(?i)(?:site-packages|dist-packages|[/\\]lib[/\\]python\d[\d.]*[/\\]|[/\\]Lib[/\\]|^<frozen |^<string>)"
 )
 _EXC_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*"
-_EXC_LINE = regex.compile(rf"^(?P<type>{_EXC_NAME})(?::\s|:?$)", regex.M)
-_EXC_SUFFIX = regex.compile(
-    r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Server|Timeout|Denied)$"
-)
-_EXC_INLINE = regex.compile(rf"(?:^|\s)(?P<type>{_EXC_NAME}):(?:\s|$)")
+_EXC_LINE = rf"(?m)^(?P<type>{_EXC_NAME})(?::\s|:?$)"
+_EXC_SUFFIX = r"(?:Error|Exception|Warning|Exit|Interrupt|Failure|Fault|Server|Timeout|Denied)$"
+_EXC_INLINE = rf"(?:^|\s)(?P<type>{_EXC_NAME}):(?:\s|$)"
 _TRACEBACK = "Traceback (most recent call last)"
 _IMPORT_ERRORS = frozenset({"ModuleNotFoundError", "ImportError"})
-_ROOT_NAME = regex.compile(
+_ROOT_NAME = (
     r"No module named '(?P<module>[\w.]+)'|cannot import name '\w+' from '(?P<from>[\w.]+)'"
     r"|Cannot find module '(?P<node>[^'\n]{1,200})'"
 )
-_QUOTED = regex.compile(r"""['"]([^'"\n]{1,200})['"]""")
+_QUOTED = r"""['"]([^'"\n]{1,200})['"]"""
 _HEADLINE_CHARS = 2000
 _PARSED = 4
 """Texts whose parse is remembered: an event's signature and its exception read the same text in turn."""
@@ -79,7 +78,7 @@ class Frame:
     @property
     def own(self) -> bool:
         """True for the application's own code (not site-packages, dist-packages or the standard library)."""
-        return _THIRD_PARTY.search(self.file) is None
+        return _compiled(_THIRD_PARTY).search(self.file) is None
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def parse_traceback(text: str) -> TracebackInfo | None:
     body = text.replace("\\n", "\n") if "\\n" in text else text
     frames = tuple(
         Frame(file=m.group("file"), line=int(m.group("line")), function=m.group("func"))
-        for m in _FRAME.finditer(body)
+        for m in _compiled(_FRAME).finditer(body)
     )
     chain = _exception_chain(body)
     if not frames and (_TRACEBACK not in body or not chain):
@@ -118,29 +117,35 @@ def _exception_chain(body: str) -> tuple[str, ...]:
     lines = body.split("\n")
     if len(lines) > 1:
         for i, line in enumerate(lines):
-            found = _EXC_LINE.match(line)
+            found = _compiled(_EXC_LINE).match(line)
             if found is None or line.startswith((" ", "\t")) or (i == 0 and _TRACEBACK in line):
                 continue
             if _is_exception_name(found.group("type"), previous=lines[i - 1] if i else ""):
                 names.append(found.group("type"))
         return tuple(names)
     # Flattened onto one line: the exception follows the last frame's source line.
-    frames = list(_FRAME.finditer(body))
+    frames = list(_compiled(_FRAME).finditer(body))
     tail = body[frames[-1].end() :] if frames else body
-    for found in _EXC_INLINE.finditer(tail):
-        if _EXC_SUFFIX.search(found.group("type")) or "." in found.group("type"):
+    for found in _compiled(_EXC_INLINE).finditer(tail):
+        if _compiled(_EXC_SUFFIX).search(found.group("type")) or "." in found.group("type"):
             names.append(found.group("type"))
     return tuple(names[-1:])
 
 
 def _is_exception_name(name: str, previous: str) -> bool:
     """A line ``Name: message`` ends a traceback when the name looks like an exception or follows a frame."""
-    return _EXC_SUFFIX.search(name) is not None or previous.startswith((" ", "\t"))
+    return _compiled(_EXC_SUFFIX).search(name) is not None or previous.startswith((" ", "\t"))
 
 
 def _short_type(name: str) -> str:
     """The type without its package, module or namespace (``.``, Ruby's ``::``, PHP's ``\\``)."""
     return name.replace("::", ".").replace("\\", ".").rsplit(".", 1)[-1]
+
+
+@cache
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    """A pattern above, compiled when first used."""
+    return regex.compile(pattern)
 
 
 def _joined(patterns: list[str]) -> regex.Pattern[str] | None:
@@ -151,15 +156,18 @@ def _joined(patterns: list[str]) -> regex.Pattern[str] | None:
     return regex.compile("(?m)" + "|".join(f"(?:{p})" for p in patterns))
 
 
-_ANY_SHAPE = _joined([shape.detect for shape in SHAPES])
-"""Whether any language's trace shape holds in a text: one search instead of one per shape (matched
-under the multi-line flag, as ``Shape.holds`` matches each)."""
+@cache
+def _any_shape() -> regex.Pattern[str] | None:
+    """Whether any language's trace shape holds in a text: one search instead of one per shape (matched
+    under the multi-line flag, as ``Shape.holds`` matches each); built when the first text is screened."""
+    return _joined([shape.detect for shape in SHAPES])
 
 
 @lru_cache(maxsize=_PARSED)
 def parse_trace(text: str) -> Trace | None:
     """``ingest.traces.parse`` of the text, screened first by one search for every shape at once."""
-    if _ANY_SHAPE is not None and len(text) <= _SCREENED_CHARS and _ANY_SHAPE.search(text) is None:
+    screen = _any_shape() if len(text) <= _SCREENED_CHARS else None
+    if screen is not None and screen.search(text) is None:
         return None  # no shape holds, so parse would try each and find none
     return parse(text)
 
@@ -172,7 +180,7 @@ def headline(event: Event) -> str:
         lines = body.split("\n")
         for i in range(len(lines) - 1, 0, -1):
             line = lines[i]
-            found = _EXC_LINE.match(line)
+            found = _compiled(_EXC_LINE).match(line)
             if (
                 found is not None
                 and not line.startswith((" ", "\t"))
@@ -240,7 +248,7 @@ def _traceback_id(masker: Masker, text: str) -> str | None:
     name = root_name(root)
     if name is not None and (chained or root.short in _IMPORT_ERRORS):
         return f"{kind}:{masker.mask(name)}"
-    own = "|".join(_frame_file(masker, f) for f in root.frames if _THIRD_PARTY.search(f) is None)
+    own = "|".join(_frame_file(masker, f) for f in root.frames if _compiled(_THIRD_PARTY).search(f) is None)
     identity = ">".join(c.short for c in causes.causes) + "#" + frames + "#" + own
     return f"{kind}:{_short(identity)}"
 
@@ -280,11 +288,11 @@ def _trace_id(masker: Masker, text: str) -> str | None:
 
 def root_name(cause: Cause) -> str | None:
     """What a cause names as missing: a module, a setting (KeyError), a class; None when it names nothing."""
-    found = _ROOT_NAME.search(cause.message)
+    found = _compiled(_ROOT_NAME).search(cause.message)
     if found is not None:
         return str(next(g for g in found.groups() if g))
     if cause.short == "KeyError":
-        key = _QUOTED.fullmatch(cause.message.strip())
+        key = _compiled(_QUOTED).fullmatch(cause.message.strip())
         return str(key.group(1)) if key else None
     if cause.short in ("ClassNotFoundException", "NoClassDefFoundError") and cause.message:
         return cause.message.split()[0].replace("/", ".")
