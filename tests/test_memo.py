@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from logscan.classify import memo
+from logscan.classify import literal_tree, memo, prefilter
 from logscan.classify.engine import Matcher
 from logscan.classify.library import Library, load_library
 from logscan.classify.memo import RegexMemo, memo_path
@@ -100,6 +101,19 @@ def test_the_memo_lives_in_the_cache_folder_under_a_name_for_this_build(
     assert path.parent == tmp_path
     assert path.name.startswith("regex-memo-") and path.name.endswith(".json")
     assert memo_path() == path
+
+
+@pytest.mark.parametrize("module", [prefilter, literal_tree], ids=["prefilter", "literal_tree"])
+def test_an_edited_literal_analysis_starts_another_memo(
+    module: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Remembered literals come from these modules' code: an edit to either must not reuse them."""
+    monkeypatch.setenv("LOGSCAN_CACHE_DIR", str(tmp_path))
+    before = memo_path()
+    edited = tmp_path / Path(module.__file__).name
+    edited.write_bytes(Path(module.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(module, "__file__", str(edited))
+    assert memo_path() != before
 
 
 def test_another_pyyaml_build_starts_another_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,12 +8,12 @@ about 0.25 s of every run for 260 patterns, more than reading 50,000 log entries
 only on the file's bytes or the pattern's text (and the compiled flags), the PyYAML, regex and
 google-re2 builds and the code that finds them, so they are remembered in one JSON file in the cache
 folder (``$LOGSCAN_CACHE_DIR``, ``$XDG_CACHE_HOME/logscan`` or ``~/.cache/logscan``) whose name carries
-a digest of all of those: another version or an edited prefilter.py, library.py or memo.py starts a new
-file. With the compile remembered, a rule's regex is compiled only when the engine first tries it (most
-rules are never tried on a given export). A file or pattern that is not in the memo is parsed, compiled,
-checked and analysed as before, so a new or edited rule is always checked (only what passed is
-remembered, and a parsed file only when JSON carries it unchanged). A memo that cannot be read or
-written is ignored: the run only takes longer.
+a digest of all of those: another version or an edited prefilter.py, literal_tree.py, library.py or
+memo.py starts a new file. With the compile remembered, a rule's regex is compiled only when the engine
+first tries it (most rules are never tried on a given export). A file or pattern that is not in the
+memo is parsed, compiled, checked and analysed as before, so a new or edited rule is always checked (only
+what passed is remembered, and a parsed file only when JSON carries it unchanged). A memo that cannot be
+read or written is ignored: the run only takes longer.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import orjson
 import re2
 import regex
 
-from logscan.classify import prefilter
+from logscan.classify import literal_tree, prefilter
 from logscan.classify.prefilter import Literals, required_literals, required_prefix
 from logscan.sources.cloud.cache import cache_dir
 
@@ -206,7 +206,8 @@ def _strings(values: Any) -> list[str]:
 def memo_path() -> Path:
     """The memo file for this build: its name holds a digest of what the answers depend on."""
     here = Path(__file__)
-    code = b"\0".join(p.read_bytes() for p in (Path(prefilter.__file__), here.with_name("library.py"), here))
+    analysis = (Path(prefilter.__file__), Path(literal_tree.__file__))  # what the literals depend on
+    code = b"\0".join(p.read_bytes() for p in (*analysis, here.with_name("library.py"), here))
     build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}|{_yaml_id()}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
     return cache_dir() / f"regex-memo-{digest}.json"
