@@ -81,6 +81,7 @@ _PIECES = [
     'password: "{{a" b',
     "api_key='{{x\n",
     'password: "{{a" b\n}} ',
+    'password: "{{a" b\npassword: c\n}} ',
     "--password\n\n  \nHk29xLq8",
     "curl -fsS\n-u\n\ndeploy:Hk29xLq8",
     "mysqldump -h db\n-pQz81kXm0v",
@@ -147,7 +148,7 @@ def test_every_example_alone_and_among_the_others_gives_the_same_hits() -> None:
 
 # Each claim a Reach makes is needed: a text on which the search without it differs from the whole-text search.
 _WEAKER = [
-    ("secret-value", 'x\npassword: "{{a" b\n}} \n', {"until": ""}),
+    ("secret-value", 'x\npassword: "{{a" b\n}} \n', {"until": None}),
     ("command-line-password", "ok\n--password Hk29xLq8\n", {"before": 0}),
     ("command-line-password", "pg_dump --password\n\n  \nHk29xLq8\n", {"blank": False}),
     ("command-line-password", "curl -fsS\n-u\n\ndeploy:Hk29xLq8\n", {"after": 0}),

@@ -40,9 +40,9 @@ class Reach:
     """How many lines below its own an attempt to match can read (a \\s that is a newline) ..."""
     blank: bool = False
     """... and past those, across blank lines to the next line holding anything (a \\s+ before a value)."""
-    until: str = ""
-    """... and up to two characters past the next one of these (a lookahead over ``{{ ... }}``); an attempt reads
-    nothing else beyond its line's newline."""
+    until: tuple[str, str] | None = None
+    """... and, from an opening (the first string) on its lines, up to two characters past the next closing (the
+    second): a lookahead over ``{{ ... }}``. An attempt reads nothing else beyond its line's newline."""
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,7 @@ def _matches(
     """The pattern's matches in lines.text, in order, found by searching its runs of lines (see the module doc)."""
     text = lines.text
     for first, last in runs:
-        yield from pattern.finditer(text, lines.start(first), _read_end(reach, lines, last))
+        yield from pattern.finditer(text, lines.start(first), _read_end(reach, lines, first, last))
 
 
 def _runs(reach: Reach, lines: _Lines) -> Iterator[tuple[int, int]]:
@@ -137,7 +137,7 @@ def _runs(reach: Reach, lines: _Lines) -> Iterator[tuple[int, int]]:
     run: tuple[int, int] | None = None
     for line in lines.screened(reach.screen):
         first = max(0, line - reach.before)
-        if run is not None and lines.start(first) <= _read_end(reach, lines, run[1]):
+        if run is not None and lines.start(first) <= _read_end(reach, lines, *run):
             run = (run[0], max(run[1], line))
             continue
         if run is not None:
@@ -147,15 +147,18 @@ def _runs(reach: Reach, lines: _Lines) -> Iterator[tuple[int, int]]:
         yield run
 
 
-def _read_end(reach: Reach, lines: _Lines, last: int) -> int:
-    """Where the characters an attempt begun on line last (or above) can read end."""
+def _read_end(reach: Reach, lines: _Lines, first: int, last: int) -> int:
+    """Where the characters an attempt begun on lines first to last can read end."""
     line = min(last + reach.after, lines.count() - 1)
     if reach.blank:
         line += 1
         while line < lines.count() - 1 and lines.blank(line):
             line += 1
     end = lines.start(line + 1)
-    for c in reach.until:
-        found = lines.text.find(c, lines.start(last + 1))
-        end = len(lines.text) if found < 0 else max(end, min(found + 3, len(lines.text)))
+    if reach.until is not None:
+        opening, closing = reach.until
+        text, after = lines.text, lines.start(last + 1)
+        if text.find(opening, lines.start(first), after) >= 0:
+            found = text.find(closing, after)
+            end = len(text) if found < 0 else max(end, min(found + 3, len(text)))
     return end

@@ -141,8 +141,8 @@ NAMED: Final[tuple[Detector, ...]] = (
             '  secret_key_base = ENV.fetch("SECRET_KEY_BASE")',
         ),
         # the name and its separator sit on one line and so does the value (no class in it holds a newline);
-        # only NOT_A_VALUE's {{[^}]*}} reads further, up to the first closing brace
-        reach=Reach(r"(?i)(?:" + _LOOSE_NAMES + r"|_key)[\"']?[ \t]*[=:]", until="}"),
+        # only NOT_A_VALUE's {{[^}]*}} reads further, from a {{ up to the first closing brace
+        reach=Reach(r"(?i)(?:" + _LOOSE_NAMES + r"|_key)[\"']?[ \t]*[=:]", until=("{{", "}")),
     ),
     detector(
         "command-line-password",
