@@ -82,6 +82,7 @@ _PIECES = [
     "api_key='{{x\n",
     'password: "{{a" b\n}} ',
     'password: "{{a" b\npassword: c\n}} ',
+    "/login?password={{a\nb}} ",
     "--password\n\n  \nHk29xLq8",
     "curl -fsS\n-u\n\ndeploy:Hk29xLq8",
     "mysqldump -h db\n-pQz81kXm0v",
@@ -159,6 +160,13 @@ _WEAKER = [
         {"screen": r"-(?:[a-z]+-)*pass|mysql|curl"},
     ),
     ("high-entropy-value", "ok\nMAILER_AUTH=Vx82LmQ0pZr4Tk9sWn3yBc7D\n", {"screen": "nothing"}),
+    ("query-secret", "x\n/login?password={{a\nb}} \n", {"until": None}),
+    ("query-secret", "x\nGET /reset?token=8f14e45fceea167a HTTP/1.1", {"screen": "nothing"}),
+    (
+        "telegram-bot-token",
+        "bot\u0667\u0663\u0661\u0661\u0664:AHk29xLq8Wm3Zr0pQv5Tn7Ys2Bd6Fg1Jc4e",
+        {"screen": "[0-9]{5}:A"},
+    ),
     (
         "pem-body",
         "-\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n",

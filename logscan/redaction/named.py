@@ -93,6 +93,11 @@ NAMED: Final[tuple[Detector, ...]] = (
             "POST /login body: user=bob&password=hunter2&remember=1",
         ),
         ("GET /items?page=2&sort=name",),
+        # one line (no class holds a newline) but for NOT_A_VALUE's {{[^}]*}}, as in secret-value
+        reach=Reach(
+            r"(?i)[?&;][A-Za-z0-9_.-]*(?:" + _LOOSE_NAMES + r"|signature|credential|key|sig|pass)=",
+            until=("{{", "}"),
+        ),
     ),
     detector(
         "secret-value",

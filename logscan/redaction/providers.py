@@ -175,6 +175,8 @@ PROVIDERS: Final[tuple[Detector, ...]] = (
             "TELEGRAM 7311428356:AHk29xLq8Wm3Zr0pQv5Tn7Ys2Bd6Fg1Jc4e sendMessage failed",
         ),
         ("build 20250301:ABORTED after 12 steps",),
+        # one line; any non-ASCII character stands for a digit (RE2's \p{Nd} misses some that regex's \d takes)
+        reach=Reach(r"[0-9\x{80}-\x{10FFFF}]{5,16}:A[A-Za-z0-9_-]{34}"),
     ),
     detector(
         "discord-webhook",
