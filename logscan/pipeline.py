@@ -94,7 +94,7 @@ def _fold(
     counted: Sequence[CountedEntries] = (),
     hints: MatchHints | None = None,
 ) -> list[tuple[Subject, Summary]]:
-    accs: dict[tuple[str | None, str | None], Aggregator] = {}
+    accs = _Subjects(library)
     matcher = hints.matcher(library) if hints is not None else Matcher(library)
     read = 0
     with _fewer_collections():
@@ -103,10 +103,7 @@ def _fold(
             if event is not FOLDED:  # counted in stream.textless, added below
                 first = event.records[0]
                 key = (first.service, first.revision) if by_subject else (None, None)
-                acc = accs.get(key)
-                if acc is None:
-                    acc = accs[key] = Aggregator(library)
-                acc.add_event(item)  # every record is in exactly one event
+                accs[key].add_event(item)  # every record is in exactly one event
             if progress is not None:
                 read += len(event.records)
                 if n % _PROGRESS_EVERY == 0:
@@ -115,7 +112,7 @@ def _fold(
         progress(read)
     if stream.textless is not None:
         _add_textless(accs, stream.textless, library, matcher, by_subject)
-    _add_counted(accs, counted, library, by_subject)
+    _add_counted(accs, counted, by_subject)
     unnamed = [key for key in accs if key[1] is None]
     named = [key for key in accs if key[1] is not None]
     if len(named) == 1 and unnamed:  # entries without labels (audit logs, damaged ones) of one revision
@@ -139,8 +136,20 @@ def _fold(
     return summaries
 
 
+class _Subjects(dict[tuple[str | None, str | None], Aggregator]):
+    """The Aggregator of each subject, (service, revision) or (None, None), made when the subject first comes."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self._library = library
+
+    def __missing__(self, subject: tuple[str | None, str | None]) -> Aggregator:
+        acc = self[subject] = Aggregator(self._library)
+        return acc
+
+
 def _add_textless(
-    accs: dict[tuple[str | None, str | None], Aggregator],
+    accs: _Subjects,
     textless: Textless,
     library: Library,
     matcher: Matcher,
@@ -153,24 +162,18 @@ def _add_textless(
     for group, item in zip(groups, samples, strict=True):
         record = group.sample.records[0]
         where = (record.service, record.revision) if by_subject else (None, None)
-        acc = accs.get(where)
-        if acc is None:
-            acc = accs[where] = Aggregator(library)
-        acc.add_textless(item, group)
+        accs[where].add_textless(item, group)
 
 
 def _add_counted(
-    accs: dict[tuple[str | None, str | None], Aggregator],
+    accs: _Subjects,
     counted: Sequence[CountedEntries],
-    library: Library,
     by_subject: bool,
 ) -> None:
     """Fold the entries an engine counted into their subject's Aggregator, after the events (the first
     entry of each counted kind is among those, and makes its finding)."""
     for batch in counted:
         where = (batch.service, batch.revision) if by_subject else (None, None)
-        if where not in accs:
-            accs[where] = Aggregator(library)
         accs[where].add_counted(batch)
 
 

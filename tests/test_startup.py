@@ -30,12 +30,13 @@ print(" ".join(sorted(sys.modules)), file=sys.__stdout__)
 """
 
 
-def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+def _run_cli(tmp_path: Path, script: str, *args: str) -> str:
+    """What the script prints when it runs the CLI with args in a fresh interpreter on this tree."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     env["PYTHONPATH"] = str(REPO)
     env["LOGSCAN_CACHE_DIR"] = str(tmp_path / "cache")  # the memo (classify/memo.py) starts empty
     proc = subprocess.run(
-        [sys.executable, "-c", _LIST_MODULES, *args],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -43,7 +44,11 @@ def _modules_after(tmp_path: Path, *args: str) -> set[str]:
         timeout=120,
         check=True,
     )
-    return set(proc.stdout.split())
+    return proc.stdout
+
+
+def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+    return set(_run_cli(tmp_path, _LIST_MODULES, *args).split())
 
 
 _LIST_PATTERNS = """
@@ -69,19 +74,7 @@ print(repr(sorted(used)), file=sys.__stdout__)
 
 def _patterns_after(tmp_path: Path, *args: str) -> set[str]:
     """Every regex a run compiled or searched with (through the regex module), by its source."""
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    env["PYTHONPATH"] = str(REPO)
-    env["LOGSCAN_CACHE_DIR"] = str(tmp_path / "cache")
-    proc = subprocess.run(
-        [sys.executable, "-c", _LIST_PATTERNS, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-    )
-    found = ast.literal_eval(proc.stdout)
+    found = ast.literal_eval(_run_cli(tmp_path, _LIST_PATTERNS, *args))
     assert isinstance(found, list)
     return set(found)
 
