@@ -97,13 +97,21 @@ def _fold(
     accs = _Subjects(library)
     matcher = hints.matcher(library) if hints is not None else Matcher(library)
     read = 0
+    service: str | None = None
+    revision: str | None = None
+    add: Callable[[Classified], None] | None = None  # the last subject's: consecutive events mostly share it
     with _fewer_collections():
         for n, item in enumerate(classify(stream, library, templates="needed", matcher=matcher)):
             event = item.event
             if event is not FOLDED:  # counted in stream.textless, added below
-                first = event.records[0]
-                key = (first.service, first.revision) if by_subject else (None, None)
-                accs[key].add_event(item)  # every record is in exactly one event
+                if by_subject:
+                    first = event.records[0]
+                    if add is None or first.service != service or first.revision != revision:
+                        service, revision = first.service, first.revision
+                        add = accs[(service, revision)].add_event
+                elif add is None:
+                    add = accs[(None, None)].add_event
+                add(item)  # every record is in exactly one event
             if progress is not None:
                 read += len(event.records)
                 if n % _PROGRESS_EVERY == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection
 from datetime import datetime
 
 from logscan.ingest.textless import Group
@@ -35,12 +35,12 @@ class Tally:
         self._labels: dict[_Labels, int] = {}
         self._content = hashlib.blake2b(digest_size=16)
 
-    def add_all(self, records: Iterable[Record]) -> None:
+    def add_all(self, records: Collection[Record]) -> None:
         """Count records (each once)."""
+        self.records += len(records)
         labels = self._labels
         start, end = self.start, self.end
         for record in records:
-            self.records += 1
             key = (record.stream, record.service, record.revision, record.region)
             labels[key] = labels.get(key, 0) + 1
             if record.truncated:
