@@ -27,9 +27,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal, NamedTuple
 
 from logscan.classify import memo
-from logscan.classify.engine import CACHE_MAX_CHARS, Matcher, PlainMatcher
+from logscan.classify.engine import CACHE_MAX_CHARS, RANKS, Matcher, PlainMatcher
 from logscan.classify.library import Library, Rule
-from logscan.model import Classified, Event, EventClass, Raised, severity_rank
+from logscan.model import Classified, Event, EventClass, Raised
 from logscan.templates.exception import raised
 from logscan.templates.miner import Cluster, Masker, TemplateMiner
 from logscan.templates.signature import Signer, headline, templated
@@ -231,12 +231,9 @@ def _finish(item: _Pending) -> Classified:
 def extract_key(rule: Rule, match: Any) -> str | None:
     """The rule's key group (several: the matched ones joined by ":"), or the first named group that matched."""
     if isinstance(rule.key_group, tuple):
-        values = [str(v) for v in (match.group(g) for g in rule.key_group) if v]
+        values = [str(v) for v in (match.group(g) for g in rule.key_groups) if v]
         return ":".join(values) or None
-    if rule.key_group:
-        value = match.group(rule.key_group)
-        return str(value) if value else None
-    for name in rule.compiled.groupindex:
+    for name in rule.key_groups:
         value = match.group(name)
         if value:
             return str(value)
@@ -244,8 +241,12 @@ def extract_key(rule: Rule, match: Any) -> str | None:
 
 
 def event_severity(event: Event) -> str:
-    """The severity the rules see for an event: its records' highest."""
+    """The severity the rules see for an event: its records' highest (the first of the highest)."""
     records = event.records
     if len(records) == 1:
         return records[0].severity
-    return max((r.severity for r in records), key=severity_rank)
+    return max([r.severity for r in records], key=_rank)
+
+
+def _rank(severity: str) -> int:
+    return RANKS.get(severity, 0)

@@ -21,7 +21,8 @@ from typing import Any
 
 from logscan.classify import memo
 from logscan.classify.library import Library, Rule
-from logscan.model import severity_rank
+from logscan.classify.shapes import DIGITS, SHAPE_MAX_CHARS, Shapes
+from logscan.model import SEVERITIES, severity_rank
 
 MATCH_TIMEOUT_S = 0.25
 """A single rule's search is abandoned after this long (regex module timeout): no line can hang logscan."""
@@ -39,6 +40,9 @@ Found = tuple[Rule, Any] | None
 """The winning rule and its match object, or None."""
 _Resolved = tuple[tuple[int, ...], dict[int, str]]
 """Candidates in library order (prefixes unchecked), and the prefix each prefixed candidate needs."""
+
+RANKS: dict[str, int] = {name: severity_rank(name) for name in SEVERITIES}
+"""``severity_rank`` as a dict (``RANKS.get(name, 0)``): one lookup per text instead of a tuple search."""
 
 
 class PlainMatcher:
@@ -78,12 +82,7 @@ class PlainMatcher:
                 # Positional: (string, pos, endpos, concurrent, partial, timeout). The regex module parses
                 # keyword arguments slowly: 2.4 us a search with timeout=, 0.8 us without, on short lines.
                 found = rule.compiled.search(text, 0, None, False, False, MATCH_TIMEOUT_S)
-                unless = rule.unless_compiled
-                if (
-                    found is not None
-                    and unless is not None
-                    and unless.search(text, 0, None, False, False, MATCH_TIMEOUT_S)
-                ):
+                if found is not None and rule.unless is not None and self._vetoes(i, rule, text):
                     continue  # the rule's unless pattern vetoes it
             except TimeoutError:
                 self._timed_out(i)
@@ -91,6 +90,10 @@ class PlainMatcher:
             if found is not None:
                 return rule, found
         return None
+
+    def _vetoes(self, i: int, rule: Rule, text: str) -> bool:
+        """Whether the rule's unless pattern is found in the text (under the time bound)."""
+        return rule.unless_compiled.search(text, 0, None, False, False, MATCH_TIMEOUT_S) is not None
 
     def _timed_out(self, i: int) -> None:
         self.timeouts += 1
@@ -132,21 +135,48 @@ class Matcher(PlainMatcher):
         self._search, self.engine = _literal_search(sets, backend)
         self._by_hits: dict[tuple[int, ...], _Resolved] = {}
         """Candidates per answer of the literal search: a few dozen distinct answers cover most texts."""
+        self._shapes = Shapes(sets, lambda zeroed: _literal_search(zeroed, backend)[0], self._settle)
+        self._unless_literals: dict[int, tuple[str, ...]] = {}
+        """Rules whose unless pattern has required literals (case-sensitive): a text holding none of them
+        is not searched for it (it cannot be found there)."""
+        for i, rule in enumerate(library.rules):
+            shape = remembered.shape(rule.unless) if rule.unless is not None else None
+            if rule.unless is not None and shape is not None:
+                unless, _ = remembered.analysis(rule.unless, shape[0])
+                if unless is not None and not unless.folded:
+                    self._unless_literals[i] = tuple(sorted(unless.strings))
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
         remembered.save()
 
     def candidates(self, text: str) -> Sequence[int]:
         """Indexes of the rules that could match text, in library order."""
-        hits = tuple(self._search(text))
+        if text.isascii() and len(text) <= SHAPE_MAX_CHARS:
+            shaped = self._shapes.candidates(text)
+            if shaped is not None:
+                return shaped
+        return self._searched(text)
+
+    def _searched(self, text: str) -> Sequence[int]:
+        """``candidates`` from the literal search of the text itself."""
+        found, prefixed = self._resolved(tuple(self._search(text)))
+        if prefixed:
+            return [i for i in found if i not in prefixed or text.startswith(prefixed[i])]
+        return found
+
+    def _settle(self, hits: tuple[int, ...], shape: str) -> tuple[int, ...] | None:
+        """The candidates in a shape (shapes.py), or None when one of them needs a prefix with a digit."""
+        found, prefixed = self._resolved(hits)
+        if any(DIGITS.intersection(prefix) for prefix in prefixed.values()):
+            return None
+        return tuple(i for i in found if i not in prefixed or shape.startswith(prefixed[i]))
+
+    def _resolved(self, hits: tuple[int, ...]) -> _Resolved:
         resolved = self._by_hits.get(hits)
         if resolved is None:
             if len(self._by_hits) >= HITS_CACHE_SIZE:
                 self._by_hits.clear()
             resolved = self._by_hits[hits] = self._resolve(hits)
-        found, prefixed = resolved
-        if prefixed:
-            return [i for i in found if i not in prefixed or text.startswith(prefixed[i])]
-        return found
+        return resolved
 
     def _resolve(self, hits: Sequence[int]) -> _Resolved:
         """The candidates a literal search's answer allows, before prefixes, and the prefixes to check."""
@@ -156,14 +186,20 @@ class Matcher(PlainMatcher):
         prefixed = {i: self._prefixes[i] for i in found if i in self._prefixes}
         return tuple(sorted(found.union(self.always))), prefixed
 
+    def _vetoes(self, i: int, rule: Rule, text: str) -> bool:
+        literals = self._unless_literals.get(i)
+        if literals is not None and not any(literal in text for literal in literals):
+            return False
+        return super()._vetoes(i, rule, text)
+
     def first(self, text: str, severity: str = "DEFAULT") -> Found:
-        rank = severity_rank(severity)
+        rank = RANKS.get(severity, 0)
         if len(text) > CACHE_MAX_CHARS:
             return self._uncached(text, rank)
         return self._cached(text, rank)
 
     def uncached(self, text: str, severity: str = "DEFAULT") -> Found:
-        return self._uncached(text, severity_rank(severity))
+        return self._uncached(text, RANKS.get(severity, 0))
 
     def _uncached(self, text: str, rank: int) -> Found:
         return self._try(self.candidates(text), text, rank)
@@ -226,7 +262,7 @@ def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[st
     return search
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _re2_set(
     patterns: tuple[tuple[frozenset[str], bool], ...], folding: bool
 ) -> Callable[[bytes], list[int]]:

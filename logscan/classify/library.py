@@ -98,6 +98,16 @@ class Rule:
         return regex.compile(self.regex, regex.VERSION0)
 
     @cached_property
+    def key_groups(self) -> tuple[str, ...]:
+        """The named groups a key is read from, in order: key_group's, else every named group of the regex
+        (the first that matched is the key). Computed once: a match's key is read per distinct text."""
+        if isinstance(self.key_group, tuple):
+            return self.key_group
+        if self.key_group:
+            return (self.key_group,)
+        return tuple(self.compiled.groupindex)
+
+    @cached_property
     def unless_compiled(self) -> Any:
         """The compiled unless pattern (regex module), or None."""
         return None if self.unless is None else regex.compile(self.unless, regex.VERSION0)
