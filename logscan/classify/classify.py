@@ -206,7 +206,7 @@ def _answer(matcher: PlainMatcher, signer: Signer, event: Event, severity: str, 
         rule = found[0]
         klass, rule_id, key = rule.klass, rule.id, extract_key(rule, found[1])
         fixed = signer.fixed(event, rule_id, key, noise=klass == EventClass.NOISE)
-    exception = raised(text) if klass != EventClass.NOISE else None
+    exception = raised(text, _mask_literals) if klass != EventClass.NOISE else None
     line = headline(event) if mine_all or rule_id == UNCLAIMED or fixed is None else None
     assert line is not None or fixed is not None  # an event whose signature needs a template is mined
     return _answered(klass, rule_id, key, fixed, exception, line)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from logscan.classify.classify import event_severity
-from logscan.classify.engine import Found, Matcher
+from logscan.classify.engine import RANKS, Found, Matcher
 from logscan.classify.library import Library, Rule, load_library
-from logscan.model import Event, severity_rank
+from logscan.model import Event
 
 NO_RULE = -1
 """The note of a text that no rule claims."""
@@ -66,7 +66,7 @@ class MatchHints:
         hints = self._hints
         if len(hints) >= MAX_HINTS:
             hints.clear()
-        hints[(event.clean, severity_rank(event_severity(event)))] = note
+        hints[(event.clean, RANKS.get(event_severity(event), 0))] = note
 
     def matcher(self, library: Library) -> HintedMatcher:
         """This process's Matcher, taking the hints."""

@@ -10,22 +10,25 @@ from functools import lru_cache
 
 from logscan.model import Raised
 from logscan.templates.causes import parse_causes
-from logscan.templates.signature import parse_trace, parse_traceback
+from logscan.templates.miner import Literals
+from logscan.templates.signature import may_hold_trace, parse_trace, parse_traceback
 
 _MAX_CHARS = 64 * 1024
 _CACHE_CHARS = 32 * 1024
 """Longer texts are read every time (bounds the cache's memory)."""
 
 
-def raised(text: str) -> Raised | None:
+def raised(text: str, literals: Literals | None = None) -> Raised | None:
     """The exception the text reports (the one that propagated), or None when it reports none.
 
-    Recent texts are remembered: a crash loop logs the same trace thousands of times.
+    literals: classify's literal analysis (``Masker.literals``), which rules out most texts holding no trace
+    without the shapes' search (``signature.may_hold_trace``). Recent texts are remembered: a crash loop
+    logs the same trace thousands of times.
     """
-    return _remembered(text) if len(text) <= _CACHE_CHARS else _raised(text)
+    return _remembered(text, literals) if len(text) <= _CACHE_CHARS else _raised(text, literals)
 
 
-def _raised(text: str) -> Raised | None:
+def _raised(text: str, literals: Literals | None) -> Raised | None:
     body = text[:_MAX_CHARS]
     found: Raised | None = None
     if 'File "' in body or "Traceback (most recent call last)" in body:
@@ -33,7 +36,7 @@ def _raised(text: str) -> Raised | None:
         if info is not None and info.chain:
             found = Raised("python", info.chain[-1], _message(body, info.chain[-1]))
     if found is None:
-        trace = parse_trace(body)
+        trace = parse_trace(body) if may_hold_trace(body, literals) else None
         if trace is None:
             return None
         found = trace.raised

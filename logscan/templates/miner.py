@@ -63,11 +63,13 @@ class Masker:
 
     def __init__(self, masks: Sequence[tuple[str, str]], literals: Literals | None = None) -> None:
         self.masks = tuple(masks) or _DEFAULT_MASKS
+        self.literals = literals
+        """The literal analysis it was given (signature.py screens texts for traces with it too)."""
         self._compiled: list[tuple[regex.Pattern[str], str, tuple[str, ...] | None]] = []
         for name, source in self.masks:
             pattern = regex.compile(source, regex.VERSION0)
             need = literals(source, pattern.flags) if literals is not None else None
-            self._compiled.append((pattern, f"<{name}>", _fewest(need) if need else None))
+            self._compiled.append((pattern, f"<{name}>", fewest(need) if need else None))
         self.patterns = {name: pattern for name, pattern in self.masks}
         """Mask name -> regex, for rule stubs."""
 
@@ -84,7 +86,7 @@ class Masker:
         return text
 
 
-def _fewest(strings: Collection[str]) -> tuple[str, ...]:
+def fewest(strings: Collection[str]) -> tuple[str, ...]:
     """The strings none of the others is part of: a text holding "ms" holds "s" too."""
     return tuple(sorted(s for s in set(strings) if not any(o != s and o in s for o in strings)))
 

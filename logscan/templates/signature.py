@@ -31,7 +31,7 @@ import regex
 from logscan.ingest.traces import SHAPES, Trace, parse
 from logscan.model import Cause, Event
 from logscan.templates.causes import parse_causes
-from logscan.templates.miner import Masker
+from logscan.templates.miner import Literals, Masker, fewest
 
 APP_FRAMES = 3
 """Innermost frames of the application's own code that identify a failure."""
@@ -163,6 +163,30 @@ def _any_shape() -> regex.Pattern[str] | None:
     return _joined([shape.detect for shape in SHAPES])
 
 
+@lru_cache(maxsize=4)
+def _trace_literals(literals: Literals) -> tuple[str, ...] | None:
+    """Strings one of which is in every text in which some language's trace shape holds (``Shape.holds``),
+    by the given literal analysis; None when it cannot tell for some shape."""
+    found: set[str] = set()
+    for shape in SHAPES:
+        # Flags 0: shape.py compiles the pattern with none of its own; the analysis reads inline ones.
+        need = literals(f"(?m){shape.detect}", 0)
+        if not need:
+            return None
+        found.update(need)
+    return fewest(found)
+
+
+def may_hold_trace(text: str, literals: Literals | None) -> bool:
+    """False when no language's trace shape can hold in the text (so ``parse_trace`` finds none): it holds
+    none of the literals the shapes need (checked in microseconds; the shapes' search takes ~15 us a line).
+    True when it may, or when literals (classify's analysis, which a Masker carries) is None."""
+    need = _trace_literals(literals) if literals is not None else None
+    if need is None:
+        return True
+    return any(literal in text for literal in need)
+
+
 @lru_cache(maxsize=_PARSED)
 def parse_trace(text: str) -> Trace | None:
     """``ingest.traces.parse`` of the text, screened first by one search for every shape at once."""
@@ -266,7 +290,7 @@ def _trace_id(masker: Masker, text: str) -> str | None:
     As for Python: the exception type, the chain of causes (``Outer<Root``, the root named when it names
     what it lacks) and the innermost frames of the application's own code, by file and function.
     """
-    trace = parse_trace(text)
+    trace = parse_trace(text) if may_hold_trace(text, masker.literals) else None
     if trace is None or not trace.frames:
         return None
     kind = _short_type(trace.raised.type)
