@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import operator
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from logscan.ingest.continues import (
@@ -111,88 +111,137 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
     """Events from records: split tracebacks, warnings and messages joined; streams in bounded memory."""
     queue: deque[_Group] = deque()
     open_groups: dict[tuple[str, str | None, str], _Group] = {}
-    # Bounds on the open groups' last timestamps (lo <= every one <= hi): a record no further than
-    # MAX_GAP from both bounds cannot make a group stale, so the groups are scanned only when it is.
+    # Bounds on the open groups' last timestamps (lo <= every one <= hi): a record no further than MAX_GAP
+    # from both bounds cannot find a group stale, so the groups are scanned only when it is. After that
+    # check every open group is within MAX_GAP of the record, so continuing one needs no check of its own.
+    # late is lo + MAX_GAP, kept beside lo: the common record costs comparisons, no timedelta arithmetic.
     lo: datetime | None = None
     hi: datetime | None = None
+    late: datetime | None = None
     opened: dict[str, int] = {}  # _state_of per distinct text: half the lines of an export repeat one
-    for record in in_time_order(records):
-        ts = record.timestamp
-        stream = record.stream
-        if stream in _NEVER_JOINED:
-            # Request and audit logs never join, so they never continue or open a group.
-            if not queue:
-                yield _single(record)
-                continue
-            queue.append(_group(record, LINE, len(record.clean), ts, None))
-        else:
-            key = (record.source, record.instance, stream)
-            text = record.clean
-            group = open_groups.get(key)
-            state = None if group is None else _continue(group, text, ts)
-            if state is not None:
-                assert group is not None  # only an open group is continued
-                group.records.append(record)
-                group.state = state
-                group.chars += len(text)
-                if ts is not None:
-                    group.last = ts
-                if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
-                    _close(open_groups, group)
+    for run in _runs(records):
+        for record in run:
+            ts = record.timestamp
+            if (
+                ts is not None
+                and late is not None
+                and hi is not None
+                and (ts > late or (ts < hi and hi - ts > MAX_GAP))
+            ):
+                lo, hi = _expire(open_groups, ts)
+                late = None if lo is None else _later(lo)
+            stream = record.stream
+            if stream in _NEVER_JOINED:
+                # Request and audit logs never join, so they never continue or open a group.
+                if not queue:
+                    yield _single(record)
+                    continue
+                queue.append(_group(record, LINE, len(record.clean), ts, None))
             else:
-                if group is not None:
-                    group.closed = True  # the record starts something new: its key's open group is done
-                    del open_groups[key]
-                state = opened.get(text)
-                if state is None:
-                    state = _state_of(record)
-                    if len(text) <= STATE_CACHE_CHARS:
-                        if len(opened) >= STATE_CACHE:
-                            opened.clear()
-                        opened[text] = state
-                if state == DONE:
-                    queue.append(_group(record, state, len(text), ts, None))
-                    group = None
+                key = (record.source, record.instance, stream)
+                text = record.clean
+                group = open_groups.get(key)
+                if group is None or (group.state in _PLAIN and text[:1] not in SPLIT_STARTS):
+                    state = None  # only a split message continues a plain line (see _continue)
                 else:
-                    group = _group(record, state, len(text), ts, key)
-                    queue.append(group)
-                    open_groups[key] = group
-            if ts is not None and group is not None and not group.closed:
-                if lo is None or ts < lo:
-                    lo = ts
-                if hi is None or ts > hi:
-                    hi = ts
-        if ts is not None and lo is not None and hi is not None and (ts - lo > MAX_GAP or hi - ts > MAX_GAP):
-            lo, hi = _expire(open_groups, ts)
-        if len(queue) > MAX_OPEN:
-            _close(open_groups, queue[0])
-        while queue and queue[0].closed:
-            yield _event(queue.popleft())
+                    state = _continue(group, text)
+                if state is not None:
+                    assert group is not None  # only an open group is continued
+                    group.records.append(record)
+                    group.state = state
+                    group.chars += len(text)
+                    if ts is not None:
+                        group.last = ts
+                    if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
+                        _close(open_groups, group)
+                else:
+                    if group is not None:
+                        group.closed = True  # the record starts something new: its key's open group is done
+                        del open_groups[key]
+                    state = opened.get(text)
+                    if state is None:
+                        state = _state_of(record)
+                        if len(text) <= STATE_CACHE_CHARS:
+                            if len(opened) >= STATE_CACHE:
+                                opened.clear()
+                            opened[text] = state
+                    if state == DONE:
+                        queue.append(_group(record, state, len(text), ts, None))
+                        group = None
+                    else:
+                        group = _group(record, state, len(text), ts, key)
+                        queue.append(group)
+                        open_groups[key] = group
+                if ts is not None and group is not None and not group.closed:
+                    if lo is None or ts < lo:
+                        lo = ts
+                        late = _later(ts)
+                    if hi is None or ts > hi:
+                        hi = ts
+            if len(queue) > MAX_OPEN:
+                _close(open_groups, queue[0])
+            while queue and queue[0].closed:
+                yield _event(queue.popleft())
     while queue:
         yield _event(queue.popleft())
 
 
 def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
     """Records in time order within each run (see the module docstring); untimed records pass as they come."""
+    for run in _runs(records):
+        yield from run
+
+
+def _runs(records: Iterable[Record]) -> Iterator[Sequence[Record]]:
+    """in_time_order's records a run at a time (an untimed record is a run of its own).
+
+    A record within [near, far] of the run's last one (a window MAX_GAP wide holding that record) is no
+    further than MAX_GAP from it: only a record outside the window costs timedelta arithmetic.
+    """
     run: list[Record] = []
     source = ""  # of the run's records
-    before = _NEVER  # the run's last timestamp
+    before = near = far = _NEVER  # the run's last timestamp, and the window around it
     for record in records:
         ts = record.timestamp
         if ts is None:
-            yield from _ordered(run)
-            run = []
-            yield record
+            if run:
+                yield _ordered(run)
+                run = []
+            yield (record,)
             continue
         if not run:
             source = record.source
-        elif len(run) >= REORDER_MAX or record.source != source or abs(ts - before) > MAX_GAP:
-            yield from _ordered(run)
+            near, far = _around(ts)
+        elif len(run) >= REORDER_MAX or record.source != source:
+            yield _ordered(run)
             run = []
             source = record.source
+            near, far = _around(ts)
+        elif not near <= ts <= far:
+            if abs(ts - before) > MAX_GAP:
+                yield _ordered(run)
+                run = []
+            near, far = _around(ts)
         run.append(record)
         before = ts
-    yield from _ordered(run)
+    if run:
+        yield _ordered(run)
+
+
+def _around(ts: datetime) -> tuple[datetime, datetime]:
+    """A window MAX_GAP wide centred on ts (just ts where that would leave datetime's range)."""
+    try:
+        return ts - _HALF_GAP, ts + _HALF_GAP
+    except OverflowError:
+        return ts, ts
+
+
+def _later(ts: datetime) -> datetime:
+    """ts + MAX_GAP; past datetime's range, its end (which no timestamp exceeds)."""
+    try:
+        return ts + MAX_GAP
+    except OverflowError:
+        return datetime.max.replace(tzinfo=ts.tzinfo)
 
 
 def _ordered(run: list[Record]) -> list[Record]:
@@ -216,6 +265,9 @@ def _ordered(run: list[Record]) -> list[Record]:
 
 _timestamp = operator.attrgetter("timestamp")
 _NEVER = datetime.min
+_HALF_GAP = MAX_GAP / 2
+_PLAIN = (LINE, DONE)
+"""States that only a split message continues."""
 
 
 def _apart(a: datetime | None, b: datetime | None) -> bool:
@@ -247,28 +299,27 @@ def _single(record: Record) -> Event:
 
 
 def _event(group: _Group) -> Event:
+    """The group's Event, built as _single builds one."""
     records = group.records
+    event: Event = _new(Event)
     if len(records) == 1:
         record = records[0]
-        event: Event = _new(Event)
         _set(event, "__dict__", {"records": (record,), "text": record.text, "clean": record.clean})
-        return event
-    return Event(
-        records=tuple(records),
-        text="\n".join([r.text for r in records]),
-        clean="\n".join([r.clean for r in records]),
-    )
+    else:
+        text = "\n".join([r.text for r in records])
+        clean = "\n".join([r.clean for r in records])
+        _set(event, "__dict__", {"records": tuple(records), "text": text, "clean": clean})
+    return event
 
 
-def _continue(group: _Group, text: str, ts: datetime | None) -> int | None:
-    """The group's new state when a record with this clean text and time continues it, else None."""
-    last = group.last
-    if last is not None and ts is not None and (ts - last > MAX_GAP or last - ts > MAX_GAP):
-        return None
+def _continue(group: _Group, text: str) -> int | None:
+    """The group's new state when a record with this clean text continues it, else None.
+
+    The record is no further than MAX_GAP from the group's last one (join checks the bounds first)."""
     state = group.state
     if text[:1] in SPLIT_STARTS and split_message(group.records[-1].clean, text):
         state = state if state != DONE else LINE
-    elif state in (LINE, DONE):
+    elif state in _PLAIN:
         return None  # only a split message continues a plain line (see step)
     else:
         line = text if "\n" not in text else text.split("\n", 1)[0]
