@@ -111,25 +111,20 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
     """Events from records: split tracebacks, warnings and messages joined; streams in bounded memory."""
     queue: deque[_Group] = deque()
     open_groups: dict[tuple[str, str | None, str], _Group] = {}
-    # Bounds on the open groups' last timestamps (lo <= every one <= hi): a record no further than MAX_GAP
-    # from both bounds cannot find a group stale, so the groups are scanned only when it is. After that
-    # check every open group is within MAX_GAP of the record, so continuing one needs no check of its own.
-    # late is lo + MAX_GAP, kept beside lo: the common record costs comparisons, no timedelta arithmetic.
-    lo: datetime | None = None
-    hi: datetime | None = None
+    # Bounds on the open groups' last timestamps (lo <= every one <= hi; late is lo + MAX_GAP, None while
+    # no open group has a timestamp). A record no further than MAX_GAP from both bounds cannot find a group
+    # stale, so the groups are scanned only when it is; after that every open group is within MAX_GAP of
+    # the record, so continuing one needs no check of its own. The common record costs comparisons only.
     late: datetime | None = None
-    opened: dict[str, int] = {}  # _state_of per distinct text: half the lines of an export repeat one
+    lo = hi = _NEVER
+    # Per distinct clean text (half the lines of an export repeat one), its moves: the state after it
+    # from each state of an open group (_STARTS: it starts something new), and after it opens one.
+    known: dict[str, list[int]] = {}
     for run in _runs(records):
         for record in run:
             ts = record.timestamp
-            if (
-                ts is not None
-                and late is not None
-                and hi is not None
-                and (ts > late or (ts < hi and hi - ts > MAX_GAP))
-            ):
-                lo, hi = _expire(open_groups, ts)
-                late = None if lo is None else _later(lo)
+            if ts is not None and late is not None and (ts > late or (ts < hi and hi - ts > MAX_GAP)):
+                late, lo, hi = _expire(open_groups, ts)
             stream = record.stream
             if stream in _NEVER_JOINED:
                 # Request and audit logs never join, so they never continue or open a group.
@@ -140,50 +135,68 @@ def join(records: Iterable[Record]) -> Iterator[Event]:
             else:
                 key = (record.source, record.instance, stream)
                 text = record.clean
+                moves = known.get(text)
+                if moves is None:
+                    moves = _moves(known, text)
                 group = open_groups.get(key)
-                if group is None or (group.state in _PLAIN and text[:1] not in SPLIT_STARTS):
-                    state = None  # only a split message continues a plain line (see _continue)
-                else:
-                    state = _continue(group, text)
-                if state is not None:
-                    assert group is not None  # only an open group is continued
-                    group.records.append(record)
-                    group.state = state
-                    group.chars += len(text)
-                    if ts is not None:
-                        group.last = ts
-                    if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
-                        _close(open_groups, group)
-                else:
-                    if group is not None:
+                if group is not None:
+                    state = moves[group.state]
+                    if state == _UNKNOWN:
+                        state = _move(group, text, moves)
+                    if state == _STARTS:
                         group.closed = True  # the record starts something new: its key's open group is done
                         del open_groups[key]
-                    state = opened.get(text)
-                    if state is None:
-                        state = _state_of(record)
-                        if len(text) <= STATE_CACHE_CHARS:
-                            if len(opened) >= STATE_CACHE:
-                                opened.clear()
-                            opened[text] = state
+                        group = None
+                    else:
+                        group.records.append(record)
+                        group.state = state
+                        group.chars += len(text)
+                        if len(group.records) >= MAX_RECORDS or group.chars >= MAX_CHARS:
+                            _close(open_groups, group)
+                        elif ts is not None:
+                            group.last = ts
+                if group is None:
+                    state = moves[_OPENS]
+                    if state == _UNKNOWN:
+                        state = moves[_OPENS] = _state_of(text)
                     if state == DONE:
                         queue.append(_group(record, state, len(text), ts, None))
-                        group = None
                     else:
                         group = _group(record, state, len(text), ts, key)
                         queue.append(group)
                         open_groups[key] = group
-                if ts is not None and group is not None and not group.closed:
-                    if lo is None or ts < lo:
-                        lo = ts
-                        late = _later(ts)
-                    if hi is None or ts > hi:
+                if ts is not None and group is not None:  # the record's group is open, and now ends at ts
+                    if late is None:
+                        late, lo, hi = _later(ts), ts, ts
+                    elif ts > hi:
                         hi = ts
+                    elif ts < lo:
+                        late, lo = _later(ts), ts
             if len(queue) > MAX_OPEN:
                 _close(open_groups, queue[0])
             while queue and queue[0].closed:
                 yield _event(queue.popleft())
     while queue:
         yield _event(queue.popleft())
+
+
+def _moves(known: dict[str, list[int]], text: str) -> list[int]:
+    """A new text's moves (none worked out yet), remembered unless the text is long."""
+    moves = [_UNKNOWN] * _MOVES
+    if len(text) <= STATE_CACHE_CHARS:
+        if len(known) >= STATE_CACHE:
+            known.clear()
+        known[text] = moves
+    return moves
+
+
+def _move(group: _Group, text: str, moves: list[int]) -> int:
+    """The group's state after the text (_STARTS: the text starts something new); remembered in moves
+    unless the text may be a split message, whose answer depends on the previous record's text too."""
+    if text[:1] in SPLIT_STARTS:
+        return _continue(group, text)
+    state = moves[group.state] = _step_over(group.state, text)
+    return state
 
 
 def in_time_order(records: Iterable[Record]) -> Iterator[Record]:
@@ -268,6 +281,15 @@ _NEVER = datetime.min
 _HALF_GAP = MAX_GAP / 2
 _PLAIN = (LINE, DONE)
 """States that only a split message continues."""
+_STATES = 12
+"""States of an open group (continues.py: LINE ... _FHEAD, numbered from 0)."""
+_OPENS = _STATES
+"""Where a text's moves (see join) keep the state after it opens a group."""
+_MOVES = _STATES + 1
+_STARTS = -1
+"""A move: the text does not continue the group, it starts something new."""
+_UNKNOWN = -2
+"""A move not worked out yet."""
 
 
 def _apart(a: datetime | None, b: datetime | None) -> bool:
@@ -282,13 +304,16 @@ def _close(open_groups: dict[tuple[str, str | None, str], _Group], group: _Group
 
 def _expire(
     open_groups: dict[tuple[str, str | None, str], _Group], now: datetime
-) -> tuple[datetime | None, datetime | None]:
-    """Close the groups more than MAX_GAP from now; the bounds of the last timestamps of those left open."""
+) -> tuple[datetime | None, datetime, datetime]:
+    """Close the groups more than MAX_GAP from now; join's bounds (late, lo, hi) of those left open."""
     stale = [g for g in open_groups.values() if _apart(g.last, now)]
     for group in stale:
         _close(open_groups, group)
     times = [g.last for g in open_groups.values() if g.last is not None]
-    return (min(times), max(times)) if times else (None, None)
+    if not times:
+        return None, _NEVER, _NEVER
+    lo = min(times)
+    return _later(lo), lo, max(times)
 
 
 def _single(record: Record) -> Event:
@@ -312,29 +337,32 @@ def _event(group: _Group) -> Event:
     return event
 
 
-def _continue(group: _Group, text: str) -> int | None:
-    """The group's new state when a record with this clean text continues it, else None.
+def _continue(group: _Group, text: str) -> int:
+    """The group's new state when a record with this clean text continues it, else _STARTS.
 
     The record is no further than MAX_GAP from the group's last one (join checks the bounds first)."""
     state = group.state
     if text[:1] in SPLIT_STARTS and split_message(group.records[-1].clean, text):
         state = state if state != DONE else LINE
-    elif state in _PLAIN:
-        return None  # only a split message continues a plain line (see step)
-    else:
-        line = text if "\n" not in text else text.split("\n", 1)[0]
-        after = remembered_step(state, line) if len(line) <= STATE_CACHE_CHARS else step(state, line)
-        if after is None:
-            return None
-        state = after
+        return state if "\n" not in text else _through(state, text.split("\n")[1:])
+    return _step_over(state, text)
+
+
+def _step_over(state: int, text: str) -> int:
+    """The state after a text (not a split message) that continues a group in this state, else _STARTS."""
+    if state in _PLAIN:
+        return _STARTS  # only a split message continues a plain line (see step)
+    line = text if "\n" not in text else text.split("\n", 1)[0]
+    after = remembered_step(state, line) if len(line) <= STATE_CACHE_CHARS else step(state, line)
+    if after is None:
+        return _STARTS
     if "\n" not in text:
-        return state
-    return _through(state, text.split("\n")[1:])
+        return after
+    return _through(after, text.split("\n")[1:])
 
 
-def _state_of(record: Record) -> int:
-    """State after a record that starts a group."""
-    text = record.clean
+def _state_of(text: str) -> int:
+    """State after a record with this clean text that starts a group."""
     if "\n" not in text:
         return opening(text)
     lines = text.split("\n")

@@ -40,6 +40,10 @@ CLEAN_CACHE_CHARS = 2048
 """Longer texts are cleaned every time (bounds the cache's memory)."""
 _cleaned: dict[str, tuple[str, str]] = {}
 """Text -> (the text, its clean form), the first records' objects: later repeats share them."""
+_place: tuple[dict[str, Any] | None, tuple[str | None, str | None, str | None]] = (None, (None, None, None))
+"""The last resource labels whose service, revision and location were all plain text (a copy), and those
+three: an export's entries mostly share them, so a repeat costs one dict comparison and shares the strings
+(hashed once downstream)."""
 _OTHER_PAYLOADS = frozenset(
     ("text_payload", "jsonPayload", "json_payload", "protoPayload", "proto_payload", "payload")
 )
@@ -93,17 +97,26 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     resource = get("resource")
     labels = resource.get("labels") if type(resource) is dict else labels_of(resource)
     if type(labels) is dict:
-        service, revision, region = (
-            labels.get("service_name"),
-            labels.get("revision_name"),
-            labels.get("location"),
-        )
-        if type(service) is not str or not service:
-            service = str_or_none(service)
-        if type(revision) is not str or not revision:
-            revision = str_or_none(revision)
-        if type(region) is not str or not region:
-            region = str_or_none(region)
+        global _place
+        if labels == _place[0]:
+            service, revision, region = _place[1]  # (a dict equal to one whose three names are plain text)
+        else:
+            service, revision, region = (
+                labels.get("service_name"),
+                labels.get("revision_name"),
+                labels.get("location"),
+            )
+            if (
+                type(service) is str
+                and service
+                and type(revision) is str
+                and revision
+                and type(region) is str
+                and region
+            ):
+                _place = (dict(labels), (service, revision, region))  # a copy: the entry's own may change
+            else:
+                service, revision, region = str_or_none(service), str_or_none(revision), str_or_none(region)
     else:
         service, revision = label(labels, "service_name"), label(labels, "revision_name")
         region = label(labels, "location")
@@ -118,7 +131,7 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     if request is None:
         request = get("http_request")
     trace = get("trace")
-    if type(trace) is not str or not trace:
+    if trace is not None and (type(trace) is not str or not trace):
         trace = str_or_none(trace)
     stamp = get("timestamp")
     timestamp = None
