@@ -40,10 +40,10 @@ CLEAN_CACHE_CHARS = 2048
 """Longer texts are cleaned every time (bounds the cache's memory)."""
 _cleaned: dict[str, tuple[str, str]] = {}
 """Text -> (the text, its clean form), the first records' objects: later repeats share them."""
-_place: tuple[dict[str, Any] | None, tuple[str | None, str | None, str | None]] = (None, (None, None, None))
-"""The last resource labels whose service, revision and location were all plain text (a copy), and those
-three: an export's entries mostly share them, so a repeat costs one dict comparison and shares the strings
-(hashed once downstream)."""
+_place: tuple[dict[str, Any] | None, str, dict[str, Any]] = (None, "", {})
+"""The last resource labels whose service, revision and location were all plain text (a copy), the source,
+and a record's fields as those give them (the rest at defaults): an export's entries mostly share them, so
+a repeat costs one dict comparison and a copy of the fields, and shares the strings (hashed once later)."""
 _OTHER_PAYLOADS = frozenset(
     ("text_payload", "jsonPayload", "json_payload", "protoPayload", "proto_payload", "payload")
 )
@@ -96,30 +96,11 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
         stream = stream_of(log_name if log_name is not None else get("log_name"))
     resource = get("resource")
     labels = resource.get("labels") if type(resource) is dict else labels_of(resource)
-    if type(labels) is dict:
-        global _place
-        if labels == _place[0]:
-            service, revision, region = _place[1]  # (a dict equal to one whose three names are plain text)
-        else:
-            service, revision, region = (
-                labels.get("service_name"),
-                labels.get("revision_name"),
-                labels.get("location"),
-            )
-            if (
-                type(service) is str
-                and service
-                and type(revision) is str
-                and revision
-                and type(region) is str
-                and region
-            ):
-                _place = (dict(labels), (service, revision, region))  # a copy: the entry's own may change
-            else:
-                service, revision, region = str_or_none(service), str_or_none(revision), str_or_none(region)
+    place = _place
+    if type(labels) is dict and labels == place[0] and source is place[1]:
+        fields = place[2].copy()  # (labels equal to ones whose three names are plain text)
     else:
-        service, revision = label(labels, "service_name"), label(labels, "revision_name")
-        region = label(labels, "location")
+        fields = _placed(labels, source)
     entry_labels = get("labels")
     instance = entry_labels.get("instanceId") if type(entry_labels) is dict else None
     if type(instance) is not str or not instance:
@@ -142,29 +123,70 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
             timestamp = None
     if timestamp is None or timestamp.tzinfo is not UTC:
         timestamp = parse_timestamp(stamp)  # anything but RFC 3339 in UTC: the general path
+    fields["index"] = index
+    fields["text"] = text
+    fields["clean"] = clean
+    fields["severity"] = severity
+    fields["stream"] = stream
+    fields["timestamp"] = timestamp
+    fields["instance"] = instance
+    fields["insert_id"] = insert_id
+    if request is not None:
+        fields["http_request"] = http_request(request)
+    if trace is not None:
+        fields["trace"] = trace
+    if cut:
+        fields["truncated"] = True
     record: Record = _new(Record)
-    _set(
-        record,
-        "__dict__",
-        {
-            "index": index,
-            "text": text,
-            "clean": clean,
-            "severity": severity,
-            "stream": stream,
-            "timestamp": timestamp,
-            "source": source,
-            "service": service,
-            "revision": revision,
-            "instance": instance,
-            "insert_id": insert_id,
-            "http_request": None if request is None else http_request(request),
-            "trace": trace,
-            "truncated": cut,
-            "region": region,
-        },
-    )
+    _set(record, "__dict__", fields)
     return record
+
+
+def _placed(labels: Any, source: str) -> dict[str, Any]:
+    """A record's fields with those its resource labels and source give (service, revision, region) set and
+    the rest at their defaults; remembered in _place when the three names are plain text."""
+    if type(labels) is dict:
+        service, revision, region = (
+            labels.get("service_name"),
+            labels.get("revision_name"),
+            labels.get("location"),
+        )
+        plain = (
+            type(service) is str
+            and service
+            and type(revision) is str
+            and revision
+            and type(region) is str
+            and region
+        )
+        if not plain:
+            service, revision, region = str_or_none(service), str_or_none(revision), str_or_none(region)
+    else:
+        plain = False
+        service, revision = label(labels, "service_name"), label(labels, "revision_name")
+        region = label(labels, "location")
+    fields = {
+        "index": 0,
+        "text": "",
+        "clean": "",
+        "severity": "DEFAULT",
+        "stream": "other",
+        "timestamp": None,
+        "source": source,
+        "service": service,
+        "revision": revision,
+        "instance": None,
+        "insert_id": None,
+        "http_request": None,
+        "trace": None,
+        "truncated": False,
+        "region": region,
+    }
+    if not plain:
+        return fields
+    global _place
+    _place = (dict(labels), source, fields)  # a copy of the labels: the entry's own dict may change later
+    return fields.copy()
 
 
 def _line(raw: str, index: int, source: str, max_chars: int) -> Record:
