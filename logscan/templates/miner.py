@@ -42,6 +42,14 @@ TOKEN_CACHE_CHARS = 2048
 """Longer messages are tokenized every time (bounds the cache's memory)."""
 
 _DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])[-+]?\d+(?:\.\d+)?(?![A-Za-z_])"),)
+_SHAPED = str.maketrans("23456789", "11111111")
+_SHAPED_BYTES = bytes.maketrans(b"23456789", b"11111111")
+_QUANTIFIER = regex.compile(r"\{\d*(?:,\d*)?\}")
+_UNMODELLED = ("\\x", "\\u", "\\U", "\\N", "\\p", "\\P", "\\g", "\\k", "(?P=", "(?(", "[:", "(?V1")
+"""Syntax whose digits ``digit_blind`` does not read (escapes of code points, properties, back-references,
+conditionals, POSIX classes, version 1; and verbose mode, ``_VERBOSE``): a pattern holding any is not
+digit-blind."""
+_VERBOSE = regex.compile(r"\(\?[a-zA-Z-]*[xX]")
 _DIGIT = regex.compile(r"\d")
 _HAS_VARIABLE = regex.compile(r"\d|<[A-Z][A-Z0-9_]*>|<\*>")
 _KEY = regex.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
@@ -72,6 +80,10 @@ class Masker:
             self._compiled.append((pattern, f"<{name}>", fewest(need) if need else None))
         self.patterns = {name: pattern for name, pattern in self.masks}
         """Mask name -> regex, for rule stubs."""
+        self.digit_blind = all(digit_blind(source) and "\\" not in name for name, source in self.masks)
+        """Every mask tells the digits 1-9 apart from no other (``digit_blind``) and its placeholder holds
+        no backslash (which could bring the matched text in): a text and its ``shape`` mask into the same
+        tokens."""
 
     def mask(self, text: str) -> str:
         """Text with every variable part replaced by <NAME>."""
@@ -84,6 +96,62 @@ class Masker:
                     continue
             text = pattern.sub(placeholder, text)
         return text
+
+
+def shape(text: str) -> str:
+    """The text with the digits 2-9 as 1 (0 is kept: a pattern may name it, as in ``0x``)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_SHAPED_BYTES).decode("ascii")
+    return text.translate(_SHAPED)
+
+
+def digit_blind(pattern: str) -> bool:
+    """True when the pattern provably matches a text exactly where it matches the text's ``shape``: every
+    digit in it is a 0, part of a ``0-9`` or ``1-9`` range in a set, or of a ``{m,n}`` repeat, and it holds
+    no syntax that names a character by number or matches text seen before (``_UNMODELLED``, ``\\1``).
+
+    Then each of its elements (a literal, a set, ``\\d``, ``\\w``, ``\\b``, ``.``) matches 1 where it
+    matches any of 1-9, so a text and its shape are matched alike position by position; masking replaces
+    the same spans in both, and the placeholders are the same text. False when unsure.
+    """
+    if any(syntax in pattern for syntax in _UNMODELLED) or _VERBOSE.search(pattern):
+        return False
+    i, in_set = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            if pattern[i + 1 : i + 2].isdigit():
+                return False  # a back-reference or an octal escape
+            i += 2
+            continue
+        if in_set:
+            if (
+                pattern.startswith(("0-9", "1-9"), i)
+                and pattern[i - 1] != "-"
+                and pattern[i + 3 : i + 4] != "-"
+            ):
+                i += 3  # every digit but 0, or all of them (never within another range)
+                continue
+            if c.isdigit() and (c != "0" or pattern[i - 1] == "-" or pattern[i + 1 : i + 2] == "-"):
+                return False  # a range that splits the digits (or might)
+            in_set = c != "]"
+        elif c == "[":
+            in_set = True
+            i += 1
+            i += 1 if pattern.startswith("^", i) else 0
+            i += 1 if pattern.startswith("]", i) else 0  # a ] first in a set is itself
+            continue
+        elif c == "{":
+            quantifier = _QUANTIFIER.match(pattern, i)
+            if quantifier is not None:
+                i = quantifier.end()
+                continue
+            if pattern[i + 1 : i + 2].isalpha():
+                return False  # fuzzy matching, {e<=1}
+        elif c.isdigit() and c != "0":
+            return False
+        i += 1
+    return not in_set
 
 
 def fewest(strings: Collection[str]) -> tuple[str, ...]:
@@ -163,7 +231,9 @@ class TemplateMiner:
         """(generalized, display) tokens of a message after masking."""
         if len(text) > TOKEN_CACHE_CHARS:
             return _tokens(self.masker, text, self.max_tokens)
-        return self._remembered(text)
+        # Digit-blind masks give a text its shape's tokens (a token with a digit shows as a variable): the
+        # texts of one shape ("Slow query took 838ms: ...") are masked once.
+        return self._remembered(shape(text) if self.masker.digit_blind else text)
 
     def add(self, text: str) -> Cluster:
         """Mine one message; the returned cluster's template may still generalize as more messages come."""
