@@ -10,6 +10,7 @@ left open. join.py drives these over the records of each source, instance and st
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import regex
@@ -33,6 +34,39 @@ _NAMED_EXCEPTION = regex.compile(
 _BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
 _WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
 _INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
+SWITCH_AFTER = 4096
+"""ASCII lines matched against a trace pattern with the regex module before a standard-library copy takes
+over (see _TracePattern): compiling the copy costs a few milliseconds, repaid only by a run of many
+distinct lines (an export's every distinct text is tried against OPENER)."""
+
+
+class _TracePattern:
+    """A trace pattern (OPENER or CONTINUATION), matched at a line's start. After SWITCH_AFTER ASCII lines,
+    ASCII lines go to a copy compiled by the standard library's re (about twice as fast here). The answer
+    is the same: the patterns are RE2-compatible (traces/shape.py: no look-around, no back-references) and
+    carry no flags, so whether one matches depends only on what ``\\s \\w \\d`` and their complements hold,
+    which on ASCII is the same in both modules (tests/test_ingest_speed_opener.py checks each character)."""
+
+    __slots__ = ("_ascii", "_left", "_pattern")
+
+    def __init__(self, pattern: regex.Pattern[str]) -> None:
+        self._pattern = pattern
+        self._ascii: re.Pattern[str] | None = None
+        self._left = SWITCH_AFTER
+
+    def match(self, line: str) -> bool:
+        if line.isascii():
+            fast = self._ascii
+            if fast is not None:
+                return fast.match(line) is not None
+            self._left -= 1
+            if self._left <= 0:
+                self._ascii = re.compile(self._pattern.pattern, re.ASCII)
+        return self._pattern.match(line) is not None
+
+
+_OPENER = _TracePattern(OPENER)
+_CONTINUATION = _TracePattern(CONTINUATION)
 _TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 SPLIT_STARTS = frozenset("\"')]}<")
@@ -53,7 +87,7 @@ def opening(line: str) -> int:
         return _SEP
     if ".py" in line and _WARNING_LINE.match(line):
         return _WARN
-    if OPENER.match(line):
+    if _OPENER.match(line):
         return _FTRACE
     if ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
         return _EXC
@@ -95,7 +129,7 @@ def step(state: int, line: str) -> int | None:
     indented = bool(stripped) and line[:1].isspace()
     if state >= _FTRACE:
         return _foreign(state, line, stripped, indented)
-    if state in (_EXC, _SEP, _INTRO_S) and stripped and CONTINUATION.match(line):
+    if state in (_EXC, _SEP, _INTRO_S) and stripped and _CONTINUATION.match(line):
         return _FTRACE  # a Java/Node/.NET/... trace goes on under its exception or its log line
     if state == _INTRO_S and ("Error" in line or "Exception" in line) and _EXCEPTION_ALONE.match(line):
         return _FTRACE  # "Application run failed" and the exception it logs on the next line
@@ -134,7 +168,7 @@ def _foreign(state: int, line: str, stripped: str, indented: bool) -> int | None
         return _FTRACE
     if stripped.endswith(":") and " " not in stripped and stripped[:1].isupper():
         return _FHEAD  # Spring's "Description:" and "Action:", each over a paragraph
-    if CONTINUATION.match(line):
+    if _CONTINUATION.match(line):
         return _FTRACE
     if ("Error" in line or "Exception" in line) and _NAMED_EXCEPTION.match(line):
         return _FTRACE  # the exception under Node's `throw err; ^` prelude, PHP's next exception
