@@ -127,14 +127,15 @@ def test_request_logs_are_counted_in_the_reader_and_the_summaries_stay_the_same(
     library = load_library()
     plain, plain_whole, _ = _summaries(path, library, jobs=1, fold=False)
     rebuilt = 0
-    rebuild = wire.record
+    rebuild = wire.unpack
 
-    def counted(sent: wire.WireRecord) -> Any:
+    def counted(sent: wire.WireBatch) -> Any:
         nonlocal rebuilt
-        rebuilt += 1
-        return rebuild(sent)
+        events = rebuild(sent)
+        rebuilt += sum(len(event.records) for event in events if event is not FOLDED)
+        return events
 
-    monkeypatch.setattr(wire, "record", counted)
+    monkeypatch.setattr(wire, "unpack", counted)
     folded, folded_whole, n = _summaries(path, library, jobs=2, fold=True)
     assert folded == plain
     assert folded_whole == plain_whole
@@ -229,9 +230,10 @@ def test_triage_reports_with_a_baseline_are_the_same_with_one_process_or_two(tmp
     assert "failed with 5xx" in json.dumps(reports[0])  # the request evidence is in the report
 
 
-def test_folded_crosses_the_pipe_as_none_and_inline_reading_folds_nothing(tmp_path: Path) -> None:
-    assert wire.packer()(FOLDED) is None
-    assert wire.event(None) is FOLDED
+def test_folded_crosses_the_pipe_as_its_position_and_inline_reading_folds_nothing(tmp_path: Path) -> None:
+    sent = wire.pack([FOLDED])
+    assert sent["folded"] == [0] and not sent["sizes"] and not sent["records"]["index"]
+    assert wire.unpack(sent) == [FOLDED] and wire.unpack(sent)[0] is FOLDED
     path = _write(tmp_path / "export.jsonl", _entries(50))
     with front.events([FileSource(str(path))], Config(jobs=1), fold=True) as stream:
         assert FOLDED not in list(stream)

@@ -13,6 +13,7 @@ import pytest
 from logscan.ingest import wire
 from logscan.ingest.join import join
 from logscan.ingest.normalize import normalize
+from logscan.ingest.textless import FOLDED
 from logscan.model import Event, HttpRequest, Record
 
 _ENTRIES: list[Any] = [
@@ -38,10 +39,8 @@ _ENTRIES: list[Any] = [
 
 
 def _sent(events: list[Event]) -> list[Event]:
-    pack = wire.packer()
-    kind, payload = marshal.loads(marshal.dumps(("events", [pack(e) for e in events])))
-    assert kind == "events"
-    return [wire.event(item) for item in payload]
+    sent: Any = wire.pack(events)  # a TypedDict is a dict to marshal; mypy does not know that
+    return wire.unpack(marshal.loads(marshal.dumps(sent)))
 
 
 def test_every_record_and_event_comes_back_equal_with_its_fields_in_declaration_order() -> None:
@@ -69,9 +68,8 @@ def test_every_record_and_event_comes_back_equal_with_its_fields_in_declaration_
 def test_a_label_repeated_in_a_message_is_written_once() -> None:
     records = [normalize(orjson.loads(orjson.dumps(_ENTRIES[2])), i, "src", 100) for i in range(50)]
     assert len({id(r.instance) for r in records}) == 50  # each entry's labels are strings of its own
-    pack = wire.packer()
-    message = marshal.dumps([pack(Event(records=(r,), text=r.text, clean=r.clean)) for r in records])
-    assert message.count(b"00ab" * 40) == 1
+    sent: Any = wire.pack([Event(records=(r,), text=r.text, clean=r.clean) for r in records])
+    assert marshal.dumps(sent).count(b"00ab" * 40) == 1
 
 
 def test_joined_events_come_back_as_they_went() -> None:
@@ -105,3 +103,39 @@ def test_timestamps_cross_the_pipe_exactly(stamp: str) -> None:
     (back,) = _sent([Event(records=(record,), text="x", clean="x")])
     assert back.records[0] == record
     assert back.records[0].timestamp is not None and back.records[0].timestamp.tzinfo is UTC
+
+
+def test_folded_events_keep_their_places_and_an_empty_batch_crosses() -> None:
+    records = [normalize(raw, i, "src", 100) for i, raw in enumerate(_ENTRIES)]
+    one, other = (Event(records=(r,), text=r.text, clean=r.clean) for r in records[:2])
+    joined = Event(records=tuple(records[2:5]), text="a\nb\nc", clean="a\nb\nc")
+    events = [FOLDED, one, FOLDED, FOLDED, joined, other, FOLDED]
+    back = _sent(events)
+    assert back == events
+    assert [i for i, event in enumerate(back) if event is FOLDED] == [0, 2, 3, 6]
+    assert _sent([]) == []
+
+
+def test_equal_texts_of_a_batch_are_written_once_and_come_back_as_one_object() -> None:
+    line = "Traceback (most recent call last): " + "x" * 40
+    record = normalize({"textPayload": line, "timestamp": "2025-09-15T18:00:00Z"}, 0, "src", 1000)
+    copies = [(line + ".")[:-1] for _ in range(20)]  # equal texts, each a string of its own (as read)
+    records = [dataclasses.replace(record, index=i, text=text, clean=text) for i, text in enumerate(copies)]
+    assert len({id(r.text) for r in records}) == 20
+    events = [Event(records=(r,), text=r.text, clean=r.clean) for r in records]
+    sent: Any = wire.pack(events)
+    message = marshal.dumps(sent)
+    assert message.count(line.encode()) == 1
+    back = wire.unpack(marshal.loads(message))
+    assert back == events
+    assert len({id(event.text) for event in back} | {id(r.clean) for e in back for r in e.records}) == 1
+
+
+def test_a_truncated_record_and_one_without_a_timestamp_keep_their_fields() -> None:
+    long = normalize({"textPayload": "y" * 50, "severity": "ERROR"}, 0, "src", 10)
+    assert long.truncated and long.timestamp is None
+    stamped = normalize({"textPayload": "y", "timestamp": "2025-09-15T18:00:00Z"}, 1, "src", 10)
+    events = [Event(records=(r,), text=r.text, clean=r.clean) for r in (long, stamped)]
+    back = _sent(events)
+    assert back == events
+    assert [r.truncated for e in back for r in e.records] == [True, False]

@@ -6,7 +6,7 @@ back in batches while this process classifies and folds the previous batch, so t
 The answers are the same either way (same events, same order, same skip counts); only the wall time
 changes.
 
-The events cross the pipe as ``marshal`` data of plain dicts and tuples (wire.py; pickling the frozen
+The events cross the pipe as ``marshal`` data of plain lists and tuples (wire.py; pickling the frozen
 dataclasses costs more than building them again), ``BATCH_EVENTS`` to a message. The reader may run
 ``QUEUED_BATCHES`` messages ahead, then waits: memory holds a few batches, never the export (the reader
 process peaks near 50 MB). An error in the reader (a damaged file) comes back as the same
@@ -14,9 +14,9 @@ LogscanError, after the events read before it, as it would inline; a reader that
 never a short report.
 
 With ``fold``, a reader process counts the events with no text (Cloud Run's request logs) instead of
-sending them (textless.py): a folded event costs a count there and a None in the message instead of its
-record, and this process does not rebuild, classify or tally it one by one. Read inline, the events are
-not folded: there the count costs what it saves (measured on a 100k-entry export).
+sending them (textless.py): a folded event costs a count there and its position in the message instead
+of its record, and this process does not rebuild, classify or tally it one by one. Read inline, the
+events are not folded: there the count costs what it saves (measured on a 100k-entry export).
 
 The reader process is used only where it pays and is safe: every source is a regular file, together at
 least ``OFFLOAD_MIN_BYTES``, the platform is Linux (fork), and more than one CPU is available (or
@@ -31,9 +31,9 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import count, repeat
+from itertools import count, islice, repeat
 from typing import Any, Protocol
 
 from logscan import errors
@@ -122,6 +122,11 @@ def _inline(sources: Sequence[EntrySource], config: Config, textless: Textless |
         take = textless.take
         for event in joined:
             yield FOLDED if take(event) else event
+    return _skips(sources)
+
+
+def _skips(sources: Sequence[EntrySource]) -> tuple[Skips, ...]:
+    """Each source's tally, once it was read to the end."""
     return tuple(Skips(s.name, s.skipped, s.skip_reasons) for s in sources)
 
 
@@ -199,20 +204,20 @@ class _Reader:
                         f"the reader process ended without a word (exit code {self.process.exitcode})"
                     ) from None
                 if kind == "events":
-                    packed, notes = payload
+                    batch, notes = payload
+                    unpacked = wire.unpack(batch)
                     if notes is None or self._annotator is None:
-                        yield from map(wire.event, packed)
+                        yield from unpacked
                         continue
                     noted = self._annotator.noted
-                    for item, note in zip(packed, notes, strict=True):
-                        event = wire.event(item)
+                    for event, note in zip(unpacked, notes, strict=True):
                         noted(event, note)
                         yield event
                 elif kind == "end":
                     tallies, groups = payload
                     if self._textless is not None:
-                        for sent in groups:
-                            self._textless.add(wire.group(sent))
+                        for group in wire.unpack_groups(groups):
+                            self._textless.add(group)
                     return tuple(Skips(name, skipped, tuple(reasons)) for name, skipped, reasons in tallies)
                 else:
                     _raise(kind, payload)
@@ -246,43 +251,39 @@ def _read(
     writer = threading.Thread(target=_write, args=(send, outbox), daemon=True)
     writer.start()
     try:
-        batch: list[wire.WireEvent] = []
-        notes: list[int | None] | None = None
-        pack = wire.packer()
-        prepared = False
         reading = _inline(sources, config, textless)
+        note: Callable[[Event], int | None] | None = None  # set for a batch to annotate
+        prepared = False
         while True:
-            try:
-                event = next(reading)
-            except StopIteration as end:
-                skips: tuple[Skips, ...] = end.value
+            batch = list(islice(reading, BATCH_EVENTS))
+            notes = None if note is None else list(map(note, batch))
+            outbox.put(_message("events", (wire.pack(batch), notes)))
+            if len(batch) < BATCH_EVENTS:
                 break
-            batch.append(pack(event))
-            if notes is not None and annotator is not None:
-                notes.append(annotator.note(event))
-            if len(batch) >= BATCH_EVENTS:
-                outbox.put(marshal.dumps(("events", (batch, notes))))
-                batch = []
-                notes = None
-                if annotator is not None and outbox.qsize() >= NOTE_AHEAD:
-                    if not prepared:
-                        annotator.prepare()
-                        prepared = True
-                    notes = []
-                pack = wire.packer()  # its shared strings serve one message: memory stays bounded
-        outbox.put(marshal.dumps(("events", (batch, notes))))
+            note = None
+            if annotator is not None and outbox.qsize() >= NOTE_AHEAD:
+                if not prepared:
+                    annotator.prepare()
+                    prepared = True
+                note = annotator.note
+        skips = _skips(sources)
         tallies = [(s.source, s.skipped, s.reasons) for s in skips]
-        groups = wire.groups(list(textless.groups())) if textless is not None else []
-        outbox.put(marshal.dumps(("end", (tallies, groups))))
+        groups = wire.groups(list(textless.groups()) if textless is not None else [])
+        outbox.put(_message("end", (tallies, groups)))
     except errors.LogscanError as exc:
-        outbox.put(marshal.dumps((type(exc).__name__, str(exc))))
+        outbox.put(_message(type(exc).__name__, str(exc)))
     except KeyboardInterrupt:
         pass  # the user stopped the run; the main process says so
     except Exception as exc:  # reported by the main process, which decides how to show it
-        outbox.put(marshal.dumps(("crash", f"{type(exc).__name__}: {exc}")))
+        outbox.put(_message("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         outbox.put(None)
         writer.join()
+
+
+def _message(kind: str, payload: Any) -> bytes:
+    """A message to the main process: (kind, payload), the payload of plain values (wire.py's types)."""
+    return marshal.dumps((kind, payload))
 
 
 def _write(send: Any, outbox: queue.Queue[bytes | None]) -> None:
