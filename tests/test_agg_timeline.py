@@ -1,16 +1,21 @@
 """verdict/aggregate.py's timelines: add() reuses the last UTC minute it saw (its counter and its start in
 seconds) instead of formatting a label and reading the clock for every event. Each timeline must equal
 the one the plain reading gives: a minute label from the timestamp's own wall-clock fields, a second
-from int(ts.timestamp())."""
+from its UTC fields (calendar.timegm: exact at any date, and the second a fraction before 1970 lies in)."""
 
 from __future__ import annotations
 
+import calendar
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from logscan.classify.library import load_library
+from logscan.cli import cli
 from logscan.model import CLASSES, Classified, Event, EventClass
 from logscan.verdict.aggregate import Aggregator
 
@@ -40,7 +45,7 @@ def _expected(stamps: list[datetime]) -> tuple[list[tuple[str, tuple[tuple[Event
     for i, ts in enumerate(stamps):
         klass = _KLASSES[i % len(_KLASSES)]
         minutes.setdefault(ts.strftime("%Y-%m-%dT%H:%MZ"), Counter())[klass] += 1
-        seconds.setdefault(int(ts.timestamp()), Counter())[klass] += 1
+        seconds.setdefault(calendar.timegm(ts.utctimetuple()), Counter())[klass] += 1
 
     def rows(counts: dict[str, Counter[EventClass]]) -> list[tuple[str, tuple[tuple[EventClass, int], ...]]]:
         return [(label, tuple((c, counter[c]) for c in CLASSES)) for label, counter in sorted(counts.items())]
@@ -101,6 +106,10 @@ _JUMPS = [0, 1, 999, 1000, -1, 60_000, 59_999, 61_000, -60_001, 120_000, 5, -30_
             _around(datetime(9999, 12, 31, 23, 58, 59, 999_999, tzinfo=UTC), [0, 1, 30_000, 59_998]),
             id="the-last-minutes",
         ),
+        pytest.param(
+            _around(datetime.max.replace(tzinfo=UTC), [0, -1, -1000, -59_999, -60_000, 0]),
+            id="the-last-microsecond",
+        ),
     ],
 )
 def test_timelines_equal_the_plain_reading(stamps: list[datetime]) -> None:
@@ -138,3 +147,37 @@ def test_class_counts_and_evidence_add_up_after_absorb() -> None:
     assert mine.evidence.crashed == 1
     assert mine.timeline == theirs.timeline
     assert mine.timeline_seconds == theirs.timeline_seconds
+
+
+def test_an_entry_at_the_end_of_time_is_triaged(tmp_path: Path) -> None:
+    """datetime's last microsecond is a timestamp an export can hold: the per-second timeline once read it
+    through a float that rounded into the year 10000, and the run ended in an internal error."""
+    lines = [
+        ("Traceback (most recent call last):", "9999-12-31T23:59:59.999998Z"),
+        ('  File "/app/main.py", line 3, in <module>', "9999-12-31T23:59:59.999999Z"),
+        ("KeyError: 'DATABASE_URL'", "9999-12-31T23:59:59.999999Z"),
+    ]
+    export = tmp_path / "late.jsonl"
+    export.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "textPayload": text,
+                    "timestamp": stamp,
+                    "severity": "ERROR",
+                    "resource": {
+                        "type": "cloud_run_revision",
+                        "labels": {"service_name": "api", "revision_name": "api-00001-abc"},
+                    },
+                }
+            )
+            + "\n"
+            for text, stamp in lines
+        )
+    )
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["triage", str(export), "-o", str(report)])
+    assert result.exit_code == 0, result.output  # a missing setting, tolerated in staging
+    data = json.loads(report.read_text())
+    assert data["verdict"]["level"] == "EXPECTED_CONFIG"
+    assert [row["second"] for row in data["timeline_seconds"]] == ["9999-12-31T23:59:59Z"]

@@ -54,10 +54,8 @@ _UNLINKED = frozenset((EventClass.NOISE, EventClass.DEPRECATION))
 _PerClass = dict[EventClass, int]
 """Events per class (of a minute, a second, the whole input)."""
 _ONE_MINUTE = timedelta(minutes=1)
-_EXACT_SECONDS = 2**32
-"""In a UTC minute that starts this many seconds after the epoch or less (up to the year 2106) but not
-before it, int(ts.timestamp()) is exactly the minute's start plus ts.second: the float keeps microseconds
-apart, and truncation is rounding down (far later, rounding may carry into the next second)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_SECOND = timedelta(seconds=1)
 _RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 """severity_rank as a dict look-up (unknown names rank as DEFAULT, 0)."""
 
@@ -226,7 +224,7 @@ class Aggregator:
         if batch.second is None:
             self._seconds = None  # the revision's window is longer than FINE_SPAN: minutes will do
             return
-        second = int(batch.second.timestamp())
+        second = epoch_second(batch.second)
         if second not in seconds:
             if len(seconds) > FINE_SPAN.total_seconds():
                 self._seconds = None
@@ -308,11 +306,12 @@ class Aggregator:
         per_class = self._timeline.get(label)
         if per_class is None:
             per_class = self._timeline[label] = _per_class()
-        second = int(ts.timestamp())
+        second = epoch_second(ts)
         epoch = second - ts.second
-        if ts.tzinfo is UTC and 0 <= epoch < _EXACT_SECONDS:
+        if ts.tzinfo is UTC:
             start = ts.replace(second=0, microsecond=0)
-            self._now = _Minute(start, start + _ONE_MINUTE, epoch, per_class)
+            end = start + _ONE_MINUTE if _LATEST - start >= _ONE_MINUTE else _LATEST  # datetime ends at 9999
+            self._now = _Minute(start, end, epoch, per_class)
         return per_class, second
 
     def _new_acc(self, item: Classified) -> _Acc:
@@ -533,6 +532,15 @@ def _per_class() -> _PerClass:
 def _add_counts(into: _PerClass, counts: _PerClass) -> None:
     for klass, n in counts.items():
         into[klass] += n
+
+
+def epoch_second(ts: datetime) -> int:
+    """The whole second since the epoch that a timestamp lies in (a naive one read as UTC, as its minute
+    label is). Integer arithmetic: int(ts.timestamp()) goes through a float, which rounds the last
+    microseconds of 9999-12-31 into a year datetime cannot hold, and truncates toward zero before 1970."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return (ts - _EPOCH) // _ONE_SECOND
 
 
 def _second_label(second: int) -> str:
