@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logscan.classify import shapes
+from logscan.classify import memo, shapes
 from logscan.classify.engine import Matcher
 from logscan.classify.library import Library
 from logscan.ingest.normalize import normalize
@@ -37,8 +37,12 @@ def _library_texts(library: Library) -> list[str]:
 
 
 def _literals(library: Library) -> list[str]:
-    matcher = Matcher(library)
-    return sorted({s for strings, _ in matcher._shapes._sets for s in strings})
+    found: set[str] = set()
+    for rule in library.rules:
+        need, _ = memo.shared().analysis(rule.regex, rule.flags)
+        if need is not None:
+            found.update(*need.also, need.strings)
+    return sorted(found)
 
 
 @pytest.mark.usefixtures("shaped")

@@ -135,7 +135,9 @@ class Matcher(PlainMatcher):
         self._search, self.engine = _literal_search(sets, backend)
         self._by_hits: dict[tuple[int, ...], _Resolved] = {}
         """Candidates per answer of the literal search: a few dozen distinct answers cover most texts."""
-        self._shapes = Shapes(sets, lambda zeroed: _literal_search(zeroed, backend)[0], self._settle)
+        self._shapes = Shapes(
+            sets, self._search, lambda some: _literal_search(some, backend)[0], self._settle
+        )
         self._unless_literals: dict[int, tuple[str, ...]] = {}
         """Rules whose unless pattern has required literals (case-sensitive): a text holding none of them
         is not searched for it (it cannot be found there)."""

@@ -25,8 +25,7 @@ SHAPE_CACHE_SIZE = 8192
 SHAPE_MAX_CHARS = 512
 """Longer texts are searched every time (bounds the cache's memory)."""
 SHAPES_AFTER = 2048
-"""Texts searched one by one before the shapes' literal search is built: building it takes ~20 ms (as long
-as ~10,000 searches), which a short run would not win back."""
+"""Texts searched one by one before shapes are used: a short run builds no second literal search."""
 
 _ZEROED: Final = bytes.maketrans(b"123456789", b"000000000")
 _ZEROED_STR: Final = str.maketrans("123456789", "000000000")
@@ -73,44 +72,49 @@ _PER_TEXT: Final = _EitherWay((), False, (), ())
 class Shapes:
     """Candidates per shape, for the ASCII texts of at most SHAPE_MAX_CHARS characters."""
 
-    def __init__(self, sets: LiteralSets, build: Callable[[LiteralSets], Search], settle: Settle) -> None:
-        """sets: the engine's literal sets; build: makes the engine's literal search over given sets (here,
-        those sets zeroed: a shape's answer); settle: the candidates such an answer allows in a shape."""
-        self._sets = sets
+    def __init__(
+        self, sets: LiteralSets, search: Search, build: Callable[[LiteralSets], Search], settle: Settle
+    ) -> None:
+        """sets: the engine's literal sets; search: its literal search over them (a shape's answer for the
+        sets without digits); build: makes such a search over given sets (here, the sets with a digit,
+        zeroed); settle: the candidates an answer allows in a shape."""
+        self._search = search
         self._build = build
         self._settle = settle
-        self._search: Search | None = None
-        self._waited = 0
         self._digit_sets = {
             k: (tuple(sorted(strings)), folded)
             for k, (strings, folded) in enumerate(sets)
             if any(DIGITS.intersection(s) for s in strings)
         }
         """Sets holding a literal with a digit, which a shape's answer only says may be in the text."""
+        self._digit_keys = tuple(self._digit_sets)
+        self._search_zeroed: Search | None = None
+        """The search over the digit sets zeroed (a few dozen literals, built in about a millisecond)."""
+        self._waited = 0
         self._known: dict[bytes, tuple[int, ...] | _EitherWay] = {}
 
     def candidates(self, text: str) -> tuple[int, ...] | None:
         """The rules that could match an ASCII text, in library order, or None: search the text itself."""
-        if self._search is None:
+        if self._search_zeroed is None:
             self._waited += 1
             if self._waited < SHAPES_AFTER:
                 return None
-            self._search = self._build(
-                [(frozenset(map(zeroed, strings)), folded) for strings, folded in self._sets]
+            self._search_zeroed = self._build(
+                [(frozenset(map(zeroed, strings)), folded) for strings, folded in self._digit_sets.values()]
             )
         shape = text.encode("ascii").translate(_ZEROED)
         known = self._known.get(shape)
         if known is None:
             if len(self._known) >= SHAPE_CACHE_SIZE:
                 self._known.clear()
-            known = self._known[shape] = self._learn(shape.decode("ascii"), self._search)
+            known = self._known[shape] = self._learn(shape.decode("ascii"), self._search_zeroed)
         if isinstance(known, tuple):
             return known
         return None if known is _PER_TEXT else known.candidates(text)
 
-    def _learn(self, shape: str, search: Search) -> tuple[int, ...] | _EitherWay:
-        hits = tuple(search(shape))
-        digit_sets = [k for k in hits if k in self._digit_sets]
+    def _learn(self, shape: str, search_zeroed: Search) -> tuple[int, ...] | _EitherWay:
+        digit_sets = sorted(self._digit_keys[j] for j in search_zeroed(shape))
+        hits = tuple(sorted({*(k for k in self._search(shape) if k not in self._digit_sets), *digit_sets}))
         if not digit_sets:
             found = self._settle(hits, shape)
             return found if found is not None else _PER_TEXT
