@@ -143,7 +143,7 @@ def export_source(paths: Sequence[Path]) -> exp.Select:
         numbered_int=_numbered(sv_int),
     )
     assert isinstance(shaped, exp.Select)
-    return shaped.with_("entries", as_=entries)
+    return shaped.with_("entries", as_=entries, copy=False)
 
 
 def _names(name: exp.Expr) -> exp.Expr:

@@ -145,7 +145,8 @@ def _flag(condition: exp.Expr) -> exp.Expr:
 def judged(base: exp.Select, dialect: Dialect, subject: dict[str, exp.Expr]) -> exp.Select:
     """``FROM judged``: base's classified entries with ``silent`` (no text), ``removable`` and ``counted``.
 
-    base is query.classified's select (its CTEs end in ``classified``); subject names the columns to add
+    base is query.classified's select (its CTEs end in ``classified``), built on in place (a copy of that
+    tree costs seconds; the callers build it for this call alone); subject names the columns to add
     (``subject_service``, ``subject_revision``, ...) and their expressions. An entry without a revision is
     never counted: the report hashes such entries' text.
     """
@@ -297,15 +298,15 @@ def judged(base: exp.Select, dialect: Dialect, subject: dict[str, exp.Expr]) -> 
     )
     ranked = exp.select("*", counted.as_("counted")).from_("flagged")
     return (
-        base.from_("judged")
-        .with_("lines", as_=lines)
-        .with_("stepped", as_=stepped)
-        .with_("runs", as_=runs)
-        .with_("chunks", as_=chunks)
-        .with_("features", as_=features)
-        .with_("lagged", as_=lagged)
-        .with_("segmented", as_=segmented)
-        .with_("opened", as_=opened)
-        .with_("flagged", as_=flagged)
-        .with_("judged", as_=ranked)
+        base.from_("judged", copy=False)
+        .with_("lines", as_=lines, copy=False)
+        .with_("stepped", as_=stepped, copy=False)
+        .with_("runs", as_=runs, copy=False)
+        .with_("chunks", as_=chunks, copy=False)
+        .with_("features", as_=features, copy=False)
+        .with_("lagged", as_=lagged, copy=False)
+        .with_("segmented", as_=segmented, copy=False)
+        .with_("opened", as_=opened, copy=False)
+        .with_("flagged", as_=flagged, copy=False)
+        .with_("judged", as_=ranked, copy=False)
     )

@@ -89,10 +89,10 @@ def classify_query(
     """The classification query: insert_id, timestamp, severity, class, rule, key (and text) per entry."""
     located = [ENTRY_ORDER, EXPORT_FILE, ENTRY_INDEX] if isinstance(source, Export) else []
     result = classified(library, dialect, source, where, max_chars).select(
-        *located[1:], "insert_id", "timestamp", "severity", "class", "rule", "key", "text"
+        *located[1:], "insert_id", "timestamp", "severity", "class", "rule", "key", "text", copy=False
     )
     order = located[:1] or ["timestamp", "insert_id"]
-    return result.order_by(*order)
+    return result.order_by(*order, copy=False)
 
 
 def classified(
@@ -136,14 +136,14 @@ def classified(
     ).from_("matched")
     return (
         exp.select()
-        .from_("classified")
-        .with_("entries", as_=entries)
-        .with_("parsed", as_=parsed)
-        .with_("detailed", as_=detailed)
-        .with_("messages", as_=messages)
-        .with_("texts", as_=texts)
-        .with_("matched", as_=matched)
-        .with_("classified", as_=labelled)
+        .from_("classified", copy=False)
+        .with_("entries", as_=entries, copy=False)
+        .with_("parsed", as_=parsed, copy=False)
+        .with_("detailed", as_=detailed, copy=False)
+        .with_("messages", as_=messages, copy=False)
+        .with_("texts", as_=texts, copy=False)
+        .with_("matched", as_=matched, copy=False)
+        .with_("classified", as_=labelled, copy=False)
     )
 
 
@@ -166,7 +166,7 @@ def _entries(
         table = exp.Table(this=exp.to_identifier(source.name, quoted=True))
         selected = exp.select(*columns).from_(table)
     if where is not None:
-        selected = selected.where(_revision_filter(dialect, where))
+        selected = selected.where(_revision_filter(dialect, where), copy=False)
     return selected
 
 

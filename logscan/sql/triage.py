@@ -90,9 +90,9 @@ def triage_queries(
     rows = judged(base, dialect, subject)
     counted = exp.column("counted")
     download = (
-        rows.select(*DOWNLOAD_COLUMNS)
-        .where(exp.not_(counted))
-        .order_by(*(exp.column(c.strip()) for c in EVENT_ORDER.split(",")))
+        rows.select(*DOWNLOAD_COLUMNS)  # a copy: rows is built on again below
+        .where(exp.not_(counted), copy=False)
+        .order_by(*(exp.column(c.strip()) for c in EVENT_ORDER.split(",")), copy=False)
     )
     status = expression(_STATUS[dialect], dialect)
     has_request = expression(_HAS_REQUEST[dialect], dialect)
@@ -123,7 +123,7 @@ def triage_queries(
 
     counts = (
         rows.with_("spanned", as_=exp.select("*", span.as_("span_us")).from_("judged"))
-        .select(
+        .select(  # rows.with_ above copied rows: what follows builds on that copy in place
             *keys,
             exp.Count(this=exp.Star()).as_("entries"),
             exp.Min(this=exp.column("timestamp")).as_("first"),
@@ -132,11 +132,12 @@ def triage_queries(
             tally(has_request).as_("requests"),
             tally(ok).as_("requests_ok"),
             tally(exp.column("truncated")).as_("truncated"),
+            copy=False,
         )
-        .from_("spanned")
-        .where(counted)
-        .group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
-        .order_by(*(exp.Literal.number(i + 1) for i in range(len(keys))))
+        .from_("spanned", copy=False)
+        .where(counted, copy=False)
+        .group_by(*(exp.Literal.number(i + 1) for i in range(len(keys))), copy=False)
+        .order_by(*(exp.Literal.number(i + 1) for i in range(len(keys))), copy=False)
     )
     return TriageQueries(download=download, counts=counts)
 
