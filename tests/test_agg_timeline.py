@@ -181,3 +181,26 @@ def test_an_entry_at_the_end_of_time_is_triaged(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["verdict"]["level"] == "EXPECTED_CONFIG"
     assert [row["second"] for row in data["timeline_seconds"]] == ["9999-12-31T23:59:59Z"]
+
+
+def test_occurrences_keep_one_string_per_instance_id() -> None:
+    """Each entry decodes its own copy of its instance id: the occurrences kept for the chains hold one
+    string per id instead (a large input's run held 100,000 copies at its end), with the same values."""
+    acc = Aggregator(load_library())
+    ids = ["00f4" + "9c" * 60 + str(n % 2) for n in range(40)]  # equal values, distinct objects
+    assert ids[0] == ids[2] and ids[0] is not ids[2]
+    for i, instance in enumerate(ids):
+        record = factories.record("connection refused", i, timestamp=_T, instance=instance)
+        acc.add_event(
+            Classified(
+                event=Event(records=(record,), text=record.text, clean=record.clean),
+                klass=EventClass.REGRESSION,
+                rule="unclaimed",
+                key=None,
+                signature="unclaimed:refused",
+                template=record.text,
+            )
+        )
+    kept = acc.summary(0).occurrences
+    assert [o.instance for o in kept] == ids
+    assert len({id(o.instance) for o in kept}) == 2

@@ -152,6 +152,9 @@ class Aggregator:
         self._matcher: Matcher | None = None
         self._occurrences: list[Occurrence] = []
         self.occurrences_dropped = 0
+        self._instance_names: dict[str, str] = {}
+        """One string per instance id for the occurrences: each entry decodes its own copy of the id (over 100
+        bytes in Cloud Run's), and 100,000 kept copies were most of what a large input's run held at its end."""
         self._evidence: dict[str, int] = {}
         self._seconds: dict[int, _PerClass] | None = {}
         self._now = _Minute(_LATEST, _LATEST, 0, _per_class())
@@ -262,7 +265,10 @@ class Aggregator:
             acc = self._new_acc(item)
         if ts is not None and klass not in _UNLINKED:
             if len(self._occurrences) < MAX_OCCURRENCES:
-                self._occurrences.append(Occurrence(signature, first.instance, ts))
+                instance = first.instance
+                if instance is not None:
+                    instance = self._instance_names.setdefault(instance, instance)
+                self._occurrences.append(Occurrence(signature, instance, ts))
             else:
                 self.occurrences_dropped += 1
         acc.count += 1
