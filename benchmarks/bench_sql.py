@@ -72,9 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         con = duckdb.connect()
         view = to_sql(export_source([export]), "duckdb").rstrip().rstrip(";")
         con.execute(f'CREATE VIEW "{VIEW}" AS {view}')
+        built = time.perf_counter()
         queries = triage_queries(library, "duckdb", Table(VIEW), where)
         download_sql = to_sql(queries.download, "duckdb").rstrip().rstrip(";")
         counts_sql = to_sql(queries.counts, "duckdb").rstrip().rstrip(";")
+        built = time.perf_counter() - built
         total = con.sql(f'SELECT count(*) FROM "{VIEW}"').fetchall()[0][0]
         started = time.perf_counter()
         downloaded = con.sql(f"SELECT count(*) FROM ({download_sql})").fetchall()[0][0]
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             f"triage --engine bigquery would download {downloaded:,} entry rows ({downloaded / max(total, 1):.1%})"
         )
         print(f"  and {count_rows:,} count rows standing for {counted or 0:,} entries")
+        print(f"building the two triage queries' SQL text (sqlglot): {built:.1f} s")
         print(f"the two triage queries in DuckDB (Python module, this process): {both:.1f} s")
         if args.skip_triage:
             return 0

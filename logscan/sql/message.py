@@ -55,6 +55,14 @@ _DISTINCT_LINES = {
 }
 
 
+def with_ctes(query: exp.Select, ctes: list[tuple[str, exp.Select]]) -> exp.Select:
+    """query with the named CTEs appended in order, built on in place: a builder call's default copy of the
+    whole tree, once per CTE, cost seconds per query."""
+    for name, body in ctes:
+        query = query.with_(name, as_=body, copy=False)
+    return query
+
+
 def expression(text: str, dialect: Dialect) -> exp.Expr:
     """One SQL expression parsed from the dialect's text (fixed SQL; values go in through placeholders)."""
     parsed = sqlglot.parse_one(f"SELECT {text}", read=dialect)

@@ -45,7 +45,7 @@ from sqlglot import exp
 
 from logscan.ingest.join import MAX_GAP, REORDER_MAX
 from logscan.ingest.traces import CONTINUATION, OPENER
-from logscan.sql.message import Dialect, expression
+from logscan.sql.message import Dialect, expression, with_ctes
 from logscan.sql.regex import SPACE, WORD, re2_pattern, unicode_classes
 
 _GAP_US = int(MAX_GAP.total_seconds() * 1_000_000)
@@ -297,16 +297,18 @@ def judged(base: exp.Select, dialect: Dialect, subject: dict[str, exp.Expr]) -> 
         exp.or_(exp.column("silent"), exp.GT(this=first_of_kind, expression=exp.Literal.number(1))),
     )
     ranked = exp.select("*", counted.as_("counted")).from_("flagged")
-    return (
-        base.from_("judged", copy=False)
-        .with_("lines", as_=lines, copy=False)
-        .with_("stepped", as_=stepped, copy=False)
-        .with_("runs", as_=runs, copy=False)
-        .with_("chunks", as_=chunks, copy=False)
-        .with_("features", as_=features, copy=False)
-        .with_("lagged", as_=lagged, copy=False)
-        .with_("segmented", as_=segmented, copy=False)
-        .with_("opened", as_=opened, copy=False)
-        .with_("flagged", as_=flagged, copy=False)
-        .with_("judged", as_=ranked, copy=False)
+    return with_ctes(
+        base.from_("judged", copy=False),
+        [
+            ("lines", lines),
+            ("stepped", stepped),
+            ("runs", runs),
+            ("chunks", chunks),
+            ("features", features),
+            ("lagged", lagged),
+            ("segmented", segmented),
+            ("opened", opened),
+            ("flagged", flagged),
+            ("judged", ranked),
+        ],
     )

@@ -25,7 +25,16 @@ from logscan.model import SEVERITIES, EventClass
 from logscan.sources.cloud.query import CLOUD_RUN_LOGS, RevisionQuery
 from logscan.sources.cloud.window import rfc3339
 from logscan.sql.export import ENTRY_INDEX, ENTRY_ORDER, EXPORT_FILE, export_source
-from logscan.sql.message import DETAILS, MAIN, Dialect, clean_text, details, main_message, message
+from logscan.sql.message import (
+    DETAILS,
+    MAIN,
+    Dialect,
+    clean_text,
+    details,
+    main_message,
+    message,
+    with_ctes,
+)
 from logscan.sql.regex import capturing_only, re2_pattern
 
 ENTRY_COLUMNS = (
@@ -134,16 +143,17 @@ def classified(
         exp.Coalesce(this=rule, expressions=[exp.Literal.string(UNCLAIMED)]).as_("rule"),
         _by_rule(rule, {r.id: k for r in library.rules if (k := _key(r)) is not None}, None).as_("key"),
     ).from_("matched")
-    return (
-        exp.select()
-        .from_("classified", copy=False)
-        .with_("entries", as_=entries, copy=False)
-        .with_("parsed", as_=parsed, copy=False)
-        .with_("detailed", as_=detailed, copy=False)
-        .with_("messages", as_=messages, copy=False)
-        .with_("texts", as_=texts, copy=False)
-        .with_("matched", as_=matched, copy=False)
-        .with_("classified", as_=labelled, copy=False)
+    return with_ctes(
+        exp.select().from_("classified", copy=False),
+        [
+            ("entries", entries),
+            ("parsed", parsed),
+            ("detailed", detailed),
+            ("messages", messages),
+            ("texts", texts),
+            ("matched", matched),
+            ("classified", labelled),
+        ],
     )
 
 
