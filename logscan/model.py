@@ -126,8 +126,6 @@ class Record:
     """The entry's insertId; None for plain text input."""
     http_request: HttpRequest | None = None
     """The request log's httpRequest, when present."""
-    trace: str | None = None
-    """Trace resource name, when present."""
     truncated: bool = False
     """True when the text was cut to the line-length bound."""
     region: str | None = None

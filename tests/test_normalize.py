@@ -32,7 +32,6 @@ FIELDS = (
     "instance",
     "insert_id",
     "http_request",
-    "trace",
 )
 
 
@@ -60,7 +59,6 @@ def test_fields_of_the_gcloud_export() -> None:
     assert failed_request.severity == "ERROR"
     assert failed_request.http_request is not None and failed_request.http_request.status == 503
     assert failed_request.http_request.latency == "4.177506864s"
-    assert failed_request.trace == "projects/acme-staging/traces/030bf4edac601d0328fe9f9ab7b1b1d3"
     assert failed_request.service == "billing-api" and failed_request.revision == "billing-api-00631-xgf"
     audit = records[1]
     assert audit.stream == "audit"
@@ -249,7 +247,6 @@ def _by_the_helpers(raw: dict[str, Any], max_chars: int) -> Record:
         instance=F.label(raw.get("labels"), "instanceId") or F.label(raw.get("labels"), "instance_id"),
         insert_id=F.str_or_none(F.either(raw, "insertId", "insert_id")),
         http_request=None if request is None else F.any_http_request(request),
-        trace=F.str_or_none(raw.get("trace")),
         truncated=len(P.payload_text(kind, payload)) > max_chars,
         region=F.label(resource_labels, "location"),
     )

@@ -111,9 +111,6 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     request = get("httpRequest")
     if request is None:
         request = get("http_request")
-    trace = get("trace")
-    if trace is not None and (type(trace) is not str or not trace):
-        trace = str_or_none(trace)
     stamp = get("timestamp")
     timestamp = None
     if type(stamp) is str:
@@ -133,8 +130,6 @@ def normalize(raw: RawEntry, index: int, source: str, max_chars: int) -> Record:
     fields["insert_id"] = insert_id
     if request is not None:
         fields["http_request"] = http_request(request)
-    if trace is not None:
-        fields["trace"] = trace
     if cut:
         fields["truncated"] = True
     record: Record = _new(Record)
@@ -178,7 +173,6 @@ def _placed(labels: Any, source: str) -> dict[str, Any]:
         "instance": None,
         "insert_id": None,
         "http_request": None,
-        "trace": None,
         "truncated": False,
         "region": region,
     }
@@ -208,7 +202,6 @@ def _line(raw: str, index: int, source: str, max_chars: int) -> Record:
             instance=None,
             insert_id=None,
             http_request=None,
-            trace=None,
             truncated=cut,
             region=None,
         )
@@ -225,7 +218,6 @@ def _line(raw: str, index: int, source: str, max_chars: int) -> Record:
         instance=pasted.service,
         insert_id=None,
         http_request=None,
-        trace=None,
         truncated=cut,
         region=None,
     )

@@ -4,7 +4,7 @@ A batch crosses as one ``WireBatch``: its events' records field by field (one li
 records share sent once. A record's labels, severity, stream, source, httpRequest and truncation
 (``WireLabels``) are the same for every record of an event and often of the whole batch: each distinct
 set goes once, and a record sends only its number. Per record go only its index, text, clean text,
-timestamp (datetime's own 10-byte pickle state), insertId and trace. Equal texts of one batch (a crash
+timestamp (datetime's own 10-byte pickle state) and insertId. Equal texts of one batch (a crash
 loop's repeated traceback lines, a message logged over and over) go as one string object, which marshal
 writes once and the main process gets as one object (hashed once). An event folded into counts
 (textless.py) is sent as its position alone; the counts go once, at the end (``WireGroups``).
@@ -50,7 +50,6 @@ class WireRecords(TypedDict):
     timestamp: list[bytes | None]
     """datetime's pickle state (UTC)."""
     insert_id: list[str | None]
-    trace: list[str | None]
     labels: list[int]
     """The record's place in WireBatch.labels."""
 
@@ -92,7 +91,6 @@ _text = attrgetter("text")
 _clean = attrgetter("clean")
 _timestamp = attrgetter("timestamp")
 _insert_id = attrgetter("insert_id")
-_trace = attrgetter("trace")
 _reduce = methodcaller("__reduce__")
 _first = itemgetter(0)
 _second = itemgetter(1)
@@ -124,7 +122,6 @@ def pack(events: Sequence[Event]) -> WireBatch:
             "clean": list(map(same, cleans, cleans)),
             "timestamp": _states(list(map(_timestamp, records))),
             "insert_id": list(map(_insert_id, records)),
-            "trace": list(map(_trace, records)),
             "labels": list(map(numbers.__getitem__, firsts)),
         },
     }
@@ -141,13 +138,12 @@ def unpack(sent: WireBatch) -> list[Event]:
         stamps = [None if state is None else _datetime(state, UTC) for state in states]
     records: list[Record] = []
     add = records.append
-    for index, text, clean, stamp, insert_id, trace, labels in zip(
+    for index, text, clean, stamp, insert_id, labels in zip(
         columns["index"],
         columns["text"],
         columns["clean"],
         stamps,
         columns["insert_id"],
-        columns["trace"],
         columns["labels"],
         strict=True,
     ):
@@ -157,7 +153,6 @@ def unpack(sent: WireBatch) -> list[Event]:
         fields["clean"] = clean
         fields["timestamp"] = stamp
         fields["insert_id"] = insert_id
-        fields["trace"] = trace
         record: Record = _new(Record)
         _set(record, "__dict__", fields)
         add(record)
@@ -224,7 +219,6 @@ def _template(labels: WireLabels) -> dict[str, Any]:
         "instance": instance,
         "insert_id": None,
         "http_request": request,
-        "trace": None,
         "truncated": truncated,
         "region": region,
     }
