@@ -45,6 +45,9 @@ class FakeBigQuery:
     rows_served: int = 0
     """Rows sent in getQueryResults pages."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    parsed: set[str] = field(default_factory=set)
+    """Query texts already parsed as BigQuery SQL (a dry run and its run send the same text; a parse of
+    the triage queries takes about a second)."""
 
 
 _TYPES = {
@@ -156,11 +159,14 @@ class _Handler(BaseHTTPRequestHandler):
         query = config.get("query", {})
         sql = query.get("query", "")
         dry_run = bool(config.get("dryRun") or query.get("dryRun"))
-        try:
-            sqlglot.parse_one(sql, read="bigquery")
-        except sqlglot.errors.ParseError as exc:
-            self._error(400, "invalidQuery", f"Syntax error: {str(exc).splitlines()[0]}")
-            return
+        if sql not in state.parsed:
+            try:
+                sqlglot.parse_one(sql, read="bigquery")
+            except sqlglot.errors.ParseError as exc:
+                self._error(400, "invalidQuery", f"Syntax error: {str(exc).splitlines()[0]}")
+                return
+            with state.lock:
+                state.parsed.add(sql)
         if sql not in state.queries:
             self._error(400, "invalidQuery", "The fake does not know this query.")
             return

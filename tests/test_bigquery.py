@@ -170,10 +170,15 @@ def test_over_max_bytes_is_refused_after_the_dry_run(fake: tuple[FakeBigQuery, s
     ],
 )
 def test_bigquery_failures_are_one_line_with_the_fix(
-    library: Library, export: Path, table: str, status: int, reason: str, expected: str
+    table: str, status: int, reason: str, expected: str
 ) -> None:
-    state = _fake(library, export, table=table)
-    state.fail_with = (status, reason, f"Not found: Table {table}" if status == 404 else "Access Denied")
+    # A fake that fails every request needs no table and knows no query.
+    state = FakeBigQuery(
+        connection=duckdb.connect(),
+        queries={},
+        bytes_scanned=0,
+        fail_with=(status, reason, f"Not found: Table {table}" if status == 404 else "Access Denied"),
+    )
     with serve(state) as endpoint:
         result = _triage("--engine", "bigquery", "--endpoint", endpoint, "--table", table)
     assert result.exit_code == 2
