@@ -5,7 +5,7 @@
 
 For each size and form, writes a deterministic gcloud-shaped export (benchmarks/generate.py: JSONL, one
 entry a line, or a `gcloud logging read --format=json` array), then runs, each in its own subprocess,
-best of --repeat:
+best of --repeat (the commands take turns, one run each per round):
 
 - floor: the strong baseline, parsing the same entries streamed with nothing after it. JSONL: orjson
   on each line; JSON array: logscan's own incremental array reader (sources/json_array.py, orjson per
@@ -120,9 +120,17 @@ def measure(args: list[str]) -> Run:
     )
 
 
-def best(args: list[str], repeat: int) -> Run:
-    """The fastest of repeat runs (peak memory of that run): the least disturbed by other load."""
-    return min((measure(args) for _ in range(repeat)), key=lambda r: r.seconds)
+def best_of(commands: dict[str, list[str]], repeat: int) -> dict[str, Run]:
+    """Each command's fastest of repeat runs (peak memory of that run), the least disturbed by other load.
+
+    The commands take turns (round 1: each once, then round 2, ...), so a machine whose speed drifts over
+    minutes (it does here, by up to 30%) slows the floor and triage alike instead of skewing their ratio.
+    """
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, args in commands.items():
+            runs[name].append(measure(args))
+    return {name: min(done, key=lambda r: r.seconds) for name, done in runs.items()}
 
 
 STAGES = """
@@ -252,13 +260,21 @@ def measure_export(label: str, path: Path, folder: Path, repeat: int) -> Row:
     form_floor = FLOOR_JSONL if path.suffix == ".jsonl" else FLOOR_ARRAY
     report = folder / f"report-{path.stem}.json"
     command = [sys.executable, "-c", TRIAGE, "triage", str(path), "--format", "json", "-o", str(report)]
+    commands = {
+        "floor": [sys.executable, "-c", form_floor, str(path)],
+        "triage": command,
+        "single": [*command, "--jobs", "1"],
+    }
+    if path.suffix == ".json":
+        commands["whole"] = [sys.executable, "-c", WHOLE, str(path)]
+    runs = best_of(commands, repeat)
     row = Row(
         label=label,
         mb=path.stat().st_size / 1e6,
-        floor=best([sys.executable, "-c", form_floor, str(path)], repeat),
-        whole=best([sys.executable, "-c", WHOLE, str(path)], repeat) if path.suffix == ".json" else None,
-        triage=best(command, repeat),
-        single=best([*command, "--jobs", "1"], repeat),
+        floor=runs["floor"],
+        whole=runs.get("whole"),
+        triage=runs["triage"],
+        single=runs["single"],
     )
     report.unlink(missing_ok=True)
     return row
