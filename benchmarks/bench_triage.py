@@ -124,7 +124,8 @@ def best_of(commands: dict[str, list[str]], repeat: int) -> dict[str, Run]:
     """Each command's fastest of repeat runs (peak memory of that run), the least disturbed by other load.
 
     The commands take turns (round 1: each once, then round 2, ...), so a machine whose speed drifts over
-    minutes (it does here, by up to 30%) slows the floor and triage alike instead of skewing their ratio.
+    minutes (here the same triage took 3.4 s and 5.9 s ten minutes apart) slows the floor and triage alike
+    instead of skewing their ratio.
     """
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):
