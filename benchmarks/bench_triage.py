@@ -1,7 +1,7 @@
 """Time and peak memory of `logscan triage` against merely parsing the same entries (the floor).
 
     python benchmarks/bench_triage.py [--sizes 100000,1000000] [--forms jsonl,json] [--repeat 3]
-                                      [--crash-loop 100000] [--dir DIR] [--keep] [--stages]
+                                      [--crash-loop 100000] [--dir DIR] [--keep] [--stages] [--wire]
 
 For each size and form, writes a deterministic gcloud-shaped export (benchmarks/generate.py: JSONL, one
 entry a line, or a `gcloud logging read --format=json` array), then runs, each in its own subprocess,
@@ -28,6 +28,10 @@ memory at the largest size <= 1.3x its peak at the smallest. Exit 0 when all hol
 (read, normalize, join, classify, aggregate), each time from the start and with the garbage collector
 set as triage sets it, so a stage's cost is the difference from the row above; CPU seconds beside wall
 seconds (on a loaded machine compare the CPU column).
+
+--wire adds what the reader process costs on the smallest size and on the crash loop: CPU seconds of its
+work alone (read, normalize, join, fold the request logs), and of the two halves of crossing the pipe,
+packing with marshal there and unmarshalling and rebuilding here (ingest/wire.py), with the megabytes sent.
 """
 
 from __future__ import annotations
@@ -175,6 +179,47 @@ print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 
+WIRE = """
+import gc, marshal, sys, time
+from itertools import islice
+from logscan.config import Config
+from logscan.ingest import wire
+from logscan.ingest.reader import BATCH_EVENTS, GC_THRESHOLD, _inline
+from logscan.ingest.textless import Textless
+from logscan.sources.files import open_source
+
+gc.freeze()
+gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+cpu = time.process_time()
+reading = _inline([open_source(sys.argv[1])], Config(), Textless())
+batches = []
+while True:  # as the reader process cuts them
+    batch = list(islice(reading, BATCH_EVENTS))
+    batches.append(batch)
+    if len(batch) < BATCH_EVENTS:
+        break
+work = time.process_time() - cpu
+cpu = time.process_time()
+sent = [marshal.dumps(wire.pack(batch)) for batch in batches]
+packed = time.process_time() - cpu
+cpu = time.process_time()
+for message in sent:
+    wire.unpack(marshal.loads(message))
+unpacked = time.process_time() - cpu
+print(work, packed, unpacked, sum(map(len, sent)) / 1e6)
+"""
+
+
+def wire_cost(path: Path) -> None:
+    """Print the reader process's own work and the cost of sending its events to the main process."""
+    out = subprocess.run([sys.executable, "-c", WIRE, str(path)], capture_output=True, text=True, check=True)
+    work, packed, unpacked, mb = (float(v) for v in out.stdout.split())
+    print(
+        f"wire on {path.name} (CPU seconds): the reader's work {work:.2f}, pack and marshal {packed:.2f},"
+        f" unmarshal and unpack {unpacked:.2f}; {mb:.1f} MB sent"
+    )
+
+
 def stages(path: Path) -> None:
     """Print the in-process time of the pipeline up to each stage."""
     print(f"stages on {path.name} (in-process, cumulative; a stage costs the difference from the row above)")
@@ -308,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the generated exports")
     parser.add_argument("--stages", action="store_true", help="also time the pipeline stage by stage")
+    parser.add_argument(
+        "--wire", action="store_true", help="also time the reader process's work and its pipe"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     forms = [f.strip() for f in args.forms.split(",") if f.strip()]
@@ -329,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             memory.setdefault(form, []).append(row.triage.peak_mb)
             if args.stages and size == sizes[0]:
                 stages(path)
+            if args.wire and size == sizes[0]:
+                wire_cost(path)
             if not args.keep:
                 path.unlink()
     crash = None
@@ -337,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         write_crash_loop(path, args.crash_loop)
         crash = measure_export(f"{args.crash_loop:,} crash loop", path, folder, args.repeat)
         rows.append(crash)
+        if args.wire:
+            wire_cost(path)
         if not args.keep:
             path.unlink()
     print_table(rows)
