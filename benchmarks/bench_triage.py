@@ -124,18 +124,20 @@ def measure(args: list[str]) -> Run:
     )
 
 
-def best_of(commands: dict[str, list[str]], repeat: int) -> dict[str, Run]:
-    """Each command's fastest of repeat runs (peak memory of that run), the least disturbed by other load.
-
-    The commands take turns (round 1: each once, then round 2, ...), so a machine whose speed drifts over
-    minutes (here the same triage took 3.4 s and 5.9 s ten minutes apart) slows the floor and triage alike
-    instead of skewing their ratio.
-    """
+def take_turns(commands: dict[str, list[str]], repeat: int) -> dict[str, list[Run]]:
+    """Each command's repeat runs, in the order run. The commands take turns (round 1: each once, then
+    round 2, ...), so a machine whose speed drifts over minutes slows the floor and triage alike instead of
+    skewing their ratio (the table's last lines show every run, and so the drift)."""
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, args in commands.items():
             runs[name].append(measure(args))
-    return {name: min(done, key=lambda r: r.seconds) for name, done in runs.items()}
+    return runs
+
+
+def fastest(runs: list[Run]) -> Run:
+    """The fastest run (peak memory of that run): the least disturbed by other load."""
+    return min(runs, key=lambda r: r.seconds)
 
 
 STAGES = """
@@ -297,6 +299,8 @@ class Row:
     whole: Run | None
     triage: Run
     single: Run
+    every: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    """Each command's wall seconds in every run, in the order run."""
 
     def ratio(self, run: Run) -> float:
         return run.seconds / self.floor.seconds
@@ -313,14 +317,15 @@ def measure_export(label: str, path: Path, folder: Path, repeat: int) -> Row:
     }
     if path.suffix == ".json":
         commands["whole"] = [sys.executable, "-c", WHOLE, str(path)]
-    runs = best_of(commands, repeat)
+    runs = take_turns(commands, repeat)
     row = Row(
         label=label,
         mb=path.stat().st_size / 1e6,
-        floor=runs["floor"],
-        whole=runs.get("whole"),
-        triage=runs["triage"],
-        single=runs["single"],
+        floor=fastest(runs["floor"]),
+        whole=fastest(runs["whole"]) if "whole" in runs else None,
+        triage=fastest(runs["triage"]),
+        single=fastest(runs["single"]),
+        every=tuple((name, tuple(r.seconds for r in done)) for name, done in runs.items()),
     )
     report.unlink(missing_ok=True)
     return row
@@ -341,6 +346,11 @@ def print_table(rows: list[Row]) -> None:
             f" {r.single.seconds:>10.2f} {r.ratio(r.single):>5.2f}x {r.single.cpu:>6.2f} {r.single.peak_mb:>8.0f}"
             f" {r.floor.peak_mb:>8.0f} {whole}"
         )
+    print("every run, wall seconds in the order run (the spread is the machine's drift and noise):")
+    names = {"floor": "floor", "triage": "triage", "single": "--jobs 1", "whole": "whole-array"}
+    for r in rows:
+        runs = "; ".join(f"{names[name]} {' '.join(f'{t:.2f}' for t in times)}" for name, times in r.every)
+        print(f"  {r.label}: {runs}")
 
 
 def main(argv: list[str] | None = None) -> int:
