@@ -16,6 +16,7 @@ format:
 
 bench:
 	python3 benchmarks/bench_triage.py
+	python3 benchmarks/bench_startup.py
 	python3 benchmarks/bench_engine.py
 	python3 benchmarks/bench_quota.py
 	python3 benchmarks/bench_resources.py

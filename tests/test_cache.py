@@ -13,7 +13,8 @@ from typing import Any
 import platformdirs
 import pytest
 
-from logscan.sources.cloud.cache import Cache, CacheMeta, SavedSource, cache_dir, cache_key, write_export
+from logscan.cache_folder import cache_dir
+from logscan.sources.cloud.cache import Cache, CacheMeta, SavedSource, cache_key, write_export
 from logscan.sources.cloud.fetch import fetch_to_file
 from logscan.sources.cloud.options import FetchOptions
 from logscan.sources.cloud.query import revision_query

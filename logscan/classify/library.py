@@ -16,6 +16,7 @@ from typing import Any
 import re2
 import regex
 
+from logscan import regexes
 from logscan.classify import memo
 from logscan.errors import PatternError
 from logscan.model import CLASSES, SEVERITIES, EventClass
@@ -38,7 +39,7 @@ _ALLOWED_KEYS = {
     "key_group",
 }
 _REQUIRED = ("id", "class", "description", "hint", "regex", "examples")
-_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = regexes.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RE2_QUIET = re2.Options()
 _RE2_QUIET.log_errors = False  # the PatternError says it once; RE2 would also print to stderr
 
@@ -95,7 +96,7 @@ class Rule:
     def compiled(self) -> Any:
         """The compiled pattern (regex module), compiled on first use: most rules are never tried on a
         given export, and the library checked that it compiles when it was loaded."""
-        return regex.compile(self.regex, regex.VERSION0)
+        return regexes.compile(self.regex, regex.VERSION0)
 
     @cached_property
     def key_groups(self) -> tuple[str, ...]:
@@ -110,7 +111,7 @@ class Rule:
     @cached_property
     def unless_compiled(self) -> Any:
         """The compiled unless pattern (regex module), or None."""
-        return None if self.unless is None else regex.compile(self.unless, regex.VERSION0)
+        return None if self.unless is None else regexes.compile(self.unless, regex.VERSION0)
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def _flag(where: str, field: str, value: Any) -> bool:
 def compile_rule_regex(pattern: str, where: str, field: str = "regex") -> Any:
     """Compile a rule's regex with the regex module; a broken one raises PatternError naming the rule."""
     try:
-        return regex.compile(pattern, regex.VERSION0)
+        return regexes.compile(pattern, regex.VERSION0)
     except regex.error as exc:
         raise PatternError(f"{where}: field '{field}' does not compile ({exc}). Fix the pattern.") from None
 

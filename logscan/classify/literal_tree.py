@@ -7,7 +7,7 @@ Anything the walk does not model raises ``Unsupported``.
 
 from __future__ import annotations
 
-import regex
+from logscan import regexes
 
 _MAX_SET = 16
 """Largest set of alternatives kept for one node (more, and the node counts as unknown)."""
@@ -16,9 +16,9 @@ _MAX_NEED = 64
 _MAX_LEN = 64
 MAX_ALSO = 3
 """Further required sets kept beside the strongest one (each costs a multi-string search entry)."""
-FLAGS = regex.compile(r"\(\?([a-zA-Z0-9-]+)[:)]")
+FLAGS = regexes.compile(r"\(\?([a-zA-Z0-9-]+)[:)]")
 """An inline flag group, ``(?i)`` or ``(?i:...)``."""
-_QUANT = regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
+_QUANT = regexes.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _ASSERT_ESCAPES = set("bBAZzGmMK")
 _CLASS_ESCAPES = set("dDwWsShHvVXR")
 _CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "a": "\a"}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,9 @@ import orjson
 import re2
 import regex
 
+from logscan.cache_folder import cache_dir, located, native_id, path_id, write_atomically
 from logscan.classify import literal_tree, prefilter
 from logscan.classify.prefilter import Literals, required_literals, required_prefix
-from logscan.sources.cloud.cache import cache_dir
 
 MAX_PATTERNS = 4096
 """Patterns and files remembered at most (past it, what is new is no longer written)."""
@@ -116,20 +115,7 @@ class RegexMemo:
             "analysis": {key: _dump(value) for key, value in sorted(self._analysis.items())},
             "yaml": dict(sorted(self._documents.items())),
         }
-        import tempfile  # only a run that learnt something writes (most runs learn nothing)
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".regex-memo-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(orjson.dumps(data))
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            pass  # read-only home, full disk: the next run analyses again
+        write_atomically(self.path, orjson.dumps(data))
 
     def _read(self, path: Path) -> None:
         try:
@@ -208,24 +194,9 @@ def memo_path() -> Path:
     here = Path(__file__)
     analysis = (Path(prefilter.__file__), Path(literal_tree.__file__))  # what the literals depend on
     code = b"\0".join(p.read_bytes() for p in (*analysis, here.with_name("library.py"), here))
-    build = f"{sys.version}|{regex.__version__}|{_file_id(re2)}|{_file_id(regex)}|{_yaml_id()}".encode()
+    build = f"{sys.version}|{regex.__version__}|{native_id(re2)}|{native_id(regex)}|{_yaml_id()}".encode()
     digest = hashlib.sha256(code + b"\0" + build).hexdigest()[:16]
     return cache_dir() / f"regex-memo-{digest}.json"
-
-
-def _file_id(module: Any) -> str:
-    """Which build of an extension's package is installed: its native module's path, size and mtime."""
-    native = getattr(module, "_re2", None) or getattr(module, "_regex", None)
-    return _path_id(str(getattr(native, "__file__", None) or getattr(module, "__file__", "")))
-
-
-def _path_id(path: str) -> str:
-    """A file's path, size and mtime: another build or install of it has another."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return path
-    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _yaml_id() -> str:
@@ -236,7 +207,7 @@ def _yaml_id() -> str:
         return "no yaml"
     folder = Path(spec.origin).parent
     files = sorted(p for p in folder.iterdir() if p.name == "__init__.py" or p.name.startswith("_yaml"))
-    return ",".join(_path_id(str(p)) for p in files)
+    return ",".join(path_id(str(p)) for p in files)
 
 
 _shared: RegexMemo | None = None
@@ -246,9 +217,5 @@ def shared() -> RegexMemo:
     """The process's memo, read from the cache folder on first use (in memory only when that fails)."""
     global _shared
     if _shared is None:
-        try:
-            path: Path | None = memo_path()
-        except (OSError, RuntimeError):  # no home folder to put a cache in
-            path = None
-        _shared = RegexMemo(path)
+        _shared = RegexMemo(located(memo_path))
     return _shared

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import regex
 
+from logscan import regexes
 from logscan.classify.literal_tree import FLAGS, MAX_ALSO, Parser, Unsupported, needs, score
 
 _MIN_ALSO_LEN = 2
 """Shortest string a further set may hold: shorter ones are in nearly every line and rule out nothing."""
 _SAFE_FLAGS = set("aimsfuw-")
 _UNSAFE_COMPILED = regex.X | regex.V1 | regex.B | regex.E | regex.P | regex.R | regex.L
-_PLAIN_RUN = regex.compile(r"[^\\.^$*+?{}\[\]|()]+")
+_PLAIN_RUN = regexes.compile(r"[^\\.^$*+?{}\[\]|()]+")
 """Characters that stand for themselves outside a set (verbose mode is refused before this is used)."""
 
 

@@ -11,6 +11,7 @@ import gc
 
 import click
 
+from logscan import regexes
 from logscan.cli.common import EXAMPLE_EXPORT, VERDICT_EXIT
 
 __all__ = ["EXAMPLE_EXPORT", "VERDICT_EXIT", "cli", "main"]
@@ -94,6 +95,7 @@ def main() -> None:
     try:
         cli(prog_name="logscan")
     finally:
+        regexes.save()  # the patterns this run compiled, for the next run to skip parsing (regexes.py)
         # What is alive now dies with the process: the collections of the interpreter's shutdown need not
         # trace it all again (about 0.03 s of a run over a small file).
         gc.freeze()

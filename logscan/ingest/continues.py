@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import regex
 
+from logscan import regexes
 from logscan.ingest.traces import CONTINUATION, OPENER
 
 STATE_CACHE = 8192
@@ -26,14 +27,14 @@ _SEPARATORS = (
     "During handling of the above exception, another exception occurred:",
     "The above exception was the direct cause of the following exception:",
 )
-_EXC_LINE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
-_EXCEPTION_ALONE = regex.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
-_NAMED_EXCEPTION = regex.compile(
+_EXC_LINE = regexes.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s|:?$)")
+_EXCEPTION_ALONE = regexes.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::\s|:?$)")
+_NAMED_EXCEPTION = regexes.compile(
     r"^(?:Uncaught )?(?:[\w$]+(?:\.|::|\\))*(?:[A-Z][\w$]*)?(?:Error|Exception)\b"
 )
-_BARE_NAME = regex.compile(r"^[A-Za-z_][\w.\[\]-]*$")
-_WARNING_LINE = regex.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
-_INTRO = regex.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
+_BARE_NAME = regexes.compile(r"^[A-Za-z_][\w.\[\]-]*$")
+_WARNING_LINE = regexes.compile(r"^\S.*?\.pyw?:\d+: (?:[A-Za-z_]\w*\.)*[A-Z]\w*: ")
+_INTRO = regexes.compile(r"(?i)exception|error|traceback|failed|uncaught|unhandled")  # see _may_introduce
 SWITCH_AFTER = 4096
 """ASCII lines matched against a trace pattern with the regex module before a standard-library copy takes
 over (see _TracePattern): compiling the copy costs a few milliseconds, repaid only by a run of many
@@ -67,7 +68,7 @@ class _TracePattern:
 
 _OPENER = _TracePattern(OPENER)
 _CONTINUATION = _TracePattern(CONTINUATION)
-_TAG_CLOSE = regex.compile(r"^</([A-Za-z][\w-]*)>")
+_TAG_CLOSE = regexes.compile(r"^</([A-Za-z][\w-]*)>")
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 SPLIT_STARTS = frozenset("\"')]}<")
 """The first characters of a text that can close what the previous record left open (``split_message``)."""

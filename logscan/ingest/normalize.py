@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-import regex
-
+from logscan import regexes
 from logscan.ingest.fields import either, http_request, label, labels_of, parse_timestamp, str_or_none
 from logscan.ingest.payload import SEVERITY_NAMES, payload_of, payload_text, severity_of
 from logscan.ingest.prefix import split_prefix
 from logscan.model import Record
 from logscan.sources import RawEntry
 
-ANSI = regex.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\[[0-9]{1,3}(?:;[0-9]{1,3}){0,4}m")
+ANSI = regexes.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\[[0-9]{1,3}(?:;[0-9]{1,3}){0,4}m")
 """ANSI escape sequences, and the bare ``[32m`` forms some exports keep after the ESC byte was lost.
 
 A bare form needs a digit (``[0m``, ``[1;31m``): ``[m`` alone is text far more often (``SEVERE [main]``)."""

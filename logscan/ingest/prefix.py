@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import regex
+from logscan import regexes
 
 _SEVERITY_WORDS = {
     "DEFAULT": "DEFAULT",
@@ -39,11 +39,11 @@ _SEVERITY_WORDS = {
     "FATAL": "CRITICAL",
 }
 _WORD = "|".join(_SEVERITY_WORDS)
-_COMPOSE = regex.compile(r"(?P<service>[a-z0-9][a-z0-9_.-]{0,62}?)\s+\|(?: |$)")
-_RFC3339 = regex.compile(
+_COMPOSE = regexes.compile(r"(?P<service>[a-z0-9][a-z0-9_.-]{0,62}?)\s+\|(?: |$)")
+_RFC3339 = regexes.compile(
     rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?:Z|[+-]\d\d:\d\d))(?: |$)"
 )
-_GCLOUD = regex.compile(
+_GCLOUD = regexes.compile(
     rf"(?:(?P<before>{_WORD})\s+)?(?P<ts>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d)(?P<fraction>\.\d{{1,9}})?"
     rf"(?: (?P<offset>[+-]\d\d:?\d\d)| UTC)?(?:\s+(?P<after>{_WORD})(?=\s|$))?(?:\s+|$)"
 )

@@ -23,21 +23,21 @@ from typing import Any
 
 import regex
 
-from logscan import __version__
+from logscan import __version__, regexes
 from logscan.errors import PublishError
 from logscan.report.redact.scan import assert_clean
 from logscan.report.render import GITHUB_LIMIT
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")
-MARKER = regex.compile(r"\A\s*(<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->)")
-_MARKER_LINE = regex.compile(r"^<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->$", regex.M)
-_REPO = regex.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
-_NEXT = regex.compile(r'<([^>]+)>;\s*rel="next"')
+MARKER = regexes.compile(r"\A\s*(<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->)")
+_MARKER_LINE = regexes.compile(r"^<!-- logscan:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+ -->$", regex.M)
+_REPO = regexes.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+_NEXT = regexes.compile(r'<([^>]+)>;\s*rel="next"')
 _PER_PAGE = 100
 _MAX_PAGES = 200
 _MAX_REDIRECTS = 3
-_TOKEN_SHAPE = regex.compile(r"\A[A-Za-z0-9_.-]{1,512}\Z")
+_TOKEN_SHAPE = regexes.compile(r"\A[A-Za-z0-9_.-]{1,512}\Z")
 """GitHub's tokens (ghp_, ghs_, github_pat_, 40-hex classic) are ASCII letters, digits and _ only; . and - for
 GitHub Enterprise and proxies. Anything else (a newline, a space) would break or inject a header."""
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import regex
 
-_ESCAPE = regex.compile(
+from logscan import regexes
+
+_ESCAPE = regexes.compile(
     r"\\u(?P<u>[0-9a-fA-F]{4})|\\(?P<c>[\\\"/'bfnrt])|(?P<e>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});)"
     r"|%(?P<p>[0-9A-Fa-f]{2})|(?P<z>[\u200b\u200c\u200d\u2060\ufeff\u00ad])"
 )

@@ -11,6 +11,8 @@ from functools import cached_property
 
 import regex
 
+from logscan import regexes
+
 NOT_PLACEHOLDER = r"(?!\[REDACTED:)(?!<[A-Za-z_*]*>)(?!\\|\(\?|\.[+*]\?)"
 """A secret never starts with a placeholder, a template mask such as <*> or <NUM>, nor a regex (a rule stub's)."""
 NOT_A_VALUE = (
@@ -18,10 +20,10 @@ NOT_A_VALUE = (
     r"(?:[\s&\"',;)}\]]|$))"
 )
 """Words that stand where a value would and are none: password=None, token=${API_TOKEN}, (using password: YES)."""
-_PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
-_MASK_OR_PLACEHOLDER = regex.compile(r"\[REDACTED:[a-z0-9-]+:?[0-9a-f]*\]|<[A-Za-z_*]*>")
-_ALNUM = regex.compile(r"[A-Za-z0-9]")
-_SEGMENTS = regex.compile(r"[-_.]")
+_PLACEHOLDER = regexes.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
+_MASK_OR_PLACEHOLDER = regexes.compile(r"\[REDACTED:[a-z0-9-]+:?[0-9a-f]*\]|<[A-Za-z_*]*>")
+_ALNUM = regexes.compile(r"[A-Za-z0-9]")
+_SEGMENTS = regexes.compile(r"[-_.]")
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,12 @@ class Detector:
     @cached_property
     def pattern(self) -> regex.Pattern[str]:
         """source, compiled."""
-        return regex.compile(self.source, regex.V0)
+        return regexes.compile(self.source, regex.V0)
 
     @cached_property
     def anchor(self) -> regex.Pattern[str]:
         """anchor_source, compiled."""
-        return regex.compile(self.anchor_source, regex.V0)
+        return regexes.compile(self.anchor_source, regex.V0)
 
     def find(self, text: str) -> Iterator[tuple[int, int, str]]:
         """Start, end and text of each secret found in text that is real: not a placeholder, not a template

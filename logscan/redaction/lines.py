@@ -19,12 +19,13 @@ from itertools import accumulate
 import re2
 import regex
 
+from logscan import regexes
 from logscan.redaction.detector import Reach, blanked
 from logscan.redaction.detectors import DETECTORS, TRIGGER
 from logscan.redaction.gate import encoded
 from logscan.redaction.redact import Hit
 
-_NOT_BLANK = regex.compile(r"\S")
+_NOT_BLANK = regexes.compile(r"\S")
 
 
 def long_text_hits(text: str) -> Iterator[Hit]:

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-import regex
-
+from logscan import regexes
 from logscan.redaction.decode import decodings
 from logscan.redaction.detectors import DETECTORS, TRIGGER
 from logscan.redaction.gate import may_hold_secret
 
-PLACEHOLDER: Final = regex.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
+PLACEHOLDER: Final = regexes.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{6}\]")
 """What a redacted secret looks like."""
 
 

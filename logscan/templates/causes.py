@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 
 import regex
 
+from logscan import regexes
 from logscan.model import Cause, CauseChain, Language
 
 MAX_CHARS = 64 * 1024
@@ -65,7 +66,7 @@ _NODE_HINT = r"(?m)^\s*\[cause\]: |^\s+at (?:[^\n(]*? \()?[^\s()]+:\d+:\d+\)?$"
 def _compiled(pattern: str) -> regex.Pattern[str]:
     """A pattern above, compiled when first used: each costs start-up time, and a run compiles only those of
     the runtimes its texts print (most exports print one, or no chain at all)."""
-    return regex.compile(pattern)
+    return regexes.compile(pattern)
 
 
 @lru_cache(maxsize=4)  # an event's signature and its exception read the same text in turn

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import regex
 
+from logscan import regexes
 from logscan.model import EventClass
 
 VAR = "<*>"
@@ -44,16 +45,16 @@ TOKEN_CACHE_CHARS = 2048
 _DEFAULT_MASKS: tuple[tuple[str, str], ...] = (("NUM", r"(?<![A-Za-z_])[-+]?\d+(?:\.\d+)?(?![A-Za-z_])"),)
 _SHAPED = str.maketrans("23456789", "11111111")
 _SHAPED_BYTES = bytes.maketrans(b"23456789", b"11111111")
-_QUANTIFIER = regex.compile(r"\{\d*(?:,\d*)?\}")
+_QUANTIFIER = regexes.compile(r"\{\d*(?:,\d*)?\}")
 _UNMODELLED = ("\\x", "\\u", "\\U", "\\N", "\\p", "\\P", "\\g", "\\k", "(?P=", "(?(", "[:", "(?V1")
 """Syntax whose digits ``digit_blind`` does not read (escapes of code points, properties, back-references,
 conditionals, POSIX classes, version 1; and verbose mode, ``_VERBOSE``): a pattern holding any is not
 digit-blind."""
-_VERBOSE = regex.compile(r"\(\?[a-zA-Z-]*[xX]")
-_DIGIT = regex.compile(r"\d")
-_HAS_VARIABLE = regex.compile(r"\d|<[A-Z][A-Z0-9_]*>|<\*>")
-_KEY = regex.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
-_PLACEHOLDER = regex.compile(r"<[A-Z][A-Z0-9_]*>|<\*>")
+_VERBOSE = regexes.compile(r"\(\?[a-zA-Z-]*[xX]")
+_DIGIT = regexes.compile(r"\d")
+_HAS_VARIABLE = regexes.compile(r"\d|<[A-Z][A-Z0-9_]*>|<\*>")
+_KEY = regexes.compile(r"[A-Za-z_][\w.\-]*=(?=.)")
+_PLACEHOLDER = regexes.compile(r"<[A-Z][A-Z0-9_]*>|<\*>")
 
 
 Literals = Callable[[str, int], Collection[str] | None]
@@ -75,7 +76,7 @@ class Masker:
         """The literal analysis it was given (signature.py screens texts for traces with it too)."""
         self._compiled: list[tuple[regex.Pattern[str], str, tuple[str, ...] | None]] = []
         for name, source in self.masks:
-            pattern = regex.compile(source, regex.VERSION0)
+            pattern = regexes.compile(source, regex.VERSION0)
             need = literals(source, pattern.flags) if literals is not None else None
             self._compiled.append((pattern, f"<{name}>", fewest(need) if need else None))
         self.patterns = {name: pattern for name, pattern in self.masks}

@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 
 import regex
 
+from logscan import regexes
 from logscan.ingest.traces import SHAPES, Trace, parse
 from logscan.model import Cause, Event
 from logscan.templates.causes import parse_causes
@@ -145,7 +146,7 @@ def _short_type(name: str) -> str:
 @cache
 def _compiled(pattern: str) -> regex.Pattern[str]:
     """A pattern above, compiled when first used."""
-    return regex.compile(pattern)
+    return regexes.compile(pattern)
 
 
 def _joined(patterns: list[str]) -> regex.Pattern[str] | None:
@@ -153,7 +154,7 @@ def _joined(patterns: list[str]) -> regex.Pattern[str] | None:
     when one holds what would not survive being joined (an inline flag, a named group, a backreference)."""
     if any(regex.search(r"\(\?(?![:=!]|<[=!])|\\[1-9gk]", p) for p in patterns):
         return None
-    return regex.compile("(?m)" + "|".join(f"(?:{p})" for p in patterns))
+    return regexes.compile("(?m)" + "|".join(f"(?:{p})" for p in patterns))
 
 
 @cache

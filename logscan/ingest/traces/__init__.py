@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
-
+from logscan import regexes
 from logscan.ingest.traces import dotnet, go, jvm, node, php, ruby
 from logscan.ingest.traces.shape import Shape
 from logscan.model import Raised
@@ -24,9 +23,9 @@ from logscan.model import Raised
 SHAPES: tuple[Shape, ...] = (jvm.SHAPE, dotnet.SHAPE, go.SHAPE, ruby.SHAPE, php.SHAPE, node.SHAPE)
 """Tried in this order to tell an event's language: the most distinctive frame syntax first."""
 
-OPENER = regex.compile("|".join(f"(?:{s.opener})" for s in SHAPES))
+OPENER = regexes.compile("|".join(f"(?:{s.opener})" for s in SHAPES))
 """A line that starts a trace in some language (matched at the line's start)."""
-CONTINUATION = regex.compile("|".join(f"(?:{s.continuation})" for s in SHAPES))
+CONTINUATION = regexes.compile("|".join(f"(?:{s.continuation})" for s in SHAPES))
 """A line that goes on with a trace in some language (matched at the line's start)."""
 
 _MAX_CHARS = 64 * 1024

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import regex
 
+from logscan import regexes
+
 
 @dataclass(frozen=True)
 class Found:
@@ -71,7 +73,7 @@ class Shape:
 
 @lru_cache(maxsize=128)
 def _compiled(pattern: str) -> regex.Pattern[str]:
-    return regex.compile(pattern)
+    return regexes.compile(pattern)
 
 
 def _lines(pattern: str) -> regex.Pattern[str]:

@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, TypeVar
 
-import regex
-
+from logscan import regexes
 from logscan.model import Report
 from logscan.redaction.redact import PLACEHOLDER, redact_text
 from logscan.templates.miner import rule_stubs
 
-_RUN = regex.compile(r"[A-Za-z0-9]{8,}")
+_RUN = regexes.compile(r"[A-Za-z0-9]{8,}")
 
 
 T = TypeVar("T")

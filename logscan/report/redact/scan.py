@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import regex
-
+from logscan import regexes
 from logscan.errors import ReportError
 from logscan.redaction.decode import decoded_texts
 from logscan.redaction.lines import long_text_hits
@@ -43,8 +42,8 @@ def find_secrets(text: str, fmt: str | None = None) -> list[Leak]:
     return leaks
 
 
-_MD_ESCAPE = regex.compile(r"\\([!-/:-@\[-`{-~])")
-_INVISIBLE = regex.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_MD_ESCAPE = regexes.compile(r"\\([!-/:-@\[-`{-~])")
+_INVISIBLE = regexes.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _BLOCK_TAGS = frozenset(
     [
         "address",

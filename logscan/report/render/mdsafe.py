@@ -12,22 +12,23 @@ from collections.abc import Iterable
 
 import regex
 
+from logscan import regexes
 from logscan.redaction.redact import PLACEHOLDER
 
 _TEXT_CHARS = 500
 _CODE_CHARS = 200
 _ZWJ = "\u200d"
-_BACKTICKS = regex.compile(r"`+")
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPECIAL = regex.compile(r"[\\`*_\[\]<>!|~&$#]")
-_AFTER_ZWJ = regex.compile(
+_BACKTICKS = regexes.compile(r"`+")
+_CONTROL = regexes.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPECIAL = regexes.compile(r"[\\`*_\[\]<>!|~&$#]")
+_AFTER_ZWJ = regexes.compile(
     r"(?<=[@#])|(?<=\b(?i:https?|ftp|mailto|xmpp|www|gh|javascript|vbscript))(?=[:.\-])"
 )
-_LEADING = regex.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
-_MARKER_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
-_WORD = regex.compile(r"[\w-]")
-_COMMIT_SHA = regex.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40}(?![0-9A-Za-z])")
-_INVISIBLE_LAYOUT = regex.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\u0085]")
+_LEADING = regexes.compile(r"^(?:(?P<mark>[-+=])(?=[\s\-+=]|$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=\s|$))")
+_MARKER_UNSAFE = regexes.compile(r"[^A-Za-z0-9._-]+")
+_WORD = regexes.compile(r"[\w-]")
+_COMMIT_SHA = regexes.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+_INVISIBLE_LAYOUT = regexes.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\u0085]")
 """Bidirectional overrides and isolates (they reorder what a reader sees: "Trojan Source"), and the line and
 paragraph separators and NEL that some readers break lines at and others do not."""
 

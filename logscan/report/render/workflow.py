@@ -8,11 +8,11 @@ annotations.
 
 from __future__ import annotations
 
-import regex
+from logscan import regexes
 
 _WORD_JOINER = "\u2060"
 """Invisible and not whitespace: the runner's trim keeps it, so ``:\u2060:`` starts no command."""
-_COMMAND_START = regex.compile(r"(?m)^([ \t\f\v]*):(?=:)")
+_COMMAND_START = regexes.compile(r"(?m)^([ \t\f\v]*):(?=:)")
 
 
 def inert_for_actions(text: str, *, json_text: bool = False) -> str:

@@ -25,25 +25,14 @@ from typing import IO, Any
 
 import orjson
 
+from logscan.cache_folder import CACHE_ENV, cache_dir
 from logscan.errors import InputError
 from logscan.sources import RawEntry
 from logscan.sources.files import FileSource
 
-CACHE_ENV = "LOGSCAN_CACHE_DIR"
 DEFAULT_TTL = timedelta(hours=24)
 """How long a cached fetch is served and kept, unless --cache-ttl says otherwise."""
 _FORMAT = 1
-
-
-def cache_dir() -> Path:
-    """Where cached fetches live: $LOGSCAN_CACHE_DIR, else the platform's user cache folder for logscan
-    (platformdirs: $XDG_CACHE_HOME/logscan or ~/.cache/logscan on Linux, ~/Library/Caches/logscan on macOS,
-    %LOCALAPPDATA%\\logscan\\Cache on Windows)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    import platformdirs
-
-    return platformdirs.user_cache_path("logscan", appauthor=False)
 
 
 def cache_key(endpoint: str, resource_names: Sequence[str], filter_text: str) -> str:

@@ -1,0 +1,128 @@
+"""Start-up: `logscan triage` of a small export, on a first run and on later ones, against the interpreter
+merely starting and parsing the same file.
+
+    python benchmarks/bench_startup.py [--entries 2000] [--repeat 10] [--dir DIR]
+
+Most exports an on-call engineer triages are small (a revision's first minutes: the bundled example has
+36 entries), so start-up is most of what they wait for. A run keeps two things in the cache folder
+(``$LOGSCAN_CACHE_DIR``) for the next: the regex memo (``classify/memo.py``: each rule file's parsed YAML,
+the RE2 check and literal analysis of each pattern) and the compiled patterns (``regexes.py``: the regex
+module's native compile arguments, so the next run skips parsing each pattern). Four measurements take
+turns, best of --repeat, on the bundled example and on a generated JSONL export of --entries entries:
+
+- floor: ``python -c`` importing orjson and parsing the file (the interpreter's own start-up included);
+- first run: triage with an empty cache folder (emptied before each run);
+- memo only: the regex memo kept, the compiled patterns removed before each run (logscan before the
+  compiled-pattern store);
+- later run: both kept, as every run after the first on a machine.
+
+Prints wall seconds and each one's ratio to the floor; the later run's saving over "memo only" is what the
+compiled-pattern store gives. No target: issue 17's targets are on large exports (bench_triage.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402 - the sibling script
+from bench_triage import TRIAGE, Run, fastest, measure  # noqa: E402 - the sibling script
+
+FLOOR = "import orjson, sys; orjson.loads(open(sys.argv[1], 'rb').read())"
+FLOOR_JSONL = "import orjson, sys; [orjson.loads(line) for line in open(sys.argv[1], 'rb')]"
+VARIANTS = ("floor", "first run", "memo only", "later run")
+
+
+def example_export() -> Path:
+    from logscan.cli.common import EXAMPLE_EXPORT
+    from logscan.resources import data_dir
+
+    return Path(data_dir("examples")) / EXAMPLE_EXPORT
+
+
+def timed(path: Path, folder: Path, repeat: int) -> dict[str, list[Run]]:
+    """Each variant's runs on one export, the variants taking turns."""
+    cold, warm, memo_only = folder / "cold", folder / "warm", folder / "memo-only"
+    report = folder / "report.json"
+    floor = FLOOR_JSONL if path.suffix == ".jsonl" else FLOOR
+    triage = [sys.executable, "-c", TRIAGE, "triage", str(path), "--format", "json", "-o", str(report)]
+
+    def with_cache(cache: Path) -> list[str]:
+        return ["env", f"LOGSCAN_CACHE_DIR={cache}", *triage]
+
+    def empty() -> None:
+        shutil.rmtree(cold, ignore_errors=True)
+
+    def no_compiled() -> None:
+        for stored in memo_only.glob("regexes-*.bin"):
+            stored.unlink()
+
+    plan: dict[str, tuple[Callable[[], None] | None, list[str]]] = {
+        "floor": (None, [sys.executable, "-c", floor, str(path)]),
+        "first run": (empty, with_cache(cold)),
+        "memo only": (no_compiled, with_cache(memo_only)),
+        "later run": (None, with_cache(warm)),
+    }
+    for cache in (warm, memo_only):  # a run before the timed ones fills these, as any earlier run would
+        measure(with_cache(cache))
+    runs: dict[str, list[Run]] = {name: [] for name in plan}
+    for _ in range(repeat):
+        for name, (prepare, args) in plan.items():
+            if prepare is not None:
+                prepare()
+            runs[name].append(measure(args))
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=2000, help="entries of the generated JSONL export")
+    parser.add_argument("--repeat", type=int, default=10, help="runs per measurement; the fastest counts")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=None, help="where to write the export and caches")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="logscan-startup-") as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        generated = folder / f"export-{args.entries}-{args.seed}.jsonl"
+        with open(generated, "wb") as fh:
+            generate.write(fh, args.entries, seed=args.seed, fmt="jsonl")
+        print(f"machine: {_cpus()} CPUs; best of {args.repeat}; wall seconds (ratio to the floor)")
+        print(f"{'export':<28}" + "".join(f"{name:>18}" for name in VARIANTS))
+        every = []
+        for label, path in (
+            ("bundled example", example_export()),
+            (f"{args.entries:,} generated jsonl", generated),
+        ):
+            started = time.perf_counter()
+            runs = timed(path, folder / "caches" / path.stem, args.repeat)
+            best = {name: fastest(found).seconds for name, found in runs.items()}
+            floor = best["floor"]
+            cells = "".join(f"{f'{best[n]:.3f} ({best[n] / floor:.1f}x)':>18}" for n in VARIANTS)
+            print(f"{label:<28}{cells}")
+            saved = best["memo only"] - best["later run"]
+            every.append(
+                f"  {label} ({time.perf_counter() - started:.0f} s): the compiled-pattern store saves {saved:.3f} s; "
+                + "; ".join(f"{n} " + " ".join(f"{r.seconds:.2f}" for r in runs[n]) for n in VARIANTS)
+            )
+        print("every run, wall seconds in the order run:")
+        print("\n".join(every))
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
