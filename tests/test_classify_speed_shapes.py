@@ -87,7 +87,22 @@ def test_shapes_wait_for_a_long_run(library: Library) -> None:
         matcher.candidates(f"line {i}")
     assert not matcher._shapes._known  # a short run never builds the zeroed literal search
     matcher.candidates("line 1")
+    assert not matcher._shapes._known  # the first of its shape since the search was built
+    matcher.candidates("line 2")
     assert matcher._shapes._known
+
+
+@pytest.mark.usefixtures("shaped")
+def test_a_shape_is_learnt_when_it_comes_a_second_time(library: Library) -> None:
+    matcher = Matcher(library)
+    first = "Sync job 0c4f9a2e-51d7-4b8e-9f03-7a1c2e6d8b90 finished: 386 records updated"
+    other_id = "Sync job b7e2d1c4-9a3f-4e6b-8d05-2f7c9e1a4b63 finished: 386 records updated"
+    renumbered = first.replace("386", "712")
+    for text in (first, other_id):
+        assert list(matcher.candidates(text)) == _own(matcher, text)
+    assert not matcher._shapes._known  # two ids, two shapes, each seen once: searched as they are
+    assert list(matcher.candidates(renumbered)) == _own(matcher, renumbered)
+    assert len(matcher._shapes._known) == 1  # the first text's shape, seen again
 
 
 _MATCHERS: dict[int, Matcher] = {}
