@@ -30,6 +30,8 @@ SHAPE_MAX_CHARS = 512
 """Longer texts are searched every time (bounds the cache's memory)."""
 SHAPES_AFTER = 2048
 """Texts searched one by one before shapes are used: a short run builds no second literal search."""
+LEARN_ON_SIGHTING = 2
+"""A shape is learnt when a text of it comes for this time (1: at once; bench_engine.py compares the two)."""
 
 _ZEROED: Final = bytes.maketrans(b"123456789", b"000000000")
 _ZEROED_STR: Final = str.maketrans("123456789", "000000000")
@@ -96,6 +98,7 @@ class Shapes:
         """The search over the digit sets zeroed (a few dozen literals, built in about a millisecond)."""
         self._waited = 0
         self._known: dict[bytes, tuple[int, ...] | _EitherWay] = {}
+        self._wait_a_sighting = LEARN_ON_SIGHTING > 1
         self._seen_once: set[int] = set()
         """Hashes of shapes seen once and not learnt: learning a shape costs about two searches of a text, so
         a shape is learnt when it comes a second time (a hash that collides only learns one sooner)."""
@@ -113,7 +116,9 @@ class Shapes:
         known = self._known.get(shape)
         if known is None:
             sighting = hash(shape)
-            if sighting not in self._seen_once:  # most shapes that hold an id (a UUID, a hash) come once
+            if (
+                self._wait_a_sighting and sighting not in self._seen_once
+            ):  # most shapes that hold an id (a UUID, a hash) come once
                 if len(self._seen_once) >= SHAPE_CACHE_SIZE:
                     self._seen_once.clear()
                 self._seen_once.add(sighting)
