@@ -240,3 +240,23 @@ def test_a_repeated_text_is_matched_once_and_answered_as_if_alone(library: Libra
         assert got == alone
     assert items[0].raised is not None and items[0].raised.type == "RuntimeError"
     assert items[0].raised is items[3].raised  # one answer object per distinct text
+
+
+def test_a_text_that_keeps_coming_outlives_the_answers_forgotten(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classify_module, "ANSWER_CACHE", 4)
+    recurring = "Worker exiting (pid: 17)"
+    once = [f"Fetched {n} invoices for customer {9000 + n}" for n in range(12)]
+    texts = [recurring]
+    for n, text in enumerate(once):  # the recurring text after every third one-off text
+        texts.append(text)
+        if n % 3 == 2:
+            texts.append(recurring)
+    matcher = _CountingMatcher(library)
+    items = list(classify([event(t, first_index=i) for i, t in enumerate(texts)], library, matcher=matcher))
+    asked = [text for text, _ in matcher.asked]
+    assert asked.count(recurring) == 1  # never forgotten: found in the older answers, it moved back
+    assert sorted(asked) == sorted({*once, recurring})
+    assert [item.event.clean for item in items] == texts
+    assert len({item.signature for item in items if item.event.clean == recurring}) == 1
