@@ -167,3 +167,24 @@ def _without_times(report: str) -> str:
     data = json.loads(report)
     data["provenance"].pop("generated_at")
     return json.dumps(data, sort_keys=True)
+
+
+def test_a_store_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    store = CompiledStore(blocker / "store.bin")
+    assert store.compile(r"exit\((\d+)\)").search("Container called exit(1).")[1] == "1"
+    store.save()  # mkdir fails under a file: ignored, not raised
+    assert blocker.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_past_max_patterns_new_ones_are_compiled_but_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regexes, "MAX_PATTERNS", 2)
+    path = tmp_path / "store.bin"
+    store = CompiledStore(path)
+    for n in range(4):
+        assert store.compile(f"worker {n} (booted|exited)").search(f"worker {n} exited") is not None
+    store.save()
+    assert [entry[0] for entry in _saved(path)] == ["worker 0 (booted|exited)", "worker 1 (booted|exited)"]
