@@ -116,9 +116,8 @@ class Shapes:
         known = self._known.get(shape)
         if known is None:
             sighting = hash(shape)
-            if (
-                self._wait_a_sighting and sighting not in self._seen_once
-            ):  # most shapes that hold an id (a UUID, a hash) come once
+            # Most shapes that hold an id (a UUID, a hash) come once: such a text is searched as it is.
+            if self._wait_a_sighting and sighting not in self._seen_once:
                 if len(self._seen_once) >= SHAPE_CACHE_SIZE:
                     self._seen_once.clear()
                 self._seen_once.add(sighting)
