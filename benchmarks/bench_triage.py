@@ -144,6 +144,7 @@ STAGES = """
 import gc, sys, time
 from logscan.verdict.aggregate import Aggregator
 from logscan.classify.classify import classify
+from logscan.classify.engine import Matcher
 from logscan.config import Config
 from logscan.ingest.join import join
 from logscan.classify.library import load_library
@@ -152,6 +153,7 @@ from logscan.sources.files import open_source
 
 path, upto = sys.argv[1], sys.argv[2]
 lib, cfg = load_library(), Config()
+extra = []
 gc.freeze()  # as pipeline._fewer_collections does for the real run
 gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 start, cpu = time.perf_counter(), time.process_time()
@@ -166,8 +168,21 @@ elif upto == "join":
     for _ in join(records(sources, cfg)):
         pass
 elif upto == "classify":
-    for _ in classify(join(records(sources, cfg)), lib, templates="needed"):
-        pass
+    # The same Matcher classify makes, counting the texts it matches and the shapes it learns (two calls
+    # per distinct text: nothing to see in the times).
+    matcher = Matcher(lib)
+    counts = [0, 0, 0]
+    uncached, learn = matcher.uncached, matcher._shapes._learn
+    def counted_uncached(text, severity="DEFAULT"):
+        counts[1] += 1
+        return uncached(text, severity)
+    def counted_learn(shape, search):
+        counts[2] += 1
+        return learn(shape, search)
+    matcher.uncached, matcher._shapes._learn = counted_uncached, counted_learn
+    for _ in classify(join(records(sources, cfg)), lib, templates="needed", matcher=matcher):
+        counts[0] += 1
+    extra = counts
 else:
     acc = Aggregator(lib)
     def counted():
@@ -177,7 +192,7 @@ else:
     for item in classify(join(counted()), lib, templates="needed"):
         acc.add(item)
     acc.summary(0)
-print(time.perf_counter() - start, time.process_time() - cpu)
+print(time.perf_counter() - start, time.process_time() - cpu, *extra)
 """
 
 
@@ -230,10 +245,14 @@ def stages(path: Path) -> None:
         out = subprocess.run(
             [sys.executable, "-c", STAGES, str(path), upto], capture_output=True, text=True, check=True
         )
-        seconds, cpu = (float(v) for v in out.stdout.split())
+        seconds, cpu, *counts = (float(v) for v in out.stdout.split())
+        told = ""
+        if counts:
+            events, matched, learnt = (int(v) for v in counts)
+            told = f"   ({events:,} events, {matched:,} texts matched, {learnt:,} shapes learnt)"
         print(
             f"  up to {upto:<10} {seconds:6.2f} s (+{seconds - previous:.2f})"
-            f"   cpu {cpu:6.2f} s (+{cpu - previous_cpu:.2f})"
+            f"   cpu {cpu:6.2f} s (+{cpu - previous_cpu:.2f}){told}"
         )
         previous, previous_cpu = seconds, cpu
 

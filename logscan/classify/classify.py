@@ -50,8 +50,9 @@ ANSWER_CACHE = 16_384
 """Distinct (text, severity) answers remembered, in two generations of this many: when the newer is full it
 becomes the older one and the older one is forgotten, and an answer found in the older one moves to the
 newer, so the texts that keep coming stay. Half the messages of a typical export repeat an earlier one
-exactly, and a crash loop repeats a handful thousands of times; at 1M generated entries (319,807 distinct
-texts) the matcher answers 344,911 times, where forgetting everything at once answered 361,392 times."""
+exactly, and a crash loop repeats a handful thousands of times. On the 1M-entry generated export the
+matcher is asked 344,913 times, where forgetting everything at once asked it 361,315 times
+(``benchmarks/bench_triage.py --sizes 1000000 --forms jsonl --stages`` counts them)."""
 
 _new = object.__new__
 """Classified values are built as normalize builds a Record: every field set through the instance dict,

@@ -6,9 +6,9 @@ literal search and its resolution, ``engine.Matcher.candidates``) depends on its
 few literals and prefixes that hold a digit. So it is worked out once per *shape*, the ASCII text with
 every digit turned into ``0``, and each text only pays for zeroing its digits and one dict lookup. A
 shape is worked out when it comes a second time: the first text of a shape is searched itself, because
-most shapes that hold an id in letters and digits (a UUID, a hash) come only once (44,940 of the 45,337
-shapes that reach the matcher in the 1M-entry generated export), and working one out costs about two
-searches.
+most shapes that hold an id in letters and digits (a UUID, a hash) come only once, and working one out
+costs about two searches. On the 1M-entry generated export, 46,607 shapes were worked out when each was
+worked out at once, and 289 now (``benchmarks/bench_triage.py --sizes 1000000 --forms jsonl --stages``).
 
 Exact, not approximate: a literal without digits is in a text exactly when it is in the text's shape (a
 zeroed digit is a ``0``, which such a literal does not hold, and the text's other characters are
