@@ -1,10 +1,10 @@
 """Patterns of the regex module, compiled once per build and remembered between runs.
 
-The regex module parses a pattern in Python before its native code compiles it: about 140 ms of every
-triage run's start for the 170 patterns it compiles (rules it tries, redaction detectors, template
-masks, trace shapes), more than reading 20,000 entries. A compiled pattern reduces, for pickling, to
-the native compile and the arguments it took (``copyreg``); calling the native compile with those
-arguments again skips the parse and takes about 20 microseconds. So ``compile`` keeps each pattern's
+The regex module parses a pattern in Python before its native code compiles it, and a triage compiles
+a few hundred (rules it tries, redaction detectors, template masks, trace shapes): 0.07-0.13 s of each
+run's start (``benchmarks/bench_startup.py``, "memo only" against "later run"). A compiled pattern
+reduces, for pickling, to the native compile and the arguments it took (``copyreg``); calling the native
+compile with those arguments again skips the parse. So ``compile`` keeps each pattern's
 arguments in one file in the cache folder (``cache_folder.cache_dir``), written with ``marshal`` (plain
 data only: strings, numbers, bytes, lists, tuples and dicts; nothing in it is ever called), under a
 name that holds a digest of the Python and regex builds: another build starts a new file.
