@@ -28,7 +28,8 @@ import regex
 from logscan.cache_folder import cache_dir, located, native_id, write_atomically
 
 MAX_PATTERNS = 4096
-"""Patterns remembered at most (past it, new ones are compiled each run and not written)."""
+"""Patterns the file keeps at most: those this run compiled first, then those of earlier runs (so an edited
+library's old patterns give way to its new ones)."""
 _MAGIC: Final = b"logscan-regexes-1\n"
 _DIGEST_BYTES: Final = 32
 
@@ -54,6 +55,8 @@ class CompiledStore:
         self._reduce, self._native = _reducer()
         self._compiled: dict[tuple[str, int], regex.Pattern[str]] = {}
         self._known: dict[tuple[str, int], Arguments] = {}
+        self._used: set[tuple[str, int]] = set()
+        """Patterns this process compiled: the file keeps them first."""
         self._dirty = False
         if path is not None:
             self._known = _read(path)
@@ -76,11 +79,13 @@ class CompiledStore:
         if len(self._compiled) >= MAX_PATTERNS:
             self._compiled.clear()  # a run that compiles patterns without end (generated ones) stays bounded
         self._compiled[key] = found
+        if len(self._used) < MAX_PATTERNS:
+            self._used.add(key)
         return found
 
     def _remember(self, key: tuple[str, int], compiled: Any) -> None:
-        if len(self._known) >= MAX_PATTERNS or compiled.flags & regex.LOCALE:
-            return  # a locale-sensitive pattern depends on more than its text
+        if len(self._known) >= 2 * MAX_PATTERNS or compiled.flags & regex.LOCALE:
+            return  # bounded memory; a locale-sensitive pattern depends on more than its text
         _, arguments = self._reduce(compiled)
         entry = [key[0], key[1], list(arguments)]
         if _well_formed(entry):  # a regex build that reduces otherwise is compiled every run, not stored
@@ -92,9 +97,10 @@ class CompiledStore:
         if not self._dirty or self.path is None:
             return
         self._dirty = False
-        body = marshal.dumps(
-            [[pattern, flags, list(arguments)] for (pattern, flags), arguments in self._known.items()]
-        )
+        keys = list(self._known)
+        if len(keys) > MAX_PATTERNS:
+            keys = [k for k in keys if k in self._used] + [k for k in keys if k not in self._used]
+        body = marshal.dumps([[key[0], key[1], list(self._known[key])] for key in keys[:MAX_PATTERNS]])
         write_atomically(self.path, _MAGIC + hashlib.sha256(body).digest() + body)
 
 

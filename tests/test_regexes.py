@@ -178,6 +178,19 @@ def test_a_store_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
     assert blocker.read_text(encoding="utf-8").startswith("a file")
 
 
+def test_patterns_of_earlier_runs_give_way_to_this_run_s_when_the_store_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regexes, "MAX_PATTERNS", 2)
+    path = tmp_path / "store.bin"
+    _through_a_file(path, [("old rule (one|two)", 0), ("old rule (three|four)", 0)])
+    edited = CompiledStore(path)
+    edited.compile("old rule (three|four)")  # still in the library
+    edited.compile("new rule (five|six)")
+    edited.save()
+    assert {entry[0] for entry in _saved(path)} == {"old rule (three|four)", "new rule (five|six)"}
+
+
 def test_past_max_patterns_new_ones_are_compiled_but_not_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
