@@ -263,7 +263,8 @@ def learning_shapes(library: Library, lines: Sequence[Line]) -> str:
     shapes.LEARN_ON_SIGHTING = 2
     return (
         f"prefilter+re2 on the {len(distinct):,} distinct lines once each: shapes learnt at first sight "
-        f"{best[1]:.3f} s ({learnt[1]:,} shapes), at the second {best[2]:.3f} s ({learnt[2]:,} shapes): "
+        f"{best[1]:.3f} s ({learnt[1]:,} shapes held at the end), at the second {best[2]:.3f} s "
+        f"({learnt[2]:,} held): "
         f"{best[1] / best[2]:.2f}x"
     )
 

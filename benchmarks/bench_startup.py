@@ -36,6 +36,8 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402 - the sibling script
 from bench_triage import TRIAGE, Run, fastest, measure  # noqa: E402 - the sibling script
 
+from logscan.ingest.reader import cpus  # noqa: E402
+
 FLOOR = "import orjson, sys; orjson.loads(open(sys.argv[1], 'rb').read())"
 FLOOR_JSONL = "import orjson, sys; [orjson.loads(line) for line in open(sys.argv[1], 'rb')]"
 VARIANTS = ("floor", "first run", "memo only", "later run")
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         generated = folder / f"export-{args.entries}-{args.seed}.jsonl"
         with open(generated, "wb") as fh:
             generate.write(fh, args.entries, seed=args.seed, fmt="jsonl")
-        print(f"machine: {_cpus()} CPUs; best of {args.repeat}; wall seconds (ratio to the floor)")
+        print(f"machine: {cpus()} CPUs; best of {args.repeat}; wall seconds (ratio to the floor)")
         print(f"{'export':<28}" + "".join(f"{name:>18}" for name in VARIANTS))
         every = []
         for label, path in (
@@ -116,12 +118,6 @@ def main(argv: list[str] | None = None) -> int:
         print("every run, wall seconds in the order run:")
         print("\n".join(every))
     return 0
-
-
-def _cpus() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 if __name__ == "__main__":

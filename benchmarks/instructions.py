@@ -29,6 +29,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402 - the sibling script
+from bench_startup import example_export  # noqa: E402 - the sibling script
 from bench_triage import write_crash_loop  # noqa: E402 - the sibling script
 
 ENTRIES = 30_000
@@ -96,9 +97,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def default_files(folder: Path) -> list[Path]:
-    from logscan.cli.common import EXAMPLE_EXPORT
-    from logscan.resources import data_dir
-
     export = folder / f"export-{ENTRIES}.jsonl"
     if not export.exists():
         with open(export, "wb") as fh:
@@ -106,7 +104,7 @@ def default_files(folder: Path) -> list[Path]:
     crash = folder / f"crash-loop-{ENTRIES}.jsonl"
     if not crash.exists():
         write_crash_loop(crash, ENTRIES)
-    return [Path(data_dir("examples")) / EXAMPLE_EXPORT, export, crash]
+    return [example_export(), export, crash]
 
 
 if __name__ == "__main__":
