@@ -123,7 +123,9 @@ def _plain(value: Any) -> Any:
 def _environment(autoescape: bool = False) -> jinja2.Environment:
     import jinja2  # here: a JSON report needs no templates, and importing jinja2 costs start-up time
 
-    return jinja2.Environment(
+    from logscan.report.render.compiled import template_cache
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
@@ -131,3 +133,5 @@ def _environment(autoescape: bool = False) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.bytecode_cache = template_cache(env)  # compiled templates kept between runs (compiled.py)
+    return env
