@@ -21,6 +21,7 @@ from typing import Any
 
 from logscan.classify import memo
 from logscan.classify.library import Library, Rule
+from logscan.classify.literal_table import TABLE_TEXTS, LiteralTable
 from logscan.classify.shapes import DIGITS, SHAPE_MAX_CHARS, Shapes
 from logscan.model import SEVERITIES, severity_rank
 
@@ -238,7 +239,8 @@ def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[st
     """Two RE2 sets. An ASCII text (most lines) is searched once, as it is, by a set in which the
     case-insensitive literals match in any case: on ASCII, that is exactly finding them in the text's
     casefold(), which is its lower(). Any other text is searched as a probe (``_probe``) by a set of the
-    plain literals, built when the first such text comes."""
+    plain literals, built when the first such text comes. The first TABLE_TEXTS ASCII texts are searched by
+    a table of the literals instead (literal_table.py: the same answers), the set built when more come."""
     if not patterns:
         return lambda text: ()
     key = tuple(patterns)
@@ -246,12 +248,21 @@ def _re2_search(patterns: Sequence[tuple[frozenset[str], bool]]) -> Callable[[st
     def compiled(folding: bool) -> Callable[[bytes], list[int]]:
         return _re2_set(key, folding)
 
-    ascii_match = compiled(folding=True)
+    # A small export's few texts are searched by a table: the set is built when the TABLE_TEXTS+1st comes.
+    table = LiteralTable(patterns) if LiteralTable.exact_for(patterns) else None
+    tabled, limit = 0, TABLE_TEXTS
+    ascii_match: Callable[[bytes], list[int]] | None = None
     probe_match: list[Callable[[bytes], list[int]]] = []
     probing = any(folded for _, folded in patterns)
 
     def search(text: str) -> Sequence[int]:
+        nonlocal ascii_match, tabled
         if text.isascii():
+            if ascii_match is None:
+                if table is not None and tabled < limit:
+                    tabled += 1
+                    return table(text)
+                ascii_match = compiled(folding=True)
             return ascii_match(text.encode("ascii"))
         if not probe_match:
             probe_match.append(compiled(folding=False))
