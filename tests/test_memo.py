@@ -242,3 +242,38 @@ def test_an_edited_rule_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest
     (patterns / "10-test.yaml").write_text(edited, encoding="utf-8")
     monkeypatch.setattr(memo, "_shared", RegexMemo(tmp_path / "memo.json"))
     assert load_library(patterns).rules[0].hint == "Set it on the service."
+
+
+def test_past_its_cap_the_memo_keeps_what_the_run_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules edited many times leave answers that no run asks for again: when they fill the memo, a run keeps
+    writing what it used instead of nothing."""
+    monkeypatch.setattr(memo, "MAX_PATTERNS", 11)
+    path = tmp_path / "memo.json"
+    earlier = RegexMemo(path)
+    for n in range(5):  # an earlier library's patterns: 10 answers, under the cap
+        earlier.passed_re2(f"old pattern {n}")
+        earlier.analysis(f"old pattern {n}", 0)
+    earlier.save()
+    assert RegexMemo(path).re2_compiles("old pattern 3")
+    run = RegexMemo(path)
+    assert run.re2_compiles("old pattern 0")  # still in the library
+    run.passed_re2("edited pattern")
+    run.analysis("edited pattern", 0)
+    run.save()  # 12 answers: past the cap
+    later = RegexMemo(path)
+    assert later.re2_compiles("edited pattern")
+    assert later.re2_compiles("old pattern 0")
+    assert not later.re2_compiles("old pattern 3")
+    assert later.analysis("edited pattern", 0) == (required_literals("edited pattern", 0), None)
+
+
+def test_a_run_that_alone_uses_more_than_the_cap_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memo, "MAX_PATTERNS", 11)
+    path = tmp_path / "memo.json"
+    huge = RegexMemo(path)
+    for n in range(13):
+        huge.passed_re2(f"generated pattern {n}")
+    huge.save()
+    assert not path.exists()

@@ -34,7 +34,8 @@ from logscan.classify import literal_tree, prefilter
 from logscan.classify.prefilter import Literals, required_literals, required_prefix
 
 MAX_PATTERNS = 4096
-"""Patterns and files remembered at most (past it, what is new is no longer written)."""
+"""Patterns and files remembered at most: past it, only what the run used is written (rules edited many
+times leave answers no run asks for again), and nothing when that alone is more (a huge generated library)."""
 
 Analysis = tuple[Literals | None, str | None]
 """A pattern's required literals and required prefix (prefilter.py), None where it has none."""
@@ -54,25 +55,35 @@ class RegexMemo:
         self._analysis: dict[str, Analysis] = {}
         self._documents: dict[str, Any] = {}
         self._dirty = False
+        self._used: tuple[set[str], set[str], set[str], set[str]] = (set(), set(), set(), set())
+        """The keys of _checked, _shapes, _analysis and _documents that this run asked for or learnt."""
         if path is not None:
             self._read(path)
 
     def re2_compiles(self, pattern: str) -> bool:
         """True when the pattern is known to compile under RE2 (checked in an earlier run or this one)."""
-        return pattern in self._checked
+        if pattern in self._checked:
+            self._used[0].add(pattern)
+            return True
+        return False
 
     def passed_re2(self, pattern: str) -> None:
         """Remember that RE2 compiled the pattern."""
+        self._used[0].add(pattern)
         if pattern not in self._checked:
             self._checked.add(pattern)
             self._dirty = True
 
     def shape(self, pattern: str) -> Shape | None:
         """The pattern's flags and group names when it is known to compile (in an earlier run or this one)."""
-        return self._shapes.get(pattern)
+        found = self._shapes.get(pattern)
+        if found is not None:
+            self._used[1].add(pattern)
+        return found
 
     def compiled(self, pattern: str, compiled: Any) -> Shape:
         """Remember that the pattern compiled, as what; its shape."""
+        self._used[1].add(pattern)
         found = self._shapes.get(pattern)
         if found is None:
             found = self._shapes[pattern] = (compiled.flags, frozenset(compiled.groupindex))
@@ -81,12 +92,17 @@ class RegexMemo:
 
     def document(self, data: bytes) -> Any | None:
         """A rule file's parsed YAML, when a file with exactly these bytes was parsed before (else None)."""
-        return self._documents.get(_digest(data))
+        key = _digest(data)
+        found = self._documents.get(key)
+        if found is not None:
+            self._used[3].add(key)
+        return found
 
     def parsed(self, data: bytes, document: Any) -> None:
         """Remember a rule file's parsed YAML, when JSON carries it unchanged (mappings with string keys,
         lists, strings, booleans, null, 64-bit integers, finite floats; a date or a set is not kept)."""
         key = _digest(data)
+        self._used[3].add(key)
         if key not in self._documents and _plain(document):
             self._documents[key] = document
             self._dirty = True
@@ -94,6 +110,7 @@ class RegexMemo:
     def analysis(self, pattern: str, flags: int) -> Analysis:
         """The pattern's required literals and prefix, analysed once."""
         key = f"{flags}:{pattern}"
+        self._used[2].add(key)
         found = self._analysis.get(key)
         if found is None:
             found = self._analysis[key] = (required_literals(pattern, flags), required_prefix(pattern, flags))
@@ -105,8 +122,10 @@ class RegexMemo:
         if not self._dirty or self.path is None:
             return
         self._dirty = False
-        if len(self._checked) + len(self._shapes) + len(self._analysis) + len(self._documents) > MAX_PATTERNS:
-            return  # a run over a huge generated library: not worth keeping
+        if self._size() > MAX_PATTERNS:
+            self._keep_used()
+            if self._size() > MAX_PATTERNS:
+                return  # a run over a huge generated library: not worth keeping
         data = {
             "re2": sorted(self._checked),
             "regex": {
@@ -116,6 +135,17 @@ class RegexMemo:
             "yaml": dict(sorted(self._documents.items())),
         }
         write_atomically(self.path, orjson.dumps(data))
+
+    def _size(self) -> int:
+        return len(self._checked) + len(self._shapes) + len(self._analysis) + len(self._documents)
+
+    def _keep_used(self) -> None:
+        """Forget what this run did not use (a later run of it learns that again, if it is ever asked)."""
+        checked, shapes, analysis, documents = self._used
+        self._checked = self._checked & checked
+        self._shapes = {k: v for k, v in self._shapes.items() if k in shapes}
+        self._analysis = {k: v for k, v in self._analysis.items() if k in analysis}
+        self._documents = {k: v for k, v in self._documents.items() if k in documents}
 
     def _read(self, path: Path) -> None:
         try:
