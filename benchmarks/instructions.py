@@ -1,6 +1,6 @@
 """Instructions executed by one `logscan triage --jobs 1`, at a base revision and in this working tree.
 
-    python benchmarks/instructions.py --base REV [FILE ...] [--keep DIR]
+    python benchmarks/instructions.py --base REV [FILE ...] [--format json|md|html] [--keep DIR]
 
 Wall time on the project machine drifts by up to 40% within minutes, so a change of a few percent cannot
 be told from noise by timing it. The count of instructions the interpreter executes (valgrind's
@@ -36,11 +36,11 @@ ENTRIES = 30_000
 TRIAGE = "from logscan.cli import main; main()"
 
 
-def count(tree: Path, path: Path, out: Path) -> int:
+def count(tree: Path, path: Path, out: Path, fmt: str = "json") -> int:
     """Instructions of one --jobs 1 triage of path with the logscan in tree (after an untimed warm-up)."""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    args = ["triage", str(path), "--format", "json", "-o", str(out), "--jobs", "1"]
+    args = ["triage", str(path), "--format", fmt, "-o", str(out), "--jobs", "1"]
     subprocess.run([sys.executable, "-c", TRIAGE, *args], env=env, capture_output=True, check=False)
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     done = subprocess.run(
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="exports to triage (default: see above)")
     parser.add_argument(
         "--base", required=True, help="git revision to compare with (a commit, a tag, HEAD~3)"
+    )
+    parser.add_argument(
+        "--format", choices=("json", "md", "html"), default="json", help="the report's format"
     )
     parser.add_argument(
         "--keep", type=Path, default=None, help="write the generated exports here and keep them"
@@ -88,10 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
         files = args.files or default_files(folder)
-        print(f"instructions of one `logscan triage --jobs 1` (cachegrind), base {args.base} -> this tree")
+        print(
+            f"instructions of one `logscan triage --jobs 1 --format {args.format}` (cachegrind), "
+            f"base {args.base} -> this tree"
+        )
         for path in files:
-            before = count(base, path, folder / "base.json")
-            after = count(REPO, path, folder / "tree.json")
+            before = count(base, path, folder / f"base.{args.format}", args.format)
+            after = count(REPO, path, folder / f"tree.{args.format}", args.format)
             print(f"  {path.name:<34} {before:>16,} -> {after:>16,}  ({after / before - 1:+.1%})")
     return 0
 

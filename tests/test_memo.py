@@ -244,7 +244,9 @@ def test_an_edited_rule_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest
     assert load_library(patterns).rules[0].hint == "Set it on the service."
 
 
-def test_past_its_cap_the_memo_keeps_what_the_run_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_past_its_cap_the_memo_keeps_what_the_run_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rules edited many times leave answers that no run asks for again: when they fill the memo, a run keeps
     writing what it used instead of nothing."""
     monkeypatch.setattr(memo, "MAX_PATTERNS", 11)
