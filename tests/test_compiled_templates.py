@@ -12,7 +12,7 @@ import pytest
 from logscan.cache_folder import CACHE_ENV
 from logscan.config import Config
 from logscan.model import Report
-from logscan.report.render.compiled import FOLDER, template_cache
+from logscan.report.render.compiled import FOLDER, MAX_FILES, template_cache
 from logscan.report.render.formats import render
 from logscan.resources import data_dir
 from logscan.sources.files import open_source
@@ -103,3 +103,21 @@ def test_environments_that_compile_differently_do_not_share_code(cache: Path) ->
     again = jinja2.Environment(loader=loader, autoescape=True)
     again.bytecode_cache = template_cache(again)
     assert again.get_template("page.j2").render(text="<b>") == "<p>&lt;b&gt;</p>"
+
+
+def test_the_folder_keeps_the_newest_files_only(
+    report: Report, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every install compiles its own templates: past MAX_FILES, a new file pushes out the oldest."""
+    cache.mkdir(parents=True, mode=0o700)
+    for n in range(MAX_FILES + 5):  # other installs' files, written long ago
+        old = cache / f"__jinja2_{n:040x}.cache"
+        old.write_bytes(b"from another install")
+        os.utime(old, ns=(n * 10**9, n * 10**9))
+    render(report, "md")
+    kept = sorted(cache.iterdir())
+    assert len(kept) == MAX_FILES
+    assert not (cache / f"__jinja2_{0:040x}.cache").exists()
+    assert (cache / f"__jinja2_{MAX_FILES + 4:040x}.cache").exists()
+    _no_compiling(monkeypatch)  # this install's files are the newest, so they stayed
+    render(report, "md")

@@ -27,6 +27,9 @@ from logscan.cache_folder import cache_dir, located
 
 FOLDER = "templates"
 """The cache folder's subfolder that holds the compiled templates."""
+MAX_FILES = 48
+"""Compiled templates kept at most: each install (a virtual environment, a checkout) compiles its own, so
+when a new one is written past this many, the least recently written go."""
 
 
 class _Kept(jinja2.FileSystemBytecodeCache):
@@ -50,6 +53,19 @@ class _Kept(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):  # a full disk, a read-only folder: the next run compiles again
             super().dump_bytecode(bucket)
+            _keep_newest(Path(self.directory))
+
+
+def _keep_newest(folder: Path) -> None:
+    """Remove the least recently written compiled templates past MAX_FILES (each removal may fail alone)."""
+    kept = []
+    for path in folder.glob("__jinja2_*.cache"):
+        with contextlib.suppress(OSError):  # removed meanwhile by another run
+            kept.append((path.stat().st_mtime_ns, path))
+    kept.sort(reverse=True)
+    for _, path in kept[MAX_FILES:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 COMPILE_SETTINGS = (
