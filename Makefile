@@ -18,6 +18,7 @@ bench:
 	python3 benchmarks/bench_triage.py
 	python3 benchmarks/bench_startup.py
 	python3 benchmarks/bench_engine.py
+	python3 benchmarks/bench_literal_table.py
 	python3 benchmarks/bench_quota.py
 	python3 benchmarks/bench_resources.py
 	python3 benchmarks/bench_sql.py --entries 100000

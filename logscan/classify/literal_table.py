@@ -1,11 +1,11 @@
 """The literal search of a small export's first texts, without building the RE2 set.
 
 The engine finds which rules could match a text with one RE2 set of every rule's required literals
-(engine.py). Building that set and warming it up on its first searches takes about 35 ms, which a small
-export pays for a few dozen distinct texts (the bundled example's 36 entries hold 17). A table of the
-literals, searched with Python's ``in``, costs about 0.1 ms a text instead, so the engine asks it for the
-first ``TABLE_TEXTS`` texts and builds the set only when more come: 13% fewer instructions for a triage of
-the bundled example (``benchmarks/instructions.py``).
+(engine.py). Building that set and warming it up on its first searches takes 35-50 ms, which a small
+export pays for a few dozen distinct texts (the bundled example holds 16). A table of the literals,
+searched with Python's ``in``, costs about 0.1 ms a text instead, so the engine asks it for the first
+``TABLE_TEXTS`` texts and builds the set only when more come: 12% fewer instructions for a triage of the
+bundled example (``benchmarks/instructions.py``).
 
 Exact: for an ASCII text the table gives the set's own answer. A case-sensitive literal is in the text, and
 a case-insensitive one, lower-cased, is in the text lower-cased: on ASCII that is what RE2's ``(?i)`` finds,
@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 TABLE_TEXTS = 128
-"""ASCII texts searched by the table before the engine builds its RE2 set. Measured on the generated export's
-distinct texts (1,458 literals): the set's building and first 50 searches 38 ms, the table 0.1-0.2 ms a text."""
+"""ASCII texts searched by the table before the engine builds its RE2 set. ``benchmarks/bench_literal_table.py``
+(a Matcher made and the first N distinct generated texts searched): the table 8 ms for 16 texts, 21 ms for 128
+and 59 ms for 500; the set 37, 51 and 54 ms. The two cross near 450 texts; past TABLE_TEXTS a large export
+pays the table's 128 texts, about 20 ms, once."""
 GROUP_CHARS = 4
 """Literals are grouped by their first this many characters, and a group is searched only when its start is
-in the text: half the table's time for a long text."""
+in the text: most groups are passed over with one substring search."""
 
 _Groups = tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]
 """(the start of the group's literals, ((literal, the sets that hold it), ...)), ..."""
