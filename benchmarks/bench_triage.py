@@ -2,6 +2,7 @@
 
     python benchmarks/bench_triage.py [--sizes 100000,1000000] [--forms jsonl,json] [--repeat 3]
                                       [--crash-loop 100000] [--dir DIR] [--keep] [--stages] [--wire]
+                                      [--balance]
 
 For each size and form, writes a deterministic gcloud-shaped export (benchmarks/generate.py: JSONL, one
 entry a line, or a `gcloud logging read --format=json` array), then runs, each in its own subprocess,
@@ -32,6 +33,13 @@ seconds (on a loaded machine compare the CPU column).
 --wire adds what the reader process costs on the smallest size and on the crash loop: CPU seconds of its
 work alone (read, normalize, join, fold the request logs), and of the two halves of crossing the pipe,
 packing with marshal there and unmarshalling and rebuilding here (ingest/wire.py), with the megabytes sent.
+
+--balance adds which of the two processes set the pace of the default triage, on the smallest size and
+on the crash loop, --repeat runs each: the main process's CPU seconds, how long it waited for the
+reader's batches (time blocked receiving; the wait for the first batch is shown apart, since the reader
+starts reading while the main process is still setting up), and the reader process's CPU seconds. A main
+process that waits for much of the run is paced by the reader: work moved out of the main process would
+not shorten that run, and work moved out of the reader would.
 """
 
 from __future__ import annotations
@@ -227,6 +235,87 @@ print(work, packed, unpacked, sum(map(len, sent)) / 1e6)
 """
 
 
+# The default triage with the main process's time blocked on the reader's pipe counted (Connection.recv_bytes
+# is the only receive in a triage run), then its CPU and the reader's (RUSAGE_CHILDREN: triage waits for it).
+BALANCE = """
+import time
+start = time.perf_counter()
+import resource, sys
+from multiprocessing import connection
+waits = []
+receive = connection.Connection.recv_bytes
+def timed(self, *args):
+    start = time.perf_counter()
+    try:
+        return receive(self, *args)
+    finally:
+        waits.append(time.perf_counter() - start)
+connection.Connection.recv_bytes = timed
+from logscan.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+wall = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF)
+reader = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, own.ru_utime + own.ru_stime, sum(waits[1:]), waits[0] if waits else 0.0, len(waits),
+      reader.ru_utime + reader.ru_stime)
+"""
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One default triage run, seen from its main process."""
+
+    seconds: float
+    """Wall time from the interpreter's first line (logscan's imports included) to the command's end."""
+    main_cpu: float
+    waited: float
+    """Seconds blocked receiving the reader's batches after the first."""
+    first: float
+    """Seconds blocked receiving the first batch."""
+    batches: int
+    reader_cpu: float
+
+    def verdict(self) -> str:
+        """Which process set the pace (a wait under a tenth of the run is noise, not a bound)."""
+        if not self.batches:
+            return "read in one process"
+        return "paced by the reader" if self.waited > 0.1 * self.seconds else "paced by the main process"
+
+
+def balance(path: Path, folder: Path, repeat: int) -> list[Balance]:
+    """The default triage of path, repeat times, with what each process did."""
+    report = folder / f"{path.stem}-balance.json"
+    runs = []
+    for _ in range(repeat):
+        args = [sys.executable, "-c", BALANCE, "triage", str(path), "--format", "json", "-o", str(report)]
+        out = subprocess.run(args, capture_output=True, text=True)
+        if out.returncode != 0 or not out.stdout.strip():
+            raise SystemExit(f"balance run on {path.name} failed ({out.returncode}): {out.stderr.strip()}")
+        wall, main_cpu, waited, first, batches, reader_cpu = out.stdout.split()[-6:]
+        runs.append(
+            Balance(
+                float(wall), float(main_cpu), float(waited), float(first), int(batches), float(reader_cpu)
+            )
+        )
+    report.unlink(missing_ok=True)
+    return runs
+
+
+def print_balance(path: Path, runs: list[Balance]) -> None:
+    print(
+        f"balance of the default triage on {path.name} (seconds; the main process's wait excludes the first batch)"
+    )
+    for run in runs:
+        print(
+            f"  wall {run.seconds:5.2f}  main cpu {run.main_cpu:5.2f}  waited {run.waited:5.2f} in"
+            f" {max(run.batches - 1, 0)} batches (first {run.first:.2f})  reader cpu {run.reader_cpu:5.2f}"
+            f"  -> {run.verdict()}"
+        )
+
+
 def wire_cost(path: Path) -> None:
     """Print the reader process's own work and the cost of sending its events to the main process."""
     out = subprocess.run([sys.executable, "-c", WIRE, str(path)], capture_output=True, text=True, check=True)
@@ -385,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wire", action="store_true", help="also time the reader process's work and its pipe"
     )
+    parser.add_argument(
+        "--balance", action="store_true", help="also show which process sets the pace of the default triage"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     forms = [f.strip() for f in args.forms.split(",") if f.strip()]
@@ -408,6 +500,8 @@ def main(argv: list[str] | None = None) -> int:
                 stages(path)
             if args.wire and size == sizes[0]:
                 wire_cost(path)
+            if args.balance and size == sizes[0]:
+                print_balance(path, balance(path, folder, args.repeat))
             if not args.keep:
                 path.unlink()
     crash = None
@@ -418,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(crash)
         if args.wire:
             wire_cost(path)
+        if args.balance:
+            print_balance(path, balance(path, folder, args.repeat))
         if not args.keep:
             path.unlink()
     print_table(rows)
