@@ -2,7 +2,7 @@
 
     python benchmarks/bench_triage.py [--sizes 100000,1000000] [--forms jsonl,json] [--repeat 3]
                                       [--crash-loop 100000] [--dir DIR] [--keep] [--stages] [--wire]
-                                      [--balance]
+                                      [--balance] [--bound]
 
 For each size and form, writes a deterministic gcloud-shaped export (benchmarks/generate.py: JSONL, one
 entry a line, or a `gcloud logging read --format=json` array), then runs, each in its own subprocess,
@@ -40,6 +40,13 @@ reader's batches (time blocked receiving; the wait for the first batch is shown 
 starts reading while the main process is still setting up), and the reader process's CPU seconds. A main
 process that waits for much of the run is paced by the reader: work moved out of the main process would
 not shorten that run, and work moved out of the reader would.
+
+--bound adds, on the smallest JSONL size and on the crash loop, --repeat runs each, what any design in
+Python pays before logscan's own work: the floor in-process (no interpreter start), the same with the
+least a triage must keep of each entry (text, severity, log name, service, revision, region, instance,
+insertId and the parsed timestamp, in a tuple per entry), and logscan's start-up (a triage of the
+export's first three entries, wall seconds of the whole command). With the floor's own wall time, the
+budget a target leaves for the rest of the work follows.
 """
 
 from __future__ import annotations
@@ -316,6 +323,71 @@ def print_balance(path: Path, runs: list[Balance]) -> None:
         )
 
 
+# The floor in-process, then the same keeping the fields a triage needs of every entry (JSONL, API form),
+# best of the runs given: seconds of each. The collector's threshold is triage's GC_THRESHOLD.
+LEAST = """
+import gc, sys, time
+from datetime import datetime
+import orjson
+gc.freeze()  # the collector as triage sets it (pipeline._fewer_collections)
+gc.set_threshold(50_000, *gc.get_threshold()[1:])
+loads, parse = orjson.loads, datetime.fromisoformat
+path, runs = sys.argv[1], int(sys.argv[2])
+def floor():
+    with open(path, "rb") as fh:
+        for line in fh:
+            loads(line)
+def least():
+    kept = []
+    keep = kept.append
+    with open(path, "rb") as fh:
+        for line in fh:
+            entry = loads(line)
+            get = entry.get
+            place = (get("resource") or {}).get("labels") or {}
+            stamp = get("timestamp")
+            keep((get("textPayload"), get("severity"), get("logName"), place.get("service_name"),
+                  place.get("revision_name"), place.get("location"), (get("labels") or {}).get("instanceId"),
+                  get("insertId"), parse(stamp) if stamp else None))
+best = {}
+for _ in range(runs):
+    for step in (floor, least):
+        start = time.perf_counter()
+        step()
+        took = time.perf_counter() - start
+        best[step.__name__] = min(best.get(step.__name__, took), took)
+print(best["floor"], best["least"])
+"""
+
+
+def bound(path: Path, folder: Path, repeat: int) -> None:
+    """Print the least per-entry work and logscan's start-up against the floor (see --bound)."""
+    out = subprocess.run(
+        [sys.executable, "-c", LEAST, str(path), str(repeat)], capture_output=True, text=True, check=True
+    )
+    floor_in, least = (float(v) for v in out.stdout.split())
+    head = folder / f"{path.stem}-head.jsonl"
+    with open(path, "rb") as src, open(head, "wb") as dst:
+        for _, line in zip(range(3), src, strict=False):
+            dst.write(line)
+    report = folder / f"{path.stem}-head.json"
+    triage = [sys.executable, "-c", TRIAGE, "triage", str(head), "--format", "json", "-o", str(report)]
+    runs = take_turns({"floor": [sys.executable, "-c", FLOOR_JSONL, str(path)], "start-up": triage}, repeat)
+    floor, start = fastest(runs["floor"]).seconds, fastest(runs["start-up"]).seconds
+    head.unlink()
+    report.unlink(missing_ok=True)
+    print(
+        f"bound on {path.name} (seconds, best of {repeat}; the floor's command includes the interpreter's start)"
+    )
+    print(f"  floor, its own command {floor:6.2f}")
+    print(f"  floor, in-process      {floor_in:6.2f}")
+    print(f"  + the fields kept      {least:6.2f}  ({least / floor_in:.2f}x the in-process floor)")
+    print(f"  logscan's start-up     {start:6.2f}  (a triage of the first 3 entries)")
+    for target in (CRASH_TARGET, TIME_TARGET):
+        left = target * floor - start - least
+        print(f"  at {target:.0f}x the floor, left for the rest after start-up and the fields: {left:6.2f}")
+
+
 def wire_cost(path: Path) -> None:
     """Print the reader process's own work and the cost of sending its events to the main process."""
     out = subprocess.run([sys.executable, "-c", WIRE, str(path)], capture_output=True, text=True, check=True)
@@ -477,6 +549,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--balance", action="store_true", help="also show which process sets the pace of the default triage"
     )
+    parser.add_argument(
+        "--bound", action="store_true", help="also show the least per-entry work and logscan's start-up"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     forms = [f.strip() for f in args.forms.split(",") if f.strip()]
@@ -502,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
                 wire_cost(path)
             if args.balance and size == sizes[0]:
                 print_balance(path, balance(path, folder, args.repeat))
+            if args.bound and size == sizes[0] and form == "jsonl":
+                bound(path, folder, args.repeat)
             if not args.keep:
                 path.unlink()
     crash = None
@@ -514,6 +591,8 @@ def main(argv: list[str] | None = None) -> int:
             wire_cost(path)
         if args.balance:
             print_balance(path, balance(path, folder, args.repeat))
+        if args.bound:
+            bound(path, folder, args.repeat)
         if not args.keep:
             path.unlink()
     print_table(rows)
