@@ -329,8 +329,9 @@ LEAST = """
 import gc, sys, time
 from datetime import datetime
 import orjson
+from logscan.ingest.reader import GC_THRESHOLD
 gc.freeze()  # the collector as triage sets it (pipeline._fewer_collections)
-gc.set_threshold(50_000, *gc.get_threshold()[1:])
+gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 loads, parse = orjson.loads, datetime.fromisoformat
 path, runs = sys.argv[1], int(sys.argv[2])
 def floor():
