@@ -25,10 +25,10 @@ each process's own ``ru_maxrss``: for triage, the main process's plus the reader
 triage <= 6x the floor and --jobs 1 <= 10x at every size and form; the crash loop <= 3x; triage's peak
 memory at the largest size <= 1.3x its peak at the smallest. Exit 0 when all hold, 1 otherwise.
 
---stages adds where the time goes on the smallest size: the pipeline run in-process up to each stage
-(read, normalize, join, classify, aggregate), each time from the start and with the garbage collector
-set as triage sets it, so a stage's cost is the difference from the row above; CPU seconds beside wall
-seconds (on a loaded machine compare the CPU column).
+--stages adds where the time goes on the smallest size and on the crash loop: the pipeline run in-process
+up to each stage (read, normalize, join, classify, aggregate), each time from the start and with the
+garbage collector set as triage sets it, so a stage's cost is the difference from the row above; CPU
+seconds beside wall seconds (on a loaded machine compare the CPU column).
 
 --wire adds what the reader process costs on the smallest size and on the crash loop: CPU seconds of its
 work alone (read, normalize, join, fold the request logs), and of the two halves of crossing the pipe,
@@ -588,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         write_crash_loop(path, args.crash_loop)
         crash = measure_export(f"{args.crash_loop:,} crash loop", path, folder, args.repeat)
         rows.append(crash)
+        if args.stages:
+            stages(path)
         if args.wire:
             wire_cost(path)
         if args.balance:
