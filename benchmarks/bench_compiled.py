@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--entries", type=int, default=100_000, help="entries of each export")
     parser.add_argument("--repeat", type=int, default=4, help="runs of each copy; the fastest counts")
     parser.add_argument("--dir", type=Path, default=None, help="where to write exports (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the exports and the two copies")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the two copies (and the exports, without --dir)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     try:
