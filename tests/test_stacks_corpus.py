@@ -4,7 +4,7 @@ Every label names a raw file that exists and joins the records the scorer reads 
 joins nothing would be scored as a miss of the tool, not of the corpus); every source has a link in
 SOURCES.md; every stack and every class is present in each part; together the parts hold at least the
 150 events from 20 sources that issue 13 asks for, a part of them blind. The format checks also hold for
-the later sets (tests/fixtures/blind2, blind3, dev2 and dev3, Python services too); no two sets share a
+the later sets (tests/fixtures/blind2, blind3, dev2, dev3 and dev4, Python services too); no two sets share a
 source.
 Scores are not asserted here.
 """
@@ -32,9 +32,10 @@ FOLDERS = {
     "blind3": FIXTURES / "blind3",
     "dev2": FIXTURES / "dev2",
     "dev3": FIXTURES / "dev3",
+    "dev4": FIXTURES / "dev4",
 }
 """Every labelled set of real pastes in this format: issue 13's two parts, and the later sets (which also
-hold Python services): two blind ones and two more development sets."""
+hold Python services): two blind ones and three more development sets."""
 KNOWN_STACKS = ("python", *STACKS)
 _ROW = re.compile(r"^\| (?P<file>[^ |]+) \| (?P<stack>\w+) \| (?P<link>https://\S+) \| .+ \|$")
 
