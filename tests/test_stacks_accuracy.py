@@ -1,5 +1,5 @@
 """The issue 13 targets on the development corpus of non-Python logs (tests/fixtures/stacks/dev), and floors
-for the later development sets (tests/fixtures/dev2, dev3).
+for the later development sets (tests/fixtures/dev2, dev3, dev4).
 
 `logscan score` on it, as exported and with every severity dropped (``--no-severity``): macro-F1 at least
 0.90 and 0.85, regression recall at least 0.95, at most 2 problems (failure labels) called noise. The blind
@@ -37,7 +37,7 @@ def test_dev_corpus_meets_the_issue_targets(severities: bool) -> None:
 
 
 LATER_DEV = Path(__file__).parent / "fixtures"
-LATER_FLOORS = {"dev2": (0.80, 5), "dev3": (0.90, 1)}
+LATER_FLOORS = {"dev2": (0.80, 5), "dev3": (0.90, 1), "dev4": (0.85, 3)}
 """The later development sets of real pastes: macro-F1 at least, failure labels called noise at most (the
 scores the rules written against them reached, rounded down: a rule change that loses them fails here).
 Most of what they still miss is labelled ambiguous (see each set's README)."""
