@@ -196,3 +196,20 @@ def test_a_node_frame_without_a_function_name_is_read_as_a_frame() -> None:
     assert [(f.file, f.function) for f in found.frames][-1] == ("node:internal/main/run_main_module", "")
     exception = raised(text)
     assert exception is not None and exception.type == "Error"
+
+
+def test_a_dotnet_file_not_found_joins_its_file_name_line_and_frames_without_files() -> None:
+    # .NET puts "File name: '...'" between a FileNotFoundException's message and its frames, and a build
+    # without PDBs prints frames without "in FILE:line N": the frames once formed an event of their own.
+    lines = [
+        "Unhandled exception. System.IO.FileNotFoundException: Could not load file or assembly 'Npgsql, "
+        "Version=8.0.3.0, Culture=neutral, PublicKeyToken=5d8b90d52f46fda7'. The system cannot find the file specified.",
+        "File name: 'Npgsql, Version=8.0.3.0, Culture=neutral, PublicKeyToken=5d8b90d52f46fda7'",
+        "   at Acme.Billing.Data.InvoiceStore..ctor(IConfiguration config)",
+        "   at Acme.Billing.Program.<Main>$(String[] args)",
+    ]
+    texts = ["Starting service", *lines, "Listening on port 8080", "   at least once a minute (default)"]
+    events = list(join(record(text, index=i) for i, text in enumerate(texts)))
+    assert [len(e.records) for e in events] == [1, len(lines), 1, 1]
+    found = raised(events[1].clean)
+    assert found is not None and found.type == "System.IO.FileNotFoundException"

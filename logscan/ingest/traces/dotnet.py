@@ -12,7 +12,12 @@ _LIBRARIES = (
 SHAPE = Shape(
     language="dotnet",
     opener=r"Unhandled [Ee]xception\. |(?:fail|crit): [\w.]+\[\d+\]",
-    continuation=r"\s*---> |\s*--- End of (?:inner exception )?stack trace|\s+at [^\n]+ in [^\n]+:line \d+",
+    # Frames continue a trace with or without their file (a build without PDBs prints none), and so does
+    # the "File name: '...'" line a FileNotFoundException puts between its message and its frames.
+    continuation=(
+        r"\s*---> |\s*--- End of (?:inner exception )?stack trace|\s+at [^\n]+ in [^\n]+:line \d+"
+        r"|\s+at [\w.`<>$]+(?:\[[\w,. `]*\])?\([^\n]*\)$|File name: '[^'\n]+'$"
+    ),
     exception=(
         rf"(?:Unhandled [Ee]xception\. |[ \t]+)?(?P<type>{_TYPE}(?:Exception|Error))(?:: (?P<message>[^\n]*))?$",
     ),
