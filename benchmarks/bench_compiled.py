@@ -52,19 +52,18 @@ setup(
     script_args=["build_ext", "--inplace"],
 )
 """
-_KINDS = ("patterns", "reports", "schemas", "examples")
 
 
 def copy_package(into: Path) -> Path:
     """A copy of the installed logscan under into (its data folders linked in as a wheel holds them)."""
     import logscan
-    from logscan.resources import data_dir
+    from logscan.resources import KINDS, data_dir
 
     source = Path(logscan.__file__).resolve().parent
     target = into / "logscan"
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.so", "_data"))
     (target / "_data").mkdir()
-    for kind in _KINDS:
+    for kind in KINDS:
         (target / "_data" / kind).symlink_to(data_dir(kind), target_is_directory=True)
     return into
 

@@ -10,13 +10,14 @@ from pathlib import Path
 from logscan.errors import LogscanError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_KINDS = ("patterns", "reports", "schemas", "examples")
+KINDS = ("patterns", "reports", "schemas", "examples")
+"""The kinds of data logscan ships, each a folder."""
 
 
 def data_dir(kind: str) -> Path:
     """Folder of shipped data of one kind; raises LogscanError if the install is incomplete."""
-    if kind not in _KINDS:
-        raise ValueError(f"unknown data kind {kind!r}; expected one of {_KINDS}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown data kind {kind!r}; expected one of {KINDS}")
     for candidate in (_PACKAGE_DIR / "_data" / kind, _PACKAGE_DIR.parent / kind):
         if candidate.is_dir():
             return candidate
